@@ -1,0 +1,34 @@
+"""Domain errors raised by services and models; mapped to HTTP once, in the API's exception handler."""
+
+from django.utils.translation import gettext_lazy as _
+
+
+class DomainError(Exception):
+    """A rule of the domain refused the operation; ``message`` says why, for a person."""
+
+    default_message = _("Opération refusée.")
+
+    def __init__(self, message=None, *, problems=None):
+        self.message = message or self.default_message
+        self.problems = list(problems or [])
+        super().__init__(str(self.message))
+
+    def __str__(self):
+        return str(self.message)
+
+
+class VersionFrozen(DomainError):
+    """A published or superseded version, or something inside it, was about to change."""
+
+    default_message = _("Cette version est publiée : elle ne peut plus être modifiée.")
+
+
+class TransitionNotAllowed(DomainError):
+    default_message = _("Ce changement d'état n'est pas permis.")
+
+
+class ConcurrentEdit(DomainError):
+    default_message = _(
+        "Cette exigence a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte. "
+        "Rechargez-la pour voir ses changements avant d'enregistrer les vôtres."
+    )

@@ -1,0 +1,254 @@
+"""Every state change of the referential side: one function, one transaction, domain checks first.
+
+Views, admin, API and management commands call these; none re-implements them.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
+
+from .errors import ConcurrentEdit, DomainError, TransitionNotAllowed, VersionFrozen
+from .models import (
+    ConformityThreshold,
+    Referential,
+    ReferentialVersion,
+    Requirement,
+    Section,
+    version_sort_key,
+)
+
+Status = ReferentialVersion.Status
+
+
+def _locked_version(version: ReferentialVersion) -> ReferentialVersion:
+    # Lock the row so two editors cannot both move the same version at once.
+    return ReferentialVersion.objects.select_for_update().select_related("referential").get(pk=version.pk)
+
+
+def _require_editable(version: ReferentialVersion) -> None:
+    if version.is_frozen:
+        raise VersionFrozen()
+
+
+def _check_number_is_new(referential: Referential, number: str) -> None:
+    if referential.versions.filter(number=number).exists():
+        raise DomainError(_("La version %(number)s existe déjà pour ce référentiel.") % {"number": number})
+    latest = (
+        referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES)
+        .values_list("number", flat=True)
+    )
+    highest = max(latest, key=version_sort_key, default=None)
+    if highest and version_sort_key(number) <= version_sort_key(highest):
+        raise DomainError(
+            _("Le numéro %(number)s doit être supérieur à celui de la dernière version publiée (%(highest)s).")
+            % {"number": number, "highest": highest}
+        )
+
+
+@transaction.atomic
+def create_version(*, referential: Referential, number: str, change_summary: str = "", by=None) -> ReferentialVersion:
+    """Create an empty draft; refuses a number already used or not above the last published one."""
+    version = ReferentialVersion(referential=referential, number=number, change_summary=change_summary)
+    version.full_clean(exclude=["referential"], validate_unique=False)
+    _check_number_is_new(referential, number)
+    version._change_reason = _("Création du brouillon")
+    version.save()
+    return version
+
+
+@transaction.atomic
+def start_draft(*, referential: Referential, number: str, change_summary: str = "", by=None) -> ReferentialVersion:
+    """Copy the current published version into a new draft: chapters, requirements (keys kept, each
+    linked to the one it came from) and conformity rule. Refuses when nothing is published yet."""
+    source = referential.versions.published().first()
+    if source is None:
+        raise TransitionNotAllowed(_("Aucune version publiée à copier : créez un brouillon vide."))
+    draft = ReferentialVersion(referential=referential, number=number, change_summary=change_summary, based_on=source)
+    draft.full_clean(exclude=["referential", "based_on"], validate_unique=False)
+    _check_number_is_new(referential, number)
+    draft._change_reason = _("Brouillon copié de la version %(number)s") % {"number": source.number}
+    draft.save()
+    copy_version_content(source=source, target=draft, by=by)
+    return draft
+
+
+def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersion, by=None) -> None:
+    reason = _("Copie de la version %(number)s") % {"number": source.number}
+    section_map: dict[int, Section] = {}
+    sections = list(source.sections.order_by("parent_id", "position", "id"))
+    # Parents first, so each copy can point at its parent's copy.
+    pending = sections
+    while pending:
+        next_round = []
+        for section in pending:
+            if section.parent_id and section.parent_id not in section_map:
+                next_round.append(section)
+                continue
+            copy = Section(
+                version=target,
+                parent=section_map.get(section.parent_id),
+                origin=section,
+                position=section.position,
+                title=section.title,
+                intro=section.intro,
+            )
+            copy._change_reason = reason
+            copy.save()
+            section_map[section.pk] = copy
+        if len(next_round) == len(pending):
+            raise DomainError(_("La structure des chapitres de la version source est incohérente."))
+        pending = next_round
+
+    originals = list(source.requirements.prefetch_related("actors").order_by("position", "id"))
+    copies = [
+        Requirement(
+            version=target,
+            section=section_map[req.section_id],
+            origin=req,
+            key=req.key,
+            title=req.title,
+            statement=req.statement,
+            level_id=req.level_id,
+            verification_method=req.verification_method,
+            compliance_deadline=req.compliance_deadline,
+            position=req.position,
+        )
+        for req in originals
+    ]
+    created = bulk_create_with_history(copies, Requirement, default_user=by, default_change_reason=reason)
+    # bulk_create returns primary keys on PostgreSQL and SQLite alike; reread to be safe on both.
+    by_origin = dict(target.requirements.values_list("origin_id", "pk")) if created else {}
+    through = Requirement.actors.through
+    through.objects.bulk_create(
+        [
+            through(requirement_id=by_origin[req.pk], actor_id=actor.pk)
+            for req in originals
+            for actor in req.actors.all()
+        ]
+    )
+    ConformityThreshold.objects.bulk_create(
+        [
+            ConformityThreshold(version=target, level_id=t.level_id, max_findings=t.max_findings)
+            for t in source.thresholds.all()
+        ]
+    )
+
+
+# Requirements ------------------------------------------------------------------------------------
+
+REQUIREMENT_FIELDS = ("key", "title", "statement", "level", "verification_method", "compliance_deadline", "position", "section")
+
+
+@transaction.atomic
+def create_requirement(*, version: ReferentialVersion, data: dict[str, Any], by=None) -> Requirement:
+    """Add a requirement to a draft; refuses on a frozen version or a key already used in it."""
+    version = _locked_version(version)
+    _require_editable(version)
+    actors = data.pop("actors", None)
+    requirement = Requirement(version=version, **{k: v for k, v in data.items() if k in REQUIREMENT_FIELDS})
+    if "position" not in data:
+        last = version.requirements.order_by("-position").values_list("position", flat=True).first()
+        requirement.position = (last or 0) + 10
+    _validate_requirement(requirement)
+    requirement._change_reason = _("Création")
+    requirement.save()
+    if actors is not None:
+        requirement.actors.set(actors)
+    return requirement
+
+
+@transaction.atomic
+def update_requirement(
+    *, requirement: Requirement, data: dict[str, Any], by=None, expected_revision: int | None = None, reason: str = ""
+) -> Requirement:
+    """Change a draft requirement. With ``expected_revision``, refuses if someone saved it in between."""
+    requirement = Requirement.objects.select_for_update().select_related("version").get(pk=requirement.pk)
+    _require_editable(requirement.version)
+    if expected_revision is not None and expected_revision != requirement.revision:
+        raise ConcurrentEdit()
+    actors = data.pop("actors", None)
+    for field, value in data.items():
+        if field in REQUIREMENT_FIELDS:
+            setattr(requirement, field, value)
+    _validate_requirement(requirement)
+    requirement.revision += 1
+    requirement._change_reason = reason or _("Modification")
+    requirement.save()
+    if actors is not None:
+        requirement.actors.set(actors)
+    return requirement
+
+
+@transaction.atomic
+def delete_requirement(*, requirement: Requirement, by=None) -> None:
+    """Remove a requirement from a draft; a frozen version keeps all of its requirements."""
+    requirement = Requirement.objects.select_related("version").get(pk=requirement.pk)
+    _require_editable(requirement.version)
+    requirement._change_reason = _("Suppression")
+    requirement.delete()
+
+
+def _validate_requirement(requirement: Requirement) -> None:
+    requirement.full_clean(exclude=["version", "origin"], validate_unique=False)
+    clash = Requirement.objects.filter(version_id=requirement.version_id, key=requirement.key).exclude(pk=requirement.pk)
+    if clash.exists():
+        from django.core.exceptions import ValidationError
+
+        raise ValidationError({"key": _("La clé %(key)s est déjà utilisée dans cette version.") % {"key": requirement.key}})
+
+
+# Transitions -------------------------------------------------------------------------------------
+
+
+def publication_problems(version: ReferentialVersion) -> list[str]:
+    """Everything that keeps a version from being published, all at once."""
+    problems: list[str] = []
+    if version.status not in (Status.DRAFT, Status.CONSULTATION):
+        problems.append(_("Seul un brouillon ou une version sortie de concertation peut être publié."))
+    requirements = list(version.requirements.prefetch_related("actors").order_by("position"))
+    if not requirements:
+        problems.append(_("La version ne contient aucune exigence."))
+    for req in requirements:
+        if req.level_id is None:
+            problems.append(_("%(key)s : aucun niveau de non-conformité.") % {"key": req.key})
+        if not req.actors.all():
+            problems.append(_("%(key)s : aucun acteur concerné.") % {"key": req.key})
+    sections = list(version.sections.values_list("parent_id", "position", "title"))
+    seen = set()
+    for parent_id, position, title in sections:
+        if (parent_id, position) in seen:
+            problems.append(
+                _("Chapitre « %(title)s » : deux chapitres ont la même position, la numérotation serait ambiguë.")
+                % {"title": title}
+            )
+        seen.add((parent_id, position))
+    for hook in PUBLICATION_CHECKS:
+        problems.extend(hook(version))
+    return problems
+
+
+# Other apps add their own checks (for instance: no consultation still open).
+PUBLICATION_CHECKS: list = []
+
+
+@transaction.atomic
+def publish_version(*, version: ReferentialVersion, by) -> ReferentialVersion:
+    """Freeze a draft or a version out of consultation; the previously published one is superseded."""
+    version = _locked_version(version)
+    problems = publication_problems(version)
+    if problems:
+        raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
+    previous = version.referential.versions.select_for_update().filter(status=Status.PUBLISHED).exclude(pk=version.pk)
+    for old in previous:
+        old.status = Status.SUPERSEDED
+        old._change_reason = _("Remplacée par la version %(number)s") % {"number": version.number}
+        old.save()
+    version.status = Status.PUBLISHED
+    version.published_at = timezone.now()
+    version.published_by = by
+    version._change_reason = _("Publication")
+    version.save()
+    return version

@@ -1,0 +1,51 @@
+import pytest
+from django.test import Client
+from rest_framework.test import APIClient
+
+from tests.factories import contributor_user, editor_user
+
+
+@pytest.fixture
+def editor(db):
+    return editor_user(username="editrice", first_name="Claire", last_name="Martin")
+
+
+@pytest.fixture
+def contributor_a(db):
+    return contributor_user(username="operateur_a")
+
+
+@pytest.fixture
+def contributor_b(db):
+    return contributor_user(username="editeur_b")
+
+
+@pytest.fixture
+def anonymous():
+    return Client()
+
+
+@pytest.fixture
+def client_for():
+    """A logged-in HTML client for a user (or anonymous for None)."""
+
+    def make(user):
+        client = Client()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def api_for():
+    """A DRF client authenticated as a user (or anonymous for None)."""
+
+    def make(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make

@@ -1,0 +1,125 @@
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+
+from referential.models import (
+    Actor,
+    ConformityThreshold,
+    NonConformityLevel,
+    Referential,
+    ReferentialVersion,
+    Requirement,
+    Section,
+)
+from referential.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    password = factory.django.Password("motdepasse-solide-42")
+
+    @factory.post_generation
+    def role(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.groups.add(Group.objects.get_or_create(name=extracted)[0])
+
+
+def editor_user(**kwargs):
+    return UserFactory(role=EDITOR_GROUP, **kwargs)
+
+
+def contributor_user(**kwargs):
+    return UserFactory(role=CONTRIBUTOR_GROUP, **kwargs)
+
+
+class ReferentialFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Referential
+
+    slug = factory.Sequence(lambda n: f"ref{n}-test")
+    code = factory.Sequence(lambda n: f"Ref#{n + 10}")
+    title = factory.Sequence(lambda n: f"Référentiel de test {n}")
+    audience = "Opérateurs MSSanté"
+
+
+class LevelFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = NonConformityLevel
+        django_get_or_create = ("slug",)
+
+    slug = "majeure"
+    label = factory.LazyAttribute(lambda o: o.slug.capitalize())
+    definition = "Doit être corrigée avant une échéance datée."
+    rank = factory.Sequence(lambda n: n + 1)
+    remediation_delay_days = 180
+
+
+class ActorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Actor
+        django_get_or_create = ("slug",)
+
+    slug = factory.Sequence(lambda n: f"acteur-{n}")
+    label = factory.Sequence(lambda n: f"Acteur {n}")
+
+
+class VersionFactory(factory.django.DjangoModelFactory):
+    """Builds a version in any status directly: tests of the services go through the services."""
+
+    class Meta:
+        model = ReferentialVersion
+
+    referential = factory.SubFactory(ReferentialFactory)
+    number = factory.Sequence(lambda n: f"1.{n}")
+    status = ReferentialVersion.Status.DRAFT
+    change_summary = "Version de test"
+
+
+class SectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Section
+
+    version = factory.SubFactory(VersionFactory)
+    title = factory.Sequence(lambda n: f"Chapitre {n}")
+    position = factory.Sequence(lambda n: n)
+
+
+class RequirementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Requirement
+        skip_postgeneration_save = True
+
+    version = factory.SubFactory(VersionFactory)
+    section = factory.LazyAttribute(lambda o: SectionFactory(version=o.version))
+    key = factory.Sequence(lambda n: f"MSS {n + 1}")
+    title = factory.Sequence(lambda n: f"Exigence {n}")
+    statement = "L'opérateur **DOIT** chiffrer les échanges en TLS 1.2 ou supérieur."
+    level = factory.SubFactory(LevelFactory)
+    position = factory.Sequence(lambda n: n * 10)
+
+    @factory.post_generation
+    def actors(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.actors.set(extracted)
+
+
+class ThresholdFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ConformityThreshold
+
+    version = factory.SubFactory(VersionFactory)
+    level = factory.SubFactory(LevelFactory)
+    max_findings = 0
+
+
+def freeze(version, status=ReferentialVersion.Status.PUBLISHED):
+    """Move a version to a frozen status directly, bypassing the publication checks (test set-up only)."""
+    ReferentialVersion.objects.filter(pk=version.pk).update(status=status)
+    version.refresh_from_db()
+    return version
