@@ -32,3 +32,7 @@ class ConcurrentEdit(DomainError):
         "Cette exigence a été modifiée par quelqu'un d'autre depuis que vous l'avez ouverte. "
         "Rechargez-la pour voir ses changements avant d'enregistrer les vôtres."
     )
+
+
+class PublicationFailed(DomainError):
+    default_message = _("La construction du PDF a échoué : la version n'a pas été publiée.")

@@ -168,6 +168,9 @@ class ReferentialVersion(models.Model):
     pdf = models.FileField(_("PDF"), upload_to="referentiels/", blank=True)
     pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF"), max_length=64, blank=True)
     pdf_size = models.PositiveBigIntegerField(_("taille du PDF (octets)"), null=True, blank=True)
+    # Set while a background publication runs, so pages can say « publication en cours ».
+    publication_task_id = models.CharField(_("tâche de publication"), max_length=64, blank=True)
+    publication_error = models.TextField(_("erreur de la dernière publication"), blank=True)
 
     objects = VersionQuerySet.as_manager()
     history = HistoricalRecords()
@@ -196,6 +199,10 @@ class ReferentialVersion(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status in self.FROZEN_STATUSES
+
+    @property
+    def is_publishing(self) -> bool:
+        return bool(self.publication_task_id) and not self.is_frozen
 
     @property
     def is_public(self) -> bool:

@@ -5,12 +5,15 @@ Views, admin, API and management commands call these; none re-implements them.
 
 from typing import Any
 
+import logging
+
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
-from .errors import ConcurrentEdit, DomainError, TransitionNotAllowed, VersionFrozen
+from .errors import ConcurrentEdit, DomainError, PublicationFailed, TransitionNotAllowed, VersionFrozen
 from .models import (
     ConformityThreshold,
     Referential,
@@ -21,6 +24,7 @@ from .models import (
 )
 
 Status = ReferentialVersion.Status
+logger = logging.getLogger(__name__)
 
 
 def _locked_version(version: ReferentialVersion) -> ReferentialVersion:
@@ -236,19 +240,71 @@ PUBLICATION_CHECKS: list = []
 
 @transaction.atomic
 def publish_version(*, version: ReferentialVersion, by) -> ReferentialVersion:
-    """Freeze a draft or a version out of consultation; the previously published one is superseded."""
+    """Freeze a draft or a version out of consultation, with its PDF stored and fingerprinted; the
+    previously published one is superseded. If the PDF cannot be built, nothing changes."""
+    from .documents import build_version_pdf
+
     version = _locked_version(version)
     problems = publication_problems(version)
     if problems:
         raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
+    published_at = timezone.now()
+    try:
+        built = build_version_pdf(version, preview=False, published_at=published_at)
+    except Exception as exc:  # the engine's errors are many; the editor needs one clear message
+        logger.exception("PDF build failed for %s", version)
+        raise PublicationFailed(
+            _("La construction du PDF a échoué (%(error)s) : la version n'a pas été publiée.") % {"error": exc}
+        ) from exc
     previous = version.referential.versions.select_for_update().filter(status=Status.PUBLISHED).exclude(pk=version.pk)
     for old in previous:
         old.status = Status.SUPERSEDED
         old._change_reason = _("Remplacée par la version %(number)s") % {"number": version.number}
         old.save()
-    version.status = Status.PUBLISHED
-    version.published_at = timezone.now()
-    version.published_by = by
-    version._change_reason = _("Publication")
-    version.save()
+    version.pdf.save(f"{version.referential.slug}/{built.filename}", ContentFile(built.content), save=False)
+    try:
+        version.pdf_sha256 = built.sha256
+        version.pdf_size = len(built.content)
+        version.status = Status.PUBLISHED
+        version.published_at = published_at
+        version.published_by = by
+        version.publication_task_id = ""
+        version.publication_error = ""
+        version._change_reason = _("Publication")
+        version.save()
+    except Exception:
+        # The row was not written: the stored file must not outlive the failed publication.
+        version.pdf.storage.delete(version.pdf.name)
+        raise
     return version
+
+
+def request_publication(*, version: ReferentialVersion, by) -> ReferentialVersion:
+    """Check the version now (every problem at once), then publish it through the task backend:
+    inline by default, so the caller gets the result or the error; queued with a worker, in which
+    case the version is marked *publication en cours* until the worker is done."""
+    from .tasks import publish_version_task
+
+    problems = publication_problems(version)
+    if problems:
+        raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
+    if version.is_publishing:
+        raise TransitionNotAllowed(_("Une publication de cette version est déjà en cours."))
+    result = publish_version_task.enqueue(version.pk, getattr(by, "pk", None))
+    if not result.is_finished:
+        # Only a row still unpublished takes the marker: the worker may already be done.
+        ReferentialVersion.objects.filter(pk=version.pk, status__in=(Status.DRAFT, Status.CONSULTATION)).update(
+            publication_task_id=result.id, publication_error=""
+        )
+    version.refresh_from_db()
+    if result.is_finished and version.status != Status.PUBLISHED:
+        raise PublicationFailed(version.publication_error or None)
+    return version
+
+
+def record_publication_failure(*, version: ReferentialVersion, error: Exception) -> None:
+    """Keep the reason a background publication failed, for the editor to read."""
+    message = " ".join([str(error), *[str(p) for p in getattr(error, "problems", [])]])
+    ReferentialVersion.objects.filter(pk=version.pk, status__in=(Status.DRAFT, Status.CONSULTATION)).update(
+        publication_task_id="", publication_error=message
+    )

@@ -5,6 +5,12 @@ from rest_framework.test import APIClient
 from tests.factories import contributor_user, editor_user
 
 
+@pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path):
+    """Stored PDFs and uploads of a test land in its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
 @pytest.fixture
 def editor(db):
     return editor_user(username="editrice", first_name="Claire", last_name="Martin")

@@ -1,0 +1,83 @@
+"""One PDF build, in its own process: `python -m bench.pdf_worker SIZE ours|weasyprint`; prints JSON."""
+
+import json
+import resource
+import sys
+import time
+
+import django
+
+
+def populate(size: int):
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    from django.contrib.auth import get_user_model
+    from referential.models import (
+        Actor, NonConformityLevel, Referential, ReferentialVersion, Requirement, Section,
+    )
+
+    levels = [
+        NonConformityLevel.objects.create(slug=slug, label=slug.capitalize(), definition="Définition.", rank=rank)
+        for rank, slug in enumerate(["bloquante", "majeure", "mineure"], start=1)
+    ]
+    actors = [Actor.objects.create(slug=f"acteur-{i}", label=f"Acteur {i}") for i in range(4)]
+    referential = Referential.objects.create(slug="bench", code="Ref#9", title="Référentiel de mesure", audience="Tous")
+    version = ReferentialVersion.objects.create(referential=referential, number="1.0")
+    chapters = [Section.objects.create(version=version, title=f"Chapitre {i}", position=i) for i in range(1, 11)]
+    statement = (
+        "L'opérateur **DOIT** garantir que chaque message échangé dans l'espace de confiance est chiffré "
+        "de bout en bout avec TLS 1.2 au moins, et conserver la trace de l'échange pendant un an. "
+        "Il **PEUT** proposer un format `XDM/1.0/DDM+<libellé> <NOM> <prénom>` pour l'objet."
+    )
+    Requirement.objects.bulk_create(
+        Requirement(
+            version=version, section=chapters[i % len(chapters)], key=f"MSS {i + 1}", title=f"Exigence de mesure {i + 1}",
+            statement=statement, level=levels[i % 3], verification_method="Audit documentaire", position=i,
+        )
+        for i in range(size)
+    )
+    through = Requirement.actors.through
+    through.objects.bulk_create(
+        through(requirement_id=rid, actor_id=actors[rid % 4].pk)
+        for rid in Requirement.objects.values_list("pk", flat=True)
+    )
+    user = get_user_model().objects.create(username="bench")
+    return version, user
+
+
+def main() -> None:
+    size, mode = int(sys.argv[1]), sys.argv[2]
+    django.setup()
+    version, _ = populate(size)
+    from pypdf import PdfReader
+    import io
+
+    if mode == "ours":
+        from referential.documents import build_version_pdf
+
+        started = time.perf_counter()
+        content = build_version_pdf(version, preview=False).content
+        seconds = time.perf_counter() - started
+    else:
+        from django.template.loader import render_to_string
+        from django.utils import translation
+        from weasyprint import HTML
+
+        from referential.documents import version_document_context
+        from referential.pdf import PDF_BASE_URL, StaticFilesOnlyFetcher
+
+        with translation.override("fr"):
+            html = render_to_string("pdf/version.html", version_document_context(version, preview=False))
+        started = time.perf_counter()
+        content = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesOnlyFetcher()).write_pdf(
+            pdf_variant="pdf/ua-1"
+        )
+        seconds = time.perf_counter() - started
+    pages = len(PdfReader(io.BytesIO(content)).pages)
+    peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps({"seconds": seconds, "pages": pages, "bytes": len(content), "peak_mib": peak_mib}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+"""The printed referential: what goes into a version's PDF, rendered from templates/pdf/."""
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .compare import compare_versions
+from .models import NonConformityLevel, ReferentialVersion, version_sort_key
+from .pdf import html_to_pdf
+from .queries import version_outline
+
+
+@dataclass
+class BuiltPdf:
+    content: bytes
+    filename: str
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def previous_version(version: ReferentialVersion) -> ReferentialVersion | None:
+    """The version the change log is written against: the one it is based on, else the latest frozen one before it."""
+    if version.based_on_id:
+        return version.based_on
+    earlier = [
+        v
+        for v in version.referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES).exclude(pk=version.pk)
+        if version_sort_key(v.number) < version_sort_key(version.number)
+    ]
+    return max(earlier, key=lambda v: version_sort_key(v.number), default=None)
+
+
+def document_history(version: ReferentialVersion, published_at: datetime | None) -> list:
+    """Every published version up to this one, oldest first, then this one."""
+    rows = [
+        v
+        for v in version.referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES).exclude(pk=version.pk)
+        if version_sort_key(v.number) < version_sort_key(version.number)
+    ]
+    rows.sort(key=lambda v: version_sort_key(v.number))
+    current = ReferentialVersion(
+        number=version.number, change_summary=version.change_summary, published_at=published_at
+    )
+    return [*rows, current]
+
+
+def version_document_context(version: ReferentialVersion, *, preview: bool, published_at: datetime | None = None):
+    previous = previous_version(version)
+    comparison = compare_versions(previous, version) if previous else None
+    status_label = (
+        ReferentialVersion.Status.PUBLISHED.label if not preview else ReferentialVersion.Status(version.status).label
+    )
+    return {
+        "version": version,
+        "is_preview": preview,
+        "status_label": status_label,
+        "published_at": published_at or version.published_at,
+        "outline": version_outline(version),
+        "history": document_history(version, published_at or version.published_at),
+        "levels": list(NonConformityLevel.objects.all()),
+        "thresholds": list(version.thresholds.select_related("level")),
+        "comparison": comparison,
+        "changes": [entry for entry in comparison.entries if entry.kind != "unchanged"] if comparison else [],
+    }
+
+
+def version_pdf_filename(version: ReferentialVersion, when: datetime | None) -> str:
+    """ANS-style file name, e.g. ``ANS_MSS_Ref1_v1.1_20261128.pdf``."""
+    code = re.sub(r"[^A-Za-z0-9]+", "", version.referential.code)
+    day = timezone.localdate(when) if when else timezone.localdate()
+    return f"ANS_MSS_{code}_v{version.number}_{day:%Y%m%d}.pdf"
+
+
+def build_version_pdf(version: ReferentialVersion, *, preview: bool, published_at: datetime | None = None) -> BuiltPdf:
+    """Render the version as a PDF: published layout, or a draft preview with a *PROJET* watermark."""
+    with translation.override("fr"):
+        html = render_to_string(
+            "pdf/version.html", version_document_context(version, preview=preview, published_at=published_at)
+        )
+    return BuiltPdf(content=html_to_pdf(html), filename=version_pdf_filename(version, published_at))
