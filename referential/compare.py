@@ -1,40 +1,397 @@
-"""Comparison of two versions of a referential — INTERFACE STUB, to be implemented.
+"""Comparison of two versions of a referential.
 
-Pairs requirements by lineage (``origin`` links, followed through any number of
-versions, in either direction), then by key among those left; classifies each pair.
+Requirements are paired by lineage first: each copied requirement keeps ``origin``, the one
+it came from, and two requirements belong to the same line when their ``origin`` chains meet
+(one descends from the other through any number of versions, in either direction, or both
+descend from a common ancestor, as two drafts started from the same version do). Those left
+unpaired are then paired by identical key. Each pair is classified; what is left is added
+(only in ``new``) or removed (only in ``old``).
+
+A requirement is *moved* when its chapter in ``new`` is not the counterpart of its chapter
+in ``old``. Chapters are paired the same way as requirements: by their own lineage
+(``Section.origin``), then by identical title path ("Sécurité › Chiffrement"). So renaming
+or reordering a chapter moves nothing, nor does a change of position inside a chapter.
+
+The logic lives in plain functions over ``Snapshot`` values (``pair_by_lineage_then_key``,
+``compare_snapshots``) so that it can be tested without the database; ``compare_versions``
+loads both versions in a fixed number of queries and hands them over.
 """
 
-from dataclasses import dataclass, field
+import re
+from collections import defaultdict, deque
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from difflib import SequenceMatcher
 
-from django.utils.safestring import SafeString
+from django.db.models import Prefetch
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from .models import Actor, ReferentialVersion, Requirement, Section
+
+KINDS = ("added", "removed", "modified", "renamed", "moved", "unchanged")
+
+# Changes of a pair that make it "modified": what the requirement says or whom it binds.
+CONTENT_FIELDS = ("title", "statement", "level", "actors", "verification_method", "compliance_deadline")
+FIELDS = ("key", "section", *CONTENT_FIELDS)
 
 
 @dataclass
 class RequirementChange:
     kind: str  # one of KINDS
-    old: object | None  # Requirement of the older side (None when added)
-    new: object | None  # Requirement of the newer side (None when removed)
-    # Fine-grained changes of a pair: "key", "section", "title", "statement", "level",
-    # "actors", "verification_method", "compliance_deadline".
+    old: object | None  # requirement on the ``old`` side, the version compared from (None when added)
+    new: object | None  # requirement on the ``new`` side, the version compared to (None when removed)
+    # Every fine-grained change of a pair, among FIELDS, whatever ``kind`` says; empty for added/removed.
     changes: set[str] = field(default_factory=set)
+    # Word-level redlines of the raw Markdown, only when the title / the statement changed.
     title_redline: SafeString | None = None
     statement_redline: SafeString | None = None
 
-
-KINDS = ("added", "removed", "modified", "renamed", "moved", "unchanged")
+    @property
+    def key(self) -> str:
+        """The key to show: the new one, or the old one for a removed requirement."""
+        return (self.new or self.old).key
 
 
 @dataclass
 class Comparison:
     old_version: object
     new_version: object
+    # Requirements of ``new`` in document order (chapter by chapter), then the removed ones in
+    # the document order of ``old``.
     entries: list[RequirementChange]
 
+    @property
+    def counts(self) -> dict[str, int]:
+        """Number of entries of each kind, every kind listed, in the order of KINDS."""
+        counts = dict.fromkeys(KINDS, 0)
+        for entry in self.entries:
+            counts[entry.kind] += 1
+        return counts
 
-def compare_versions(old, new) -> Comparison:
-    raise NotImplementedError
+    def by_kind(self, kind: str) -> list[RequirementChange]:
+        if kind not in KINDS:
+            raise ValueError(f"Unknown kind of change: {kind!r}")
+        return [entry for entry in self.entries if entry.kind == kind]
+
+    @property
+    def changed(self) -> list[RequirementChange]:
+        """Every entry but the unchanged ones: what a change log lists."""
+        return [entry for entry in self.entries if entry.kind != "unchanged"]
+
+    @property
+    def has_changes(self) -> bool:
+        return any(entry.kind != "unchanged" for entry in self.entries)
+
+
+# Pure layer: plain data in, plain data out ------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What a comparison looks at in one requirement.
+
+    ``section`` is a chapter token already resolved across the two sides: equal tokens mean
+    the same chapter. ``level`` and ``actors`` are identifiers.
+    """
+
+    id: int
+    key: str
+    section: Hashable = None
+    title: str = ""
+    statement: str = ""
+    level: Hashable = None
+    actors: frozenset = frozenset()
+    verification_method: str = ""
+    compliance_deadline: Hashable = None
+
+
+def _ancestry(item_id: int, origins: Mapping[int, int | None]):
+    """The item itself, then its origin, the origin's origin… (stops on a cycle)."""
+    seen = set()
+    current = item_id
+    while current is not None and current not in seen:
+        yield current
+        seen.add(current)
+        current = origins.get(current)
+
+
+def pair_by_lineage_then_key(
+    old: Iterable[tuple[int, str]],
+    new: Iterable[tuple[int, str]],
+    origins: Mapping[int, int | None],
+) -> dict[int, int]:
+    """Pair ``(id, key)`` items of two sides; returns ``{old id: new id}``, one-to-one.
+
+    Lineage first: an old and a new item pair when their ``origins`` chains meet; the nearest
+    relatives pair first (fewest links between them), an unchanged key breaking ties. Then,
+    among the items still alone, equal keys pair (in order, should a side repeat a key). The
+    result does not depend on which side is called old: swapping the sides inverts it.
+    """
+    old, new = list(old), list(new)
+    old_keys, new_keys = dict(old), dict(new)
+
+    # Every lineage node an old item descends from, with how many links away it is.
+    reached_from_old: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for old_id in old_keys:
+        for depth, node in enumerate(_ancestry(old_id, origins)):
+            reached_from_old[node].append((depth, old_id))
+
+    distance: dict[tuple[int, int], int] = {}
+    for new_id in new_keys:
+        for depth, node in enumerate(_ancestry(new_id, origins)):
+            for old_depth, old_id in reached_from_old.get(node, ()):
+                pair = (old_id, new_id)
+                distance[pair] = min(distance.get(pair, depth + old_depth), depth + old_depth)
+
+    # The tie-breaks only look at the pair as a set, so swapping the sides gives the same pairs.
+    ranked = sorted(
+        distance,
+        key=lambda pair: (distance[pair], old_keys[pair[0]] != new_keys[pair[1]], min(pair), max(pair)),
+    )
+    pairs: dict[int, int] = {}
+    taken: set[int] = set()
+    for old_id, new_id in ranked:
+        if old_id not in pairs and new_id not in taken:
+            pairs[old_id] = new_id
+            taken.add(new_id)
+
+    waiting: dict[str, deque[int]] = defaultdict(deque)
+    for old_id, key in old:
+        if old_id not in pairs:
+            waiting[key].append(old_id)
+    for new_id, key in new:
+        if new_id not in taken and waiting.get(key):
+            pairs[waiting[key].popleft()] = new_id
+            taken.add(new_id)
+    return pairs
+
+
+def changed_fields(old: Snapshot, new: Snapshot) -> set[str]:
+    return {name for name in FIELDS if getattr(old, name) != getattr(new, name)}
+
+
+def kind_of(changes: set[str]) -> str:
+    """The one kind a pair is listed under: a change of content outweighs a new key, which
+    outweighs a new chapter."""
+    if changes.intersection(CONTENT_FIELDS):
+        return "modified"
+    if "key" in changes:
+        return "renamed"
+    if "section" in changes:
+        return "moved"
+    return "unchanged"
+
+
+def compare_snapshots(
+    old: Sequence[Snapshot], new: Sequence[Snapshot], origins: Mapping[int, int | None]
+) -> list[RequirementChange]:
+    """Entries for every item of ``new`` in the given order, then the removed items of ``old`` in
+    theirs; ``old``/``new`` of each entry are the snapshots themselves."""
+    pairs = pair_by_lineage_then_key(((s.id, s.key) for s in old), ((s.id, s.key) for s in new), origins)
+    old_by_id = {s.id: s for s in old}
+    counterpart = {new_id: old_by_id[old_id] for old_id, new_id in pairs.items()}
+
+    entries = []
+    for after in new:
+        before = counterpart.get(after.id)
+        if before is None:
+            entries.append(RequirementChange(kind="added", old=None, new=after))
+            continue
+        changes = changed_fields(before, after)
+        entries.append(
+            RequirementChange(
+                kind=kind_of(changes),
+                old=before,
+                new=after,
+                changes=changes,
+                title_redline=redline(before.title, after.title) if "title" in changes else None,
+                statement_redline=redline(before.statement, after.statement) if "statement" in changes else None,
+            )
+        )
+    entries.extend(RequirementChange(kind="removed", old=s, new=None) for s in old if s.id not in pairs)
+    return entries
+
+
+# Word-level redline -----------------------------------------------------------------------------
+
+# A word (letters with their combining accents, digits), a run of white space, or any other
+# single character. Together they cover the text exactly.
+_TOKEN = re.compile(r"\w[\w\u0300-\u036f]*|\s+|[^\w\s]")
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(text)
 
 
 def redline(old_text: str, new_text: str) -> SafeString:
-    """Word-level redline: escaped text with <del> and <ins> around changed words."""
-    raise NotImplementedError
+    """Word-level redline: escaped text with <del> and <ins> around changed words.
+
+    Removing every ``<ins>…</ins>`` and unescaping gives back ``old_text``; removing every
+    ``<del>…</del>`` gives back ``new_text``. Identical texts come back without any marker.
+    """
+    before, after = _tokens(old_text or ""), _tokens(new_text or "")
+    matcher = SequenceMatcher(None, before, after, autojunk=False)
+    chunks: list[str | tuple[str, str]] = []  # kept text, or (deleted, inserted)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            chunks.append("".join(before[i1:i2]))
+        else:
+            chunks.append(("".join(before[i1:i2]), "".join(after[j1:j2])))
+
+    # A lone space between two changed words is folded into one change, so that "a b c" →
+    # "x y c" reads as one replacement rather than two cut by a kept space.
+    merged: list[str | tuple[str, str]] = []
+    for index, chunk in enumerate(chunks):
+        previous = merged[-1] if merged else None
+        following = chunks[index + 1] if index + 1 < len(chunks) else None
+        if isinstance(chunk, str) and chunk.isspace() and isinstance(previous, tuple) and isinstance(following, tuple):
+            merged[-1] = (previous[0] + chunk, previous[1] + chunk)
+        elif isinstance(chunk, tuple) and isinstance(previous, tuple):
+            merged[-1] = (previous[0] + chunk[0], previous[1] + chunk[1])
+        else:
+            merged.append(chunk)
+
+    # An added or removed word is marked with the space after it, not the one before: the
+    # same text, but "chiffrer <ins>tous </ins>les" instead of "chiffrer<ins> tous</ins> les".
+    for index in range(1, len(merged) - 1):
+        previous, chunk, following = merged[index - 1], merged[index], merged[index + 1]
+        one_sided = isinstance(chunk, tuple) and not (chunk[0] and chunk[1])
+        if one_sided and isinstance(previous, str) and isinstance(following, str):
+            text = chunk[0] or chunk[1]
+            space = re.match(r"\s+", text)
+            if space and following.startswith(space.group()):
+                text = text[space.end():] + space.group()
+                merged[index - 1] = previous + space.group()
+                merged[index] = (text, "") if chunk[0] else ("", text)
+                merged[index + 1] = following[space.end():]
+
+    html = []
+    for chunk in merged:
+        if isinstance(chunk, str):
+            html.append(escape(chunk))
+            continue
+        deleted, inserted = chunk
+        if deleted:
+            html.append(f"<del>{escape(deleted)}</del>")
+        if inserted:
+            html.append(f"<ins>{escape(inserted)}</ins>")
+    return mark_safe("".join(html))
+
+
+# Database layer ---------------------------------------------------------------------------------
+
+
+def compare_versions(old: ReferentialVersion, new: ReferentialVersion) -> Comparison:
+    """Compare ``old`` (the version compared from) with ``new`` (compared to), in either
+    chronological order. Four queries, whatever the number of requirements.
+
+    ``old``/``new`` of the entries are Requirement objects with level, section and actors
+    loaded, ``version`` set to the versions given, and ``section_number`` ("2.3") as on the
+    version page.
+    """
+    referential_ids = {old.referential_id, new.referential_id}
+    version_ids = {old.pk, new.pk}
+
+    # Query 1: every chapter of the referential, for chapter lineage, numbering and title paths.
+    section_rows = list(
+        Section.objects.filter(version__referential_id__in=referential_ids)
+        .order_by("position", "id")
+        .values_list("id", "origin_id", "version_id", "parent_id", "title")
+    )
+    # Query 2: the lineage of every requirement of the referential, a couple of integers each.
+    requirement_origins = dict(
+        Requirement.objects.filter(version__referential_id__in=referential_ids).values_list("id", "origin_id")
+    )
+    # Queries 3 and 4: both sides' requirements, with what the comparison and the pages read.
+    requirements = list(
+        Requirement.objects.filter(version_id__in=version_ids)
+        .select_related("level", "section")
+        .prefetch_related(Prefetch("actors", queryset=Actor.objects.order_by("position", "label")))
+        .order_by("position", "id")
+    )
+
+    chapters = {version_id: _Chapters(version_id, section_rows) for version_id in version_ids}
+    section_pairs = pair_by_lineage_then_key(
+        chapters[old.pk].keyed(),
+        chapters[new.pk].keyed(),
+        {row[0]: row[1] for row in section_rows},
+    )
+    # A chapter's token is its own id on the old side, its counterpart's id on the new side.
+    new_section_token = {new_id: old_id for old_id, new_id in section_pairs.items()}
+
+    by_id = {}
+    sides: dict[int, list[Requirement]] = {old.pk: [], new.pk: []}
+    versions = {old.pk: old, new.pk: new}
+    for requirement in requirements:
+        # Shared instances: pages reading requirement.version run no query per row.
+        requirement.version = versions[requirement.version_id]
+        requirement.section_number = chapters[requirement.version_id].numbers.get(requirement.section_id, "")
+        sides[requirement.version_id].append(requirement)
+        by_id[requirement.pk] = requirement
+
+    def snapshots(version_id: int, token) -> list[Snapshot]:
+        order = chapters[version_id].order
+        side = sorted(sides[version_id], key=lambda r: order.get(r.section_id, len(order)))
+        return [_snapshot(requirement, token(requirement.section_id)) for requirement in side]
+
+    entries = compare_snapshots(
+        snapshots(old.pk, lambda section_id: section_id),
+        snapshots(new.pk, lambda section_id: new_section_token.get(section_id, section_id)),
+        requirement_origins,
+    )
+    entries = [
+        replace(
+            entry,
+            old=by_id[entry.old.id] if entry.old else None,
+            new=by_id[entry.new.id] if entry.new else None,
+        )
+        for entry in entries
+    ]
+    return Comparison(old_version=old, new_version=new, entries=entries)
+
+
+def _snapshot(requirement: Requirement, section_token) -> Snapshot:
+    return Snapshot(
+        id=requirement.pk,
+        key=requirement.key,
+        section=section_token,
+        title=requirement.title,
+        statement=requirement.statement,
+        level=requirement.level_id,
+        actors=frozenset(actor.pk for actor in requirement.actors.all()),
+        verification_method=requirement.verification_method,
+        compliance_deadline=requirement.compliance_deadline,
+    )
+
+
+class _Chapters:
+    """The chapters of one version, from (id, origin, version, parent, title) rows sorted by
+    position: their document order, their numbers ("2.3") and their title paths."""
+
+    def __init__(self, version_id: int, rows):
+        children: dict[int | None, list[tuple[int, str]]] = defaultdict(list)
+        for section_id, _origin, row_version, parent_id, title in rows:
+            if row_version == version_id:
+                children[parent_id].append((section_id, title))
+        self.order: dict[int, int] = {}
+        self.numbers: dict[int, str] = {}
+        self.paths: dict[int, str] = {}
+        stack = [(section_id, str(n), title.strip()) for n, (section_id, title) in enumerate(children[None], 1)]
+        stack.reverse()
+        while stack:
+            section_id, number, path = stack.pop()
+            if section_id in self.order:
+                continue
+            self.order[section_id] = len(self.order)
+            self.numbers[section_id] = number
+            self.paths[section_id] = path
+            below = [
+                (child_id, f"{number}.{n}", f"{path} › {child_title.strip()}")
+                for n, (child_id, child_title) in enumerate(children[section_id], 1)
+            ]
+            stack.extend(reversed(below))
+
+    def keyed(self) -> list[tuple[int, str]]:
+        """(id, title path) in document order: what chapter pairing reads."""
+        return list(self.paths.items())
