@@ -255,6 +255,14 @@ class FrozenGuardQuerySet(models.QuerySet):
             raise VersionFrozen()
         return super().delete()
 
+    # bulk_create skips save() too: nothing may be added to a frozen version this way either.
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        version_ids = {obj.version_id for obj in objs}
+        if ReferentialVersion.objects.filter(pk__in=version_ids, status__in=ReferentialVersion.FROZEN_STATUSES).exists():
+            raise VersionFrozen()
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class VersionContent(models.Model):
     """Something that belongs to one version and freezes with it."""

@@ -32,20 +32,37 @@ def _locked_version(version: ReferentialVersion) -> ReferentialVersion:
     return ReferentialVersion.objects.select_for_update().select_related("referential").get(pk=version.pk)
 
 
+def _audit(instance, reason: str, by=None) -> None:
+    """Say why and by whom, for the history row the next save writes. Without ``by``, the user of
+    the current request is recorded (simple-history's middleware); commands have no request."""
+    instance._change_reason = reason
+    if by is not None:
+        instance._history_user = by
+
+
 def _require_editable(version: ReferentialVersion) -> None:
     if version.is_frozen:
         raise VersionFrozen()
 
 
+def _number_key(number: str) -> tuple[int, ...]:
+    # 1.2 and 1.2.0 are the same number: trailing zeros do not count.
+    key = list(version_sort_key(number))
+    while len(key) > 1 and key[-1] == 0:
+        key.pop()
+    return tuple(key)
+
+
 def _check_number_is_new(referential: Referential, number: str) -> None:
-    if referential.versions.filter(number=number).exists():
+    numbers = list(referential.versions.values_list("number", flat=True))
+    if any(_number_key(existing) == _number_key(number) for existing in numbers):
         raise DomainError(_("La version %(number)s existe déjà pour ce référentiel.") % {"number": number})
     latest = (
         referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES)
         .values_list("number", flat=True)
     )
     highest = max(latest, key=version_sort_key, default=None)
-    if highest and version_sort_key(number) <= version_sort_key(highest):
+    if highest and _number_key(number) <= _number_key(highest):
         raise DomainError(
             _("Le numéro %(number)s doit être supérieur à celui de la dernière version publiée (%(highest)s).")
             % {"number": number, "highest": highest}
@@ -58,7 +75,7 @@ def create_version(*, referential: Referential, number: str, change_summary: str
     version = ReferentialVersion(referential=referential, number=number, change_summary=change_summary)
     version.full_clean(exclude=["referential"], validate_unique=False)
     _check_number_is_new(referential, number)
-    version._change_reason = _("Création du brouillon")
+    _audit(version, _("Création du brouillon"), by)
     version.save()
     return version
 
@@ -73,7 +90,7 @@ def start_draft(*, referential: Referential, number: str, change_summary: str = 
     draft = ReferentialVersion(referential=referential, number=number, change_summary=change_summary, based_on=source)
     draft.full_clean(exclude=["referential", "based_on"], validate_unique=False)
     _check_number_is_new(referential, number)
-    draft._change_reason = _("Brouillon copié de la version %(number)s") % {"number": source.number}
+    _audit(draft, _("Brouillon copié de la version %(number)s") % {"number": source.number}, by)
     draft.save()
     copy_version_content(source=source, target=draft, by=by)
     return draft
@@ -99,7 +116,7 @@ def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersi
                 title=section.title,
                 intro=section.intro,
             )
-            copy._change_reason = reason
+            _audit(copy, reason, by)
             copy.save()
             section_map[section.pk] = copy
         if len(next_round) == len(pending):
@@ -125,19 +142,32 @@ def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersi
     created = bulk_create_with_history(copies, Requirement, default_user=by, default_change_reason=reason)
     # bulk_create returns primary keys on PostgreSQL and SQLite alike; reread to be safe on both.
     by_origin = dict(target.requirements.values_list("origin_id", "pk")) if created else {}
+    links = [(by_origin[req.pk], actor.pk) for req in originals for actor in req.actors.all()]
     through = Requirement.actors.through
-    through.objects.bulk_create(
+    through.objects.bulk_create([through(requirement_id=r, actor_id=a) for r, a in links])
+    # The copies' history rows were written before their actors existed: add the actors to them,
+    # or the first edit of a copy would show its actors as added.
+    first_record = dict(Requirement.history.filter(id__in=by_origin.values()).values_list("id", "history_id"))
+    historical_link = Requirement.history.model.actors.model
+    historical_link.objects.bulk_create(
         [
-            through(requirement_id=by_origin[req.pk], actor_id=actor.pk)
-            for req in originals
-            for actor in req.actors.all()
+            historical_link(
+                history_id=first_record[link.requirement_id],
+                id=link.pk,
+                requirement_id=link.requirement_id,
+                actor_id=link.actor_id,
+            )
+            for link in through.objects.filter(requirement_id__in=by_origin.values())
         ]
     )
-    ConformityThreshold.objects.bulk_create(
+    bulk_create_with_history(
         [
             ConformityThreshold(version=target, level_id=t.level_id, max_findings=t.max_findings)
             for t in source.thresholds.all()
-        ]
+        ],
+        ConformityThreshold,
+        default_user=by,
+        default_change_reason=reason,
     )
 
 
@@ -151,13 +181,14 @@ def create_requirement(*, version: ReferentialVersion, data: dict[str, Any], by=
     """Add a requirement to a draft; refuses on a frozen version or a key already used in it."""
     version = _locked_version(version)
     _require_editable(version)
+    data = dict(data)  # the caller's dict stays as it was
     actors = data.pop("actors", None)
     requirement = Requirement(version=version, **{k: v for k, v in data.items() if k in REQUIREMENT_FIELDS})
     if "position" not in data:
         last = version.requirements.order_by("-position").values_list("position", flat=True).first()
         requirement.position = (last or 0) + 10
     _validate_requirement(requirement)
-    requirement._change_reason = _("Création")
+    _audit(requirement, _("Création"), by)
     requirement.save()
     if actors is not None:
         requirement.actors.set(actors)
@@ -173,16 +204,21 @@ def update_requirement(
     _require_editable(requirement.version)
     if expected_revision is not None and expected_revision != requirement.revision:
         raise ConcurrentEdit()
+    data = dict(data)  # the caller's dict stays as it was
     actors = data.pop("actors", None)
     for field, value in data.items():
         if field in REQUIREMENT_FIELDS:
             setattr(requirement, field, value)
     _validate_requirement(requirement)
     requirement.revision += 1
-    requirement._change_reason = reason or _("Modification")
-    requirement.save()
+    _audit(requirement, reason or _("Modification"), by)
     if actors is not None:
+        # Actors first, without their own history rows: the save below writes one row for the
+        # whole edit, fields and actors together.
+        requirement.skip_history_when_saving = True
         requirement.actors.set(actors)
+        del requirement.skip_history_when_saving
+    requirement.save()
     return requirement
 
 
@@ -191,7 +227,7 @@ def delete_requirement(*, requirement: Requirement, by=None) -> None:
     """Remove a requirement from a draft; a frozen version keeps all of its requirements."""
     requirement = Requirement.objects.select_related("version").get(pk=requirement.pk)
     _require_editable(requirement.version)
-    requirement._change_reason = _("Suppression")
+    _audit(requirement, _("Suppression"), by)
     requirement.delete()
 
 
@@ -259,7 +295,7 @@ def publish_version(*, version: ReferentialVersion, by) -> ReferentialVersion:
     previous = version.referential.versions.select_for_update().filter(status=Status.PUBLISHED).exclude(pk=version.pk)
     for old in previous:
         old.status = Status.SUPERSEDED
-        old._change_reason = _("Remplacée par la version %(number)s") % {"number": version.number}
+        _audit(old, _("Remplacée par la version %(number)s") % {"number": version.number}, by)
         old.save()
     version.pdf.save(f"{version.referential.slug}/{built.filename}", ContentFile(built.content), save=False)
     try:
@@ -270,7 +306,7 @@ def publish_version(*, version: ReferentialVersion, by) -> ReferentialVersion:
         version.published_by = by
         version.publication_task_id = ""
         version.publication_error = ""
-        version._change_reason = _("Publication")
+        _audit(version, _("Publication"), by)
         version.save()
     except Exception:
         # The row was not written: the stored file must not outlive the failed publication.

@@ -1,8 +1,9 @@
-from django.db.models.signals import m2m_changed
+from django.db.models.signals import m2m_changed, pre_delete
 from django.dispatch import receiver
+from django.utils.translation import gettext_lazy as _
 
 from .errors import VersionFrozen
-from .models import ReferentialVersion, Requirement
+from .models import Actor, ReferentialVersion, Requirement
 
 
 @receiver(m2m_changed, sender=Requirement.actors.through)
@@ -19,3 +20,12 @@ def refuse_actor_change_on_frozen_version(sender, instance, action, reverse, pk_
         ).exists()
     if frozen:
         raise VersionFrozen()
+
+
+@receiver(pre_delete, sender=Actor)
+def refuse_deleting_an_actor_of_a_frozen_version(sender, instance, **kwargs):
+    """Deleting an actor would silently drop it from published requirements."""
+    if instance.requirements.filter(version__status__in=ReferentialVersion.FROZEN_STATUSES).exists():
+        raise VersionFrozen(
+            _("Cet acteur est cité par des exigences publiées : il ne peut pas être supprimé.")
+        )

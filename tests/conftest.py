@@ -6,9 +6,10 @@ from tests.factories import contributor_user, editor_user
 
 
 @pytest.fixture(autouse=True)
-def _media_in_tmp(settings, tmp_path):
-    """Stored PDFs and uploads of a test land in its own temporary folder."""
+def _test_settings(settings, tmp_path):
+    """Stored PDFs and uploads of a test land in its own temporary folder; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

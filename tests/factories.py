@@ -123,3 +123,28 @@ def freeze(version, status=ReferentialVersion.Status.PUBLISHED):
     ReferentialVersion.objects.filter(pk=version.pk).update(status=status)
     version.refresh_from_db()
     return version
+
+
+def staff_editor_user(**kwargs):
+    """An editor who can use the admin: staff, and the editor group holds the referential app's permissions."""
+    from django.contrib.auth.models import Permission
+
+    user = editor_user(is_staff=True, **kwargs)
+    group = Group.objects.get(name=EDITOR_GROUP)
+    group.permissions.add(*Permission.objects.filter(content_type__app_label="referential"))
+    return user
+
+
+def filled_version(**kwargs):
+    """A version ready to publish: chapters (one nested), requirements with level and actors, a threshold."""
+    version = VersionFactory(**kwargs)
+    blocking, major = LevelFactory(slug="bloquante"), LevelFactory(slug="majeure")
+    operator, proxy = ActorFactory(slug="operateur"), ActorFactory(slug="operateur-proxy")
+    security = SectionFactory(version=version, title="Sécurité", position=1)
+    transport = SectionFactory(version=version, parent=security, title="Transport", position=1)
+    directory = SectionFactory(version=version, title="Annuaire", position=2)
+    RequirementFactory(version=version, section=transport, key="MSS 1", level=blocking, actors=[operator, proxy])
+    RequirementFactory(version=version, section=directory, key="MSS 2", level=major, actors=[operator])
+    ThresholdFactory(version=version, level=blocking, max_findings=0)
+    ThresholdFactory(version=version, level=major, max_findings=3)
+    return version

@@ -1,0 +1,626 @@
+"""The editors' back office (ANS product owners).
+
+Thin by design: forms parse input, services decide. Three rules shape this file:
+
+- Only editors (group ``editor``, staff) and superusers see these models; Django's model
+  permissions still apply on top of the group.
+- A frozen version (published or superseded), its chapters, requirements and conformity
+  thresholds are shown read-only. Should a write still reach the model, it raises
+  ``VersionFrozen``: the admin shows its message instead of an error page.
+- Requirements are created, changed and deleted through the services; a hidden
+  ``revision`` field lets ``update_requirement`` tell the second of two editors that the
+  requirement changed under them. A service refusal becomes an error on the form, with
+  the editor's input kept.
+
+History (who, when, what changed, why) comes from django-simple-history. Reverting to an
+old record from the history page is disabled: it would bypass the services and the
+revision check. To restore an old wording, copy it from the history page into the form.
+"""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.sites import NotRegistered
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from . import services
+from .errors import DomainError, VersionFrozen
+from .models import (
+    Actor,
+    ConformityThreshold,
+    NonConformityLevel,
+    Referential,
+    ReferentialVersion,
+    Requirement,
+    Section,
+    version_sort_key,
+)
+from .roles import is_editor
+
+admin.site.site_header = _("Référentiels MSSanté — espace des éditeurs")
+admin.site.site_title = _("Référentiels MSSanté")
+admin.site.index_title = _("Administration des référentiels")
+
+ADMIN_CHANGE_REASON = _("Modification dans l'administration")
+ADMIN_CREATION_REASON = _("Création dans l'administration")
+
+
+def _error_lines(error: Exception) -> list[tuple[str | None, list[str]]]:
+    """(field, messages) pairs of a service refusal; field None for the form as a whole."""
+    if isinstance(error, ValidationError):
+        if hasattr(error, "error_dict"):
+            return [(field, list(messages)) for field, messages in error.message_dict.items()]
+        return [(None, list(error.messages))]
+    if isinstance(error, DomainError):
+        return [(None, [str(error.message), *[str(p) for p in error.problems]])]
+    return [(None, [str(error)])]
+
+
+def _problems_html(message, problems):
+    if not problems:
+        return message
+    return format_html("{}<ul>{}</ul>", message, format_html_join("", "<li>{}</li>", ((p,) for p in problems)))
+
+
+# Base classes ------------------------------------------------------------------------------------
+
+
+class EditorAdmin(SimpleHistoryAdmin):
+    """Editors only; frozen rows are read-only; service refusals become form errors or messages."""
+
+    def is_frozen(self, obj) -> bool:
+        return False
+
+    def has_module_permission(self, request):
+        return is_editor(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_editor(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return is_editor(request.user) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and self.is_frozen(obj):
+            return False
+        return is_editor(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and self.is_frozen(obj):
+            return False
+        return is_editor(request.user) and super().has_delete_permission(request, obj)
+
+    # History is for reading: a revert would skip the services and the revision check.
+    def revert_disabled(self, request, obj=None):
+        return True
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        refusal = getattr(request, "_service_refusal", None)
+        if refusal is None:
+            return form_class
+
+        class FormWithServiceRefusal(form_class):
+            def clean(self):
+                cleaned_data = super().clean()
+                for field, messages_ in _error_lines(refusal):
+                    self.add_error(field if field in self.fields else None, messages_)
+                return cleaned_data
+
+        return FormWithServiceRefusal
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except VersionFrozen as error:
+            messages.error(request, error.message)
+            return redirect(request.get_full_path())
+        except (DomainError, ValidationError) as error:
+            # The service refused after the form validated (the transaction is rolled back):
+            # render the same form again, with the refusal as its errors and the input kept.
+            if request.method != "POST" or hasattr(request, "_service_refusal"):
+                raise
+            request._service_refusal = error
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except VersionFrozen as error:
+            messages.error(request, error.message)
+            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
+
+    def changelist_view(self, request, extra_context=None):
+        try:
+            return super().changelist_view(request, extra_context)
+        except VersionFrozen as error:
+            messages.error(request, error.message)
+            return redirect(request.get_full_path())
+
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = ADMIN_CHANGE_REASON if change else ADMIN_CREATION_REASON
+        super().save_model(request, obj, form, change)
+
+
+class VersionContentAdmin(EditorAdmin):
+    """Chapters, requirements and thresholds: they freeze with their version."""
+
+    list_select_related = ("version__referential",)
+
+    def is_frozen(self, obj) -> bool:
+        return obj.version.is_frozen
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("version__referential")
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        # Moving a row to another version is not an edit: it is created in the right one.
+        if obj is not None:
+            readonly.append("version")
+        return readonly
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "version":
+            kwargs["queryset"] = editable_versions()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+def editable_versions():
+    return (
+        ReferentialVersion.objects.exclude(status__in=ReferentialVersion.FROZEN_STATUSES)
+        .select_related("referential")
+        .order_by("referential__position", "referential__code", "number")
+    )
+
+
+class FrozenInline(admin.TabularInline):
+    """An inline of a version: read-only once the version is frozen."""
+
+    def _editable(self, request, obj):
+        return is_editor(request.user) and not (obj is not None and obj.is_frozen)
+
+    def has_add_permission(self, request, obj=None):
+        return self._editable(request, obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return self._editable(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._editable(request, obj) and super().has_delete_permission(request, obj)
+
+
+# Reference data ----------------------------------------------------------------------------------
+
+
+@admin.register(Referential)
+class ReferentialAdmin(EditorAdmin):
+    list_display = ("code", "title", "slug", "audience", "position")
+    search_fields = ("code", "title", "slug")
+    prepopulated_fields = {"slug": ("code",)}
+
+
+@admin.register(NonConformityLevel)
+class NonConformityLevelAdmin(EditorAdmin):
+    list_display = ("label", "slug", "rank", "remediation_delay_days")
+    search_fields = ("label", "slug")
+
+
+@admin.register(Actor)
+class ActorAdmin(EditorAdmin):
+    list_display = ("label", "slug", "position")
+    search_fields = ("label", "slug")
+
+    def get_deleted_objects(self, objs, request):
+        # Deleting an actor would silently take it off the requirements of published
+        # versions (the link rows cascade without any signal): refuse, naming them.
+        deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        frozen = Requirement.objects.filter(
+            actors__in=objs, version__status__in=ReferentialVersion.FROZEN_STATUSES
+        ).select_related("version__referential").distinct()
+        protected = list(protected) + [
+            _("%(requirement)s (version %(version)s, figée)") % {"requirement": r, "version": r.version}
+            for r in frozen
+        ]
+        return deleted, model_count, perms_needed, protected
+
+
+# Versions ----------------------------------------------------------------------------------------
+
+
+class ConformityThresholdInline(FrozenInline):
+    model = ConformityThreshold
+    extra = 0
+    fields = ("level", "max_findings")
+    verbose_name = _("seuil de la règle de conformité")
+    verbose_name_plural = _("règle de conformité : nombre maximal d'écarts tolérés par niveau")
+
+
+class StartDraftForm(forms.Form):
+    number = forms.CharField(label=_("numéro du nouveau brouillon"), max_length=20)
+    change_summary = forms.CharField(label=_("résumé des changements"), widget=forms.Textarea, required=False)
+
+
+def suggest_next_number(referential: Referential) -> str:
+    """The next free minor number after the highest existing one: 1.0 → 1.1, 2.3.1 → 2.4."""
+    numbers = list(referential.versions.values_list("number", flat=True))
+    if not numbers:
+        return "1.0"
+    parts = version_sort_key(max(numbers, key=version_sort_key))
+    major, minor = parts[0], parts[1] + 1
+    while f"{major}.{minor}" in numbers:
+        minor += 1
+    return f"{major}.{minor}"
+
+
+@admin.register(ReferentialVersion)
+class ReferentialVersionAdmin(EditorAdmin):
+    list_display = ("referential", "number", "status", "published_at", "content_links")
+    list_filter = ("referential", "status")
+    list_select_related = ("referential",)
+    search_fields = ("number", "referential__code", "referential__title")
+    ordering = ("referential__position", "referential__code", "-created_at")
+    inlines = [ConformityThresholdInline]
+    actions = ["start_draft_action", "publish_action"]
+    add_fields = ("referential", "number", "change_summary")
+    fieldsets = (
+        (None, {"fields": ("referential", "number", "status", "based_on", "change_summary", "content_links")}),
+        (
+            _("Règle de conformité et échéances"),
+            {
+                "fields": (
+                    "conformity_rule_note",
+                    "effective_at",
+                    "compliance_deadline",
+                    "requires_recommitment",
+                )
+            },
+        ),
+        (
+            _("Publication"),
+            {
+                "fields": (
+                    "created_at",
+                    "published_at",
+                    "published_by",
+                    "pdf",
+                    "pdf_sha256",
+                    "pdf_size",
+                    "publication_error",
+                )
+            },
+        ),
+    )
+    # Status, lineage and publication data change only through the services (actions below).
+    change_readonly_fields = (
+        "referential",
+        "number",
+        "status",
+        "based_on",
+        "content_links",
+        "created_at",
+        "published_at",
+        "published_by",
+        "pdf",
+        "pdf_sha256",
+        "pdf_size",
+        "publication_error",
+    )
+
+    def is_frozen(self, obj) -> bool:
+        return obj.is_frozen
+
+    def get_queryset(self, request):
+        def count(model):
+            return Coalesce(
+                Subquery(
+                    model.objects.filter(version=OuterRef("pk"))
+                    .order_by()
+                    .values("version")
+                    .annotate(n=Count("pk"))
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("referential", "published_by")
+            .annotate(section_count=count(Section), requirement_count=count(Requirement))
+        )
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ((None, {"fields": self.add_fields}),)
+        return self.fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        return () if obj is None else self.change_readonly_fields
+
+    def get_inline_instances(self, request, obj=None):
+        # The conformity rule is set once the draft exists.
+        return [] if obj is None else super().get_inline_instances(request, obj)
+
+    @admin.display(description=_("contenu"))
+    def content_links(self, obj):
+        """Links to the filtered changelists: a 300-row inline would be too heavy."""
+        query = f"?version__id__exact={obj.pk}"
+        sections = getattr(obj, "section_count", None)
+        requirements = getattr(obj, "requirement_count", None)
+        links = format_html(
+            '<a href="{}{}">{}</a> · <a href="{}{}">{}</a>',
+            reverse("admin:referential_section_changelist"),
+            query,
+            _("Chapitres (%(count)s)") % {"count": sections if sections is not None else obj.sections.count()},
+            reverse("admin:referential_requirement_changelist"),
+            query,
+            _("Exigences (%(count)s)")
+            % {"count": requirements if requirements is not None else obj.requirements.count()},
+        )
+        if obj.is_frozen:
+            return links
+        add = f"?version={obj.pk}"
+        return format_html(
+            '{} · <a href="{}{}">{}</a> · <a href="{}{}">{}</a>',
+            links,
+            reverse("admin:referential_section_add"),
+            add,
+            _("ajouter un chapitre"),
+            reverse("admin:referential_requirement_add"),
+            add,
+            _("ajouter une exigence"),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            return super().save_model(request, obj, form, change)
+        created = services.create_version(
+            referential=obj.referential,
+            number=obj.number,
+            change_summary=obj.change_summary,
+            by=request.user,
+        )
+        obj.pk = created.pk
+        obj.created_at = created.created_at
+        obj._state.adding = False
+        obj._state.db = created._state.db
+
+    @admin.action(description=_("Démarrer un nouveau brouillon à partir de cette version publiée"), permissions=["add"])
+    def start_draft_action(self, request, queryset):
+        """Asks for the new number on an intermediate page, prefilled with the next free minor number."""
+        versions = list(queryset.select_related("referential")[:2])
+        if len(versions) != 1 or versions[0].status != ReferentialVersion.Status.PUBLISHED:
+            self.message_user(
+                request,
+                _("Sélectionnez une seule version, celle qui est publiée : le brouillon en sera la copie."),
+                messages.ERROR,
+            )
+            return None
+        source = versions[0]
+        if "apply" in request.POST:
+            form = StartDraftForm(request.POST)
+            if form.is_valid():
+                try:
+                    draft = services.start_draft(
+                        referential=source.referential,
+                        number=form.cleaned_data["number"],
+                        change_summary=form.cleaned_data["change_summary"],
+                        by=request.user,
+                    )
+                except (DomainError, ValidationError) as error:
+                    for field, messages_ in _error_lines(error):
+                        form.add_error(field if field in form.fields else None, messages_)
+                else:
+                    self.message_user(
+                        request,
+                        _("Brouillon %(draft)s créé à partir de la version %(number)s.")
+                        % {"draft": draft, "number": source.number},
+                        messages.SUCCESS,
+                    )
+                    return redirect("admin:referential_referentialversion_change", draft.pk)
+        else:
+            form = StartDraftForm(initial={"number": suggest_next_number(source.referential)})
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Démarrer un nouveau brouillon"),
+            "opts": self.opts,
+            "source": source,
+            "form": form,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/referential/referentialversion/start_draft.html", context)
+
+    @admin.action(description=_("Publier"), permissions=["change"])
+    def publish_action(self, request, queryset):
+        """Publishes through ``request_publication``: inline by default, queued when a worker runs."""
+        for version in queryset.select_related("referential"):
+            try:
+                version = services.request_publication(version=version, by=request.user)
+            except DomainError as error:
+                message = _("%(version)s : %(message)s") % {"version": version, "message": error.message}
+                self.message_user(request, _problems_html(message, error.problems), messages.ERROR)
+            else:
+                if version.status == ReferentialVersion.Status.PUBLISHED:
+                    self.message_user(request, _("%(version)s est publiée.") % {"version": version}, messages.SUCCESS)
+                else:
+                    self.message_user(
+                        request,
+                        _("Publication de %(version)s en cours : le PDF est en construction.") % {"version": version},
+                        messages.INFO,
+                    )
+
+
+@admin.register(ConformityThreshold)
+class ConformityThresholdAdmin(VersionContentAdmin):
+    list_display = ("version", "level", "max_findings")
+    list_filter = ("version", "level")
+    list_select_related = ("version__referential", "level")
+
+
+# Chapters and requirements -----------------------------------------------------------------------
+
+
+class VersionScopedForm(forms.ModelForm):
+    """Offers only the chapters of the row's version (or of the version chosen in the URL)."""
+
+    scoped_field = "section"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        field = self.fields.get(self.scoped_field)
+        if field is None:
+            return
+        version_id = self.instance.version_id or self.data.get("version") or self.initial.get("version")
+        if not str(version_id or "").isdigit():
+            version_id = None  # nothing chosen yet, or garbage the version field will reject
+        sections = Section.objects.select_related("version__referential")
+        if version_id:
+            field.queryset = sections.filter(version_id=version_id)
+            if self.instance.pk and self.scoped_field == "parent":
+                field.queryset = field.queryset.exclude(pk=self.instance.pk)
+        else:
+            field.queryset = sections.exclude(version__status__in=ReferentialVersion.FROZEN_STATUSES)
+            field.label_from_instance = lambda section: f"{section.version} · {section.title}"
+
+
+class SectionAdminForm(VersionScopedForm):
+    scoped_field = "parent"
+
+
+@admin.register(Section)
+class SectionAdmin(VersionContentAdmin):
+    form = SectionAdminForm
+    list_display = ("title", "version", "parent", "position")
+    list_filter = ("version",)
+    search_fields = ("title", "intro")
+    list_select_related = ("version__referential", "parent")
+    ordering = ("version", "parent_id", "position", "id")
+    fields = ("version", "parent", "position", "title", "intro", "origin")
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "origin"]
+
+
+class RequirementAdminForm(VersionScopedForm):
+    change_reason = forms.CharField(
+        label=_("motif de la modification"),
+        required=False,
+        max_length=100,
+        help_text=_("Apparaît dans l'historique de l'exigence."),
+    )
+
+    class Meta:
+        model = Requirement
+        fields = "__all__"
+        widgets = {"revision": forms.HiddenInput}
+
+
+@admin.register(Requirement)
+class RequirementAdmin(VersionContentAdmin):
+    form = RequirementAdminForm
+    list_display = ("key", "title", "version", "section", "level")
+    list_filter = ("version", "level", "actors")
+    search_fields = ("key", "title", "statement")
+    list_select_related = ("version__referential", "section", "level")
+    ordering = ("version", "position", "id")
+    filter_horizontal = ("actors",)
+    # Fields handed to the services; actors are set by them too (see save_related).
+    service_fields = (*services.REQUIREMENT_FIELDS, "actors")
+
+    def get_fieldsets(self, request, obj=None):
+        main = ["version", "section", "key", "title", "statement"]
+        classification = ["actors", "level", "verification_method", "compliance_deadline", "position"]
+        if obj is None or obj.version.is_frozen:
+            fieldsets = [(None, {"fields": main}), (_("Classement"), {"fields": classification})]
+            if obj is not None:
+                fieldsets.append((_("Traçabilité"), {"fields": ["origin"]}))
+            return fieldsets
+        return (
+            (None, {"fields": main}),
+            (_("Classement"), {"fields": classification}),
+            (_("Traçabilité"), {"fields": ["origin", "change_reason", "revision"]}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "origin"]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        if obj is None and "position" in form_class.base_fields:
+            # Left empty, the service puts the requirement after the last one.
+            form_class.base_fields["position"].required = False
+            form_class.base_fields["position"].initial = None
+        return form_class
+
+    def save_model(self, request, obj, form, change):
+        data = {name: form.cleaned_data[name] for name in self.service_fields if name in form.cleaned_data}
+        if change:
+            saved = services.update_requirement(
+                requirement=obj,
+                data=data,
+                by=request.user,
+                expected_revision=form.cleaned_data.get("revision"),
+                reason=form.cleaned_data.get("change_reason") or ADMIN_CHANGE_REASON,
+            )
+        else:
+            if data.get("position") is None:
+                data.pop("position", None)
+            saved = services.create_requirement(version=form.cleaned_data["version"], data=data, by=request.user)
+        # The admin logs and redirects with the object it holds: give it the saved identity.
+        obj.pk = saved.pk
+        obj.position = saved.position
+        obj.revision = saved.revision
+        obj._state.adding = False
+        obj._state.db = saved._state.db
+
+    def save_related(self, request, form, formsets, change):
+        # The service already set the actors; there are no inlines.
+        pass
+
+    def delete_model(self, request, obj):
+        services.delete_requirement(requirement=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for requirement in queryset:
+                services.delete_requirement(requirement=requirement, by=request.user)
+
+
+# Users: who is editor, who is contributor --------------------------------------------------------
+
+User = get_user_model()
+try:
+    admin.site.unregister(User)
+except NotRegistered:
+    pass
+
+
+@admin.register(User)
+class RoleAwareUserAdmin(UserAdmin):
+    list_display = (*UserAdmin.list_display, "group_names")
+    # UserAdmin already filters by group, staff status, superuser status and activity.
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("groupes"))
+    def group_names(self, obj):
+        return ", ".join(group.name for group in obj.groups.all()) or "—"
