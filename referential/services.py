@@ -275,16 +275,17 @@ PUBLICATION_CHECKS: list = []
 
 
 @transaction.atomic
-def publish_version(*, version: ReferentialVersion, by) -> ReferentialVersion:
+def publish_version(*, version: ReferentialVersion, by, published_at=None) -> ReferentialVersion:
     """Freeze a draft or a version out of consultation, with its PDF stored and fingerprinted; the
-    previously published one is superseded. If the PDF cannot be built, nothing changes."""
+    previously published one is superseded. If the PDF cannot be built, nothing changes.
+    ``published_at`` defaults to now; imports of historical versions pass their real date."""
     from .documents import build_version_pdf
 
     version = _locked_version(version)
     problems = publication_problems(version)
     if problems:
         raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
-    published_at = timezone.now()
+    published_at = published_at or timezone.now()
     try:
         built = build_version_pdf(version, preview=False, published_at=published_at)
     except Exception as exc:  # the engine's errors are many; the editor needs one clear message
