@@ -5,7 +5,18 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
-from .models import Actor, Referential, ReferentialVersion, Requirement, Section, version_sort_key
+from .models import (
+    Actor,
+    ConformityThreshold,
+    NonConformityLevel,
+    Referential,
+    ReferentialVersion,
+    Requirement,
+    Section,
+    version_sort_key,
+)
+from .compare import redline
+from .roles import is_editor
 
 
 def visible_versions(user) -> QuerySet[ReferentialVersion]:
@@ -184,3 +195,98 @@ def requirement_lineage(requirement: Requirement) -> list[Requirement]:
         .prefetch_related("actors")
     )
     return sorted(members, key=lambda r: version_sort_key(r.version.number))
+
+
+# Public pages ------------------------------------------------------------------------------------
+
+
+def referential_with_versions(user, slug: str) -> Referential:
+    """One referential with ``visible`` (its readable versions, newest first, each with ``based_on``)
+    and ``current`` (the published one); 404 if the slug is unknown."""
+    versions = ReferentialVersion.objects.visible_to(user).select_related("based_on")
+    referential = (
+        Referential.objects.filter(slug=slug)
+        .prefetch_related(Prefetch("versions", queryset=versions, to_attr="visible"))
+        .first()
+    )
+    if referential is None:
+        raise Http404
+    referential.visible.sort(key=lambda v: version_sort_key(v.number), reverse=True)
+    referential.current = next(
+        (v for v in referential.visible if v.status == ReferentialVersion.Status.PUBLISHED), None
+    )
+    return referential
+
+
+def sibling_versions(user, version: ReferentialVersion) -> list[ReferentialVersion]:
+    """The versions of the same referential ``user`` may read, newest first (for version pickers)."""
+    versions = list(ReferentialVersion.objects.visible_to(user).filter(referential_id=version.referential_id))
+    return sorted(versions, key=lambda v: version_sort_key(v.number), reverse=True)
+
+
+def filter_choices(version: ReferentialVersion) -> tuple[list[NonConformityLevel], list[Actor]]:
+    """The levels, and the actors named by at least one requirement of ``version``, for filter menus."""
+    levels = list(NonConformityLevel.objects.order_by("rank"))
+    actors = list(Actor.objects.filter(requirements__version=version).distinct().order_by("position", "label"))
+    return levels, actors
+
+
+def version_thresholds(version: ReferentialVersion) -> list[ConformityThreshold]:
+    return list(version.thresholds.select_related("level").order_by("level__rank"))
+
+
+def requirement_in(version: ReferentialVersion, key: str) -> Requirement:
+    """The requirement ``key`` of ``version``, with what its page shows, else 404."""
+    requirement = (
+        requirements_of(version).select_related("version", "version__referential").filter(key=key).first()
+    )
+    if requirement is None:
+        raise Http404
+    return requirement
+
+
+def requirement_changes(old: Requirement, new: Requirement) -> set[str]:
+    """The fields (named as in ``compare.FIELDS``) that differ between two versions of a requirement;
+    actors must be prefetched. The chapter counts as changed when its title differs."""
+    changes = set()
+    for name in ("key", "title", "statement", "verification_method", "compliance_deadline", "level_id"):
+        if getattr(old, name) != getattr(new, name):
+            changes.add(name.removesuffix("_id"))
+    if old.section.title != new.section.title:
+        changes.add("section")
+    if {a.pk for a in old.actors.all()} != {a.pk for a in new.actors.all()}:
+        changes.add("actors")
+    return changes
+
+
+@dataclass
+class LineageStep:
+    """A requirement as it stands in one version, with what changed since the previous step."""
+
+    requirement: Requirement
+    previous: Requirement | None = None
+    changes: set[str] = field(default_factory=set)
+    title_redline: str | None = None
+    statement_redline: str | None = None
+
+
+def requirement_history(user, requirement: Requirement) -> list[LineageStep]:
+    """The requirement in every version ``user`` may read, oldest first, each compared with the one before."""
+    lineage = [r for r in requirement_lineage(requirement) if _readable(user, r.version)]
+    steps: list[LineageStep] = []
+    previous = None
+    for member in lineage:
+        step = LineageStep(requirement=member, previous=previous)
+        if previous is not None:
+            step.changes = requirement_changes(previous, member)
+            if "title" in step.changes:
+                step.title_redline = redline(previous.title, member.title)
+            if "statement" in step.changes:
+                step.statement_redline = redline(previous.statement, member.statement)
+        steps.append(step)
+        previous = member
+    return steps
+
+
+def _readable(user, version: ReferentialVersion) -> bool:
+    return version.is_public or is_editor(user)

@@ -1,4 +1,32 @@
-from django.urls import path
+"""Public pages of the referentials (DESIGN §4: French URLs).
+
+Version numbers contain dots (``1.0``, ``0.9.1``), so their patterns are regular
+expressions made of digits and dots ending with a slash: ``<number>.pdf`` and
+``latest.pdf`` never match them.
+"""
+
+from django.urls import path, re_path
+
+from . import views
+from .views import VERSION_NUMBER
 
 app_name = "referential"
-urlpatterns: list = []
+
+REFERENTIAL = r"^referentiels/(?P<slug>[-\w]+)/"
+NUMBER = rf"(?P<number>{VERSION_NUMBER})"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("referentiels/<slug:slug>/", views.referential_detail, name="referential_detail"),
+    re_path(rf"{REFERENTIAL}{NUMBER}/$", views.version_detail, name="version_detail"),
+    # Keys contain spaces and dots (« MSS 17 », « ECO.1.2.3 »): the key is the rest of the path.
+    re_path(rf"{REFERENTIAL}{NUMBER}/exigences/(?P<key>.+)/$", views.requirement_detail, name="requirement_detail"),
+    path("referentiels/<slug:slug>/comparer/", views.compare_pick, name="compare_pick"),
+    re_path(
+        rf"{REFERENTIAL}comparer/(?P<a>{VERSION_NUMBER})/(?P<b>{VERSION_NUMBER})/$",
+        views.compare,
+        name="compare",
+    ),
+    # PDF downloads (``referentiels/<slug>/<number>.pdf`` and ``referentiels/<slug>/latest.pdf``)
+    # are registered below by the publication side.
+]
