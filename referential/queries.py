@@ -290,3 +290,8 @@ def requirement_history(user, requirement: Requirement) -> list[LineageStep]:
 
 def _readable(user, version: ReferentialVersion) -> bool:
     return version.is_public or is_editor(user)
+
+
+def current_version(slug: str) -> ReferentialVersion | None:
+    """The published version of a referential, the one in force."""
+    return ReferentialVersion.objects.published().select_related("referential").filter(referential__slug=slug).first()

@@ -27,6 +27,8 @@ urlpatterns = [
         views.compare,
         name="compare",
     ),
-    # PDF downloads (``referentiels/<slug>/<number>.pdf`` and ``referentiels/<slug>/latest.pdf``)
-    # are registered below by the publication side.
+    re_path(rf"{REFERENTIAL}{NUMBER}\.pdf$", views.version_pdf, name="version_pdf"),
+    path("referentiels/<slug:slug>/latest.pdf", views.latest_pdf, name="latest_pdf"),
+    re_path(rf"{REFERENTIAL}{NUMBER}/apercu\.pdf$", views.version_preview_pdf, name="version_preview_pdf"),
+    re_path(rf"{REFERENTIAL}{NUMBER}/export\.(?P<fmt>csv|xlsx|json)$", views.version_export, name="version_export"),
 ]

@@ -6,15 +6,17 @@ page runs the same handful of SQL queries whatever the number of requirements.
 
 import re
 
-from django.http import Http404
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
-from . import queries
+from . import exports, queries
 from .compare import KINDS, compare_versions
+from .documents import build_version_pdf
 from .models import ReferentialVersion
 from .roles import is_editor
 
@@ -232,3 +234,68 @@ def compare(request, slug, a, b):
             ),
         },
     )
+
+
+# Publication: PDF downloads, draft preview, exports ---------------------------------------------
+
+PDF_CACHE_FOREVER = "public, max-age=31536000, immutable"
+
+
+def version_pdf(request, slug, number):
+    """The stored PDF of a published (or superseded) version, served as is, cacheable forever."""
+    version = queries.version_for(request.user, slug, number)
+    if not version.is_frozen or not version.pdf:
+        raise Http404
+    etag = f'"{version.pdf_sha256}"'
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+    else:
+        response = FileResponse(version.pdf.open("rb"), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{version.pdf.name.rsplit("/", 1)[-1]}"'
+    response["ETag"] = etag
+    response["Cache-Control"] = PDF_CACHE_FOREVER
+    return response
+
+
+def latest_pdf(request, slug):
+    """Where the PDF in force lives today; this answer changes at each publication, so it is cached briefly."""
+    version = queries.current_version(slug)
+    if version is None or not version.pdf:
+        raise Http404
+    response = redirect("referential:version_pdf", slug=slug, number=version.number)
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+def version_preview_pdf(request, slug, number):
+    """A draft as it would print, watermarked *PROJET*; for editors, never cached."""
+    if not is_editor(request.user):
+        raise PermissionDenied
+    version = queries.version_for(request.user, slug, number)
+    built = build_version_pdf(version, preview=True)
+    response = HttpResponse(built.content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="PROJET_{built.filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _export_cache(response, version):
+    response["Cache-Control"] = "public, max-age=3600" if version.is_frozen else "private, no-store"
+    return response
+
+
+def version_export(request, slug, number, fmt):
+    """The requirements of a version the reader may see, as CSV, XLSX or JSON (the API's shape)."""
+    version = queries.version_for(request.user, slug, number)
+    if fmt == "csv":
+        response = exports.version_csv(version)
+    elif fmt == "xlsx":
+        response = exports.version_xlsx(version)
+    else:
+        from .api.serializers import VersionDetailSerializer
+
+        version.outline = queries.version_outline(version)
+        data = VersionDetailSerializer(version, context={"request": request}).data
+        response = JsonResponse(data, json_dumps_params={"ensure_ascii": False, "indent": 2})
+        response["Content-Disposition"] = f'attachment; filename="{exports.export_filename(version, "json")}"'
+    return _export_cache(response, version)

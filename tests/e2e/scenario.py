@@ -70,7 +70,7 @@ def build_scenario(*, editor=None) -> Scenario:
     requirement(security, "MSS 40", "Ancien protocole", "Le protocole POP3 **PEUT** être proposé.", "mineure", ["operateur"], 40)
     ThresholdFactory(version=v10, level=levels["bloquante"], max_findings=0)
     ThresholdFactory(version=v10, level=levels["majeure"], max_findings=2)
-    freeze(v10)
+    v10 = services.publish_version(version=v10, by=editor)  # a real publication: the PDF is built and stored
 
     v11 = services.start_draft(referential=referential, number="1.1", change_summary="Prise en compte de l'atelier n° 4.", by=editor)
     new = {r.key: r for r in v11.requirements.all()}
