@@ -44,6 +44,7 @@ messages: $(STAMP)
 run: install
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_demo
+	$(PY) manage.py load_workshops
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install system-deps

@@ -1,77 +1,13 @@
-"""Workshop minutes as PDF: the minutes' templates printed by WeasyPrint, fetching only our static files.
+"""Workshop minutes as PDF, printed by the project's one PDF engine (``referential.pdf``)."""
 
-Printing never reaches the network or the disk outside the project's static files: the URL fetcher
-serves ``/static/...`` through the staticfiles finders and refuses everything else (``http(s)``,
-``file:``, ``ftp:``…; ``data:`` URLs carry their content and are allowed). So a URL that slipped into
-a summary or an answer cannot make the server call out, to the internet or to 127.0.0.1.
-(``referential/pdf.py`` holds the same engine for referential versions; the two are meant to merge.)
-"""
-
-import logging
-import mimetypes
-import posixpath
-from urllib.parse import unquote, urlsplit
-
-from django.contrib.staticfiles import finders
-from django.core.exceptions import SuspiciousFileOperation
 from django.template.loader import render_to_string
 from django.utils import translation
-from weasyprint import HTML
-from weasyprint.urls import URLFetcher, URLFetcherResponse
+from weasyprint.urls import URLFetcher
+
+from referential.pdf import html_to_pdf
 
 from .models import Workshop
 from .queries import workshop_minutes
-
-logger = logging.getLogger(__name__)
-
-# Relative URLs in print templates become absolute under this base, which cannot resolve anywhere
-# (``.invalid`` is reserved). Print templates write static files as ``/static/<path>``, not with
-# ``{% static %}``, so that a CDN ``STATIC_URL`` or hashed file names do not matter here.
-PDF_BASE_URL = "https://pdf.invalid/"
-STATIC_PREFIX = "/static/"
-
-
-class StaticFilesOnlyFetcher(URLFetcher):
-    """Serves ``/static/...`` from the project's static files and ``data:`` URLs; refuses every other URL.
-    ``refused`` lists what was refused, for logs and tests."""
-
-    def __init__(self):
-        super().__init__(timeout=2, allow_redirects=False, allowed_protocols={"data", "https"})
-        self.refused: list[str] = []
-
-    def fetch(self, url, headers=None):
-        if url.lower().startswith("data:"):
-            return super().fetch(url, headers)
-        path = self.static_path(url)
-        if path is None:
-            self.refused.append(url)
-            logger.warning("PDF: refused to fetch %s", url[:200])
-            raise ValueError(f"URL refused by the PDF engine: {url[:200]}")
-        with open(path, "rb") as handle:
-            body = handle.read()
-        content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-        return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
-
-    @staticmethod
-    def static_path(url: str) -> str | None:
-        """The file a ``https://pdf.invalid/static/...`` URL names among the static files, else ``None``."""
-        parts = urlsplit(url)
-        if f"{parts.scheme}://{parts.netloc}/" != PDF_BASE_URL:
-            return None
-        path = unquote(parts.path)
-        normalised = posixpath.normpath(path)
-        if normalised != path.rstrip("/") or not normalised.startswith(STATIC_PREFIX):
-            return None
-        try:
-            return finders.find(normalised[len(STATIC_PREFIX) :]) or None
-        except SuspiciousFileOperation:
-            return None
-
-
-def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
-    """Print ``html`` as a tagged PDF (PDF/UA-1); title, author and language come from the HTML."""
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher or StaticFilesOnlyFetcher())
-    return document.write_pdf(pdf_variant="pdf/ua-1")
 
 
 def workshop_html(workshop: Workshop) -> str:

@@ -1,47 +1,69 @@
 """The PDF engine: HTML from our own templates, printed by WeasyPrint, fetching only our static files.
 
-Every PDF of the project (referential versions, workshop minutes, syntheses) goes through
-``html_to_pdf``. Its URL fetcher refuses anything but the project's static files, so a
-statement that slipped an image or stylesheet URL past the sanitizer still cannot make the
-server call out — to the internet or to 127.0.0.1.
+Every PDF of the project (referential versions, workshop minutes) goes through ``html_to_pdf``.
+Printing never reaches the network or the disk outside the project's static files: the URL fetcher
+serves ``/static/...`` through the staticfiles finders and refuses everything else (``http(s)``,
+``file:``, ``ftp:``…; ``data:`` URLs carry their content and are allowed). So a URL that slipped into
+a statement, a summary or an answer cannot make the server call out, to the internet or to 127.0.0.1.
 """
 
 import logging
 import mimetypes
+import posixpath
 from urllib.parse import unquote, urlsplit
 
-from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 logger = logging.getLogger(__name__)
 
-# A base URL that cannot resolve anywhere: relative URLs in templates become absolute under it.
+# Relative URLs in print templates become absolute under this base, which cannot resolve anywhere
+# (``.invalid`` is reserved). Print templates write static files as ``/static/<path>``, not with
+# ``{% static %}``, so that a CDN ``STATIC_URL`` or hashed file names do not matter here.
 PDF_BASE_URL = "https://pdf.invalid/"
+STATIC_PREFIX = "/static/"
 
 
 class StaticFilesOnlyFetcher(URLFetcher):
-    """Serves ``/static/...`` from the project's static files; refuses every other URL."""
+    """Serves ``/static/...`` from the project's static files and ``data:`` URLs; refuses every other URL.
+    ``refused`` lists what was refused, for logs and tests."""
+
+    def __init__(self):
+        super().__init__(timeout=2, allow_redirects=False, allowed_protocols={"data", "https"})
+        self.refused: list[str] = []
 
     def fetch(self, url, headers=None):
-        static_prefix = PDF_BASE_URL + settings.STATIC_URL.lstrip("/")
-        if not url.startswith(static_prefix):
+        if url.lower().startswith("data:"):
+            return super().fetch(url, headers)
+        path = self.static_path(url)
+        if path is None:
+            self.refused.append(url)
             logger.warning("PDF: refused to fetch %s", url[:200])
             raise ValueError(f"URL refused by the PDF engine: {url[:200]}")
-        relative = unquote(urlsplit(url).path)[len(settings.STATIC_URL) :]
-        if ".." in relative.split("/"):
-            raise ValueError(f"URL refused by the PDF engine: {url[:200]}")
-        path = finders.find(relative)
-        if not path:
-            raise ValueError(f"Static file not found: {relative}")
         with open(path, "rb") as handle:
             body = handle.read()
         content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
         return URLFetcherResponse(url, body=body, headers={"Content-Type": content_type})
 
+    @staticmethod
+    def static_path(url: str) -> str | None:
+        """The file a ``https://pdf.invalid/static/...`` URL names among the static files, else ``None``."""
+        parts = urlsplit(url)
+        if f"{parts.scheme}://{parts.netloc}/" != PDF_BASE_URL:
+            return None
+        path = unquote(parts.path)
+        normalised = posixpath.normpath(path)
+        if normalised != path.rstrip("/") or not normalised.startswith(STATIC_PREFIX):
+            return None
+        try:
+            return finders.find(normalised[len(STATIC_PREFIX) :]) or None
+        except SuspiciousFileOperation:
+            return None
 
-def html_to_pdf(html: str) -> bytes:
-    """Print ``html`` (title, author, language and outline come from the HTML) as a tagged PDF/UA-1."""
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesOnlyFetcher())
+
+def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
+    """Print ``html`` as a tagged PDF (PDF/UA-1); title, author and language come from the HTML."""
+    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher or StaticFilesOnlyFetcher())
     return document.write_pdf(pdf_variant="pdf/ua-1")

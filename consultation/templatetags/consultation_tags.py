@@ -1,6 +1,6 @@
 from django import template
 
-from referential.markdown import render_markdown
+from referential.templatetags.referential_tags import markdown_filter
 
 from ..models import RidaItem
 
@@ -20,10 +20,8 @@ ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC
          (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
 
 
-@register.filter(name="markdown")
-def markdown_filter(text):
-    """The project's one Markdown renderer (sanitized HTML)."""
-    return render_markdown(text)
+# The project's one Markdown renderer, under the same name as on the referential side.
+register.filter("markdown", markdown_filter)
 
 
 @register.filter
@@ -49,3 +47,12 @@ def nature_badge(nature):
 @register.filter
 def status_badge(status):
     return STATUS_BADGES.get(status, "")
+
+
+@register.inclusion_tag("consultation/_requirement_rida.html", takes_context=True)
+def requirement_rida(context, requirement):
+    """The RIDA items of the workshops that concern a requirement, for its page (referential side)."""
+    from ..queries import rida_items_for_requirement
+
+    request = context.get("request")
+    return {"rida_items": rida_items_for_requirement(requirement, user=getattr(request, "user", None))}

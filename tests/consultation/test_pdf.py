@@ -8,7 +8,8 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from consultation.pdf import PDF_BASE_URL, StaticFilesOnlyFetcher, html_to_pdf, render_workshop_pdf
+from consultation.pdf import render_workshop_pdf
+from referential.pdf import PDF_BASE_URL, StaticFilesOnlyFetcher, html_to_pdf
 
 from .factories import RidaItemFactory, WorkshopFactory, seed_workshop
 from .test_fixture import SEED_ITEMS

@@ -65,3 +65,14 @@ def test_the_query_runs_a_fixed_number_of_queries(django_assert_max_num_queries)
         items = rida_items_for_requirement(old17)
         [item.workshop.title for item in items]
     assert len(items) == 29
+
+
+def test_the_requirement_page_lists_the_workshop_items_about_it(anonymous):
+    _referential, old17, new17 = ref1_versions()
+    seed_workshop()
+    freeze(new17.version, "consultation")
+    page = anonymous.get(new17.get_absolute_url()).content.decode()
+    assert "Dans les ateliers" in page
+    assert "BAL existante mais dépubliée" in page
+    other = anonymous.get(RequirementFactory(version=new17.version, key="MSS 99").get_absolute_url()).content.decode()
+    assert "Dans les ateliers" not in other
