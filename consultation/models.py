@@ -6,6 +6,7 @@ by (referential, key) rather than by row, so a link made against version 1.0 sti
 when the requirement is read in 1.1 (see ``queries.rida_items_for_requirement``).
 """
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
@@ -282,3 +283,238 @@ class RidaRequirementLink(models.Model):
 
     def clean(self):
         self.requirement_key = " ".join((self.requirement_key or "").split())
+
+
+# Organisations and consultations ------------------------------------------------------------------
+
+
+class Organisation(models.Model):
+    """A company or institution whose people take part in consultations (operators, vendors…)."""
+
+    class Kind(models.TextChoices):
+        OPERATOR = "operator", _("Opérateur MSSanté")
+        VENDOR = "vendor", _("Éditeur de logiciel")
+        PROXY_VENDOR = "proxy_vendor", _("Éditeur de proxy")
+        INSTITUTION = "institution", _("Institution")
+        OTHER = "other", _("Autre")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de validation")
+        APPROVED = "approved", _("Validée")
+        REFUSED = "refused", _("Refusée")
+        MERGED = "merged", _("Fusionnée")
+
+    # How the public synthesis names an organisation that did not agree to be named.
+    ANONYMOUS_LABELS = {
+        Kind.OPERATOR: _("Un opérateur"),
+        Kind.VENDOR: _("Un éditeur"),
+        Kind.PROXY_VENDOR: _("Un éditeur de proxy"),
+        Kind.INSTITUTION: _("Une institution"),
+        Kind.OTHER: _("Un autre contributeur"),
+    }
+
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name=_("fusionnée dans")
+    )
+    agrees_to_be_named = models.BooleanField(
+        _("accepte d'être nommée dans les synthèses"),
+        default=False,
+        help_text=_("Sinon, ses commentaires publiés sont attribués à son seul type (« Un opérateur »)."),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False) | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="organisation_merged_iff_target",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def public_label(self) -> str:
+        """The name the public synthesis shows."""
+        return self.name if self.agrees_to_be_named else str(self.ANONYMOUS_LABELS[self.kind])
+
+
+class Membership(models.Model):
+    """A person's account in the consultation space: their organisation and confirmed e-mail."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("utilisateur")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="members", verbose_name=_("organisation")
+    )
+    email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("appartenance")
+        verbose_name_plural = _("appartenances")
+
+    def __str__(self):
+        return f"{self.user} — {self.organisation}"
+
+
+class ConsultationQuerySet(models.QuerySet):
+    def open_at(self, moment):
+        return self.filter(opens_at__lte=moment, closes_at__gt=moment)
+
+
+class Consultation(models.Model):
+    """The public consultation of one draft version, over a window in Europe/Paris time."""
+
+    version = models.ForeignKey(
+        "referential.ReferentialVersion", on_delete=models.PROTECT, related_name="consultations", verbose_name=_("version")
+    )
+    title = models.CharField(_("intitulé"), max_length=250, blank=True)
+    opens_at = models.DateTimeField(_("ouverture"))
+    closes_at = models.DateTimeField(_("clôture"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("ouverte par")
+    )
+    synthesis_published_at = models.DateTimeField(_("synthèse publiée le"), null=True, blank=True)
+    synthesis_intro = models.TextField(_("introduction de la synthèse"), blank=True, help_text=_("Markdown."))
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    objects = ConsultationQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-opens_at"]
+        verbose_name = _("concertation")
+        verbose_name_plural = _("concertations")
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_at__gt=models.F("opens_at")), name="consultation_closes_after_opening"),
+        ]
+
+    def __str__(self):
+        return self.title or _("Concertation sur %(version)s") % {"version": self.version}
+
+    def get_absolute_url(self):
+        return reverse("consultation:consultation_detail", kwargs={"pk": self.pk})
+
+    def is_open(self, moment=None) -> bool:
+        moment = moment or timezone.now()
+        return self.opens_at <= moment < self.closes_at
+
+    def is_closed(self, moment=None) -> bool:
+        return (moment or timezone.now()) >= self.closes_at
+
+    @property
+    def synthesis_is_published(self) -> bool:
+        return self.synthesis_published_at is not None
+
+
+class Comment(models.Model):
+    """What a contributor says about a requirement, a chapter or the whole version. Never deleted:
+    withdrawn by its author or hidden by an editor, with every edit in its history."""
+
+    class Kind(models.TextChoices):
+        QUESTION = "question", _("Question")
+        REMARK = "remark", _("Remarque")
+        PROPOSAL = "proposal", _("Proposition de modification")
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Déposé")
+        WITHDRAWN = "withdrawn", _("Retiré par son auteur")
+        HIDDEN = "hidden", _("Masqué par l'ANS")
+
+    BODY_MAX_LENGTH = 10_000
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="comments", verbose_name=_("concertation"))
+    requirement = models.ForeignKey(
+        "referential.Requirement", on_delete=models.PROTECT, null=True, blank=True, related_name="comments", verbose_name=_("exigence")
+    )
+    section = models.ForeignKey(
+        "referential.Section", on_delete=models.PROTECT, null=True, blank=True, related_name="comments", verbose_name=_("chapitre")
+    )
+    kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
+    body = models.TextField(_("commentaire"), max_length=BODY_MAX_LENGTH, help_text=_("Markdown."))
+    proposed_wording = models.TextField(_("rédaction proposée"), max_length=BODY_MAX_LENGTH, blank=True)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments", verbose_name=_("auteur"))
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="comments", verbose_name=_("organisation")
+    )
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    hidden_reason = models.CharField(_("motif du masquage"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("commentaire")
+        verbose_name_plural = _("commentaires")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(requirement__isnull=True) | Q(section__isnull=True), name="comment_targets_one_thing"
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="hidden") | ~Q(hidden_reason=""), name="hidden_comment_has_a_reason"
+            ),
+        ]
+
+    def __str__(self):
+        return _("Commentaire n° %(id)s") % {"id": self.pk}
+
+    @property
+    def target_label(self) -> str:
+        if self.requirement_id:
+            return self.requirement.key
+        if self.section_id:
+            return self.section.title
+        return str(_("Version entière"))
+
+    @property
+    def is_visible(self) -> bool:
+        return self.status == self.Status.SUBMITTED
+
+
+class Answer(models.Model):
+    """The ANS's official answer to a comment, with its decision."""
+
+    class Decision(models.TextChoices):
+        ACCEPTED = "accepted", _("Acceptée")
+        PARTLY_ACCEPTED = "partly_accepted", _("Partiellement acceptée")
+        REJECTED = "rejected", _("Refusée")
+        NOTED = "noted", _("Prise en compte pour information")
+        FORWARDED = "forwarded", _("Transmise à une autre équipe")
+
+    comment = models.OneToOneField(Comment, on_delete=models.PROTECT, related_name="answer", verbose_name=_("commentaire"))
+    decision = models.CharField(_("décision"), max_length=20, choices=Decision.choices)
+    body = models.TextField(_("réponse"), max_length=Comment.BODY_MAX_LENGTH, help_text=_("Markdown."))
+    carried_by = models.ForeignKey(
+        "referential.Requirement",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="answers_carried",
+        verbose_name=_("exigence qui porte le changement"),
+        help_text=_("L'exigence de la version suivante qui intègre la modification."),
+    )
+    answered_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("répondu par"))
+    answered_at = models.DateTimeField(_("répondu le"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("réponse de l'ANS")
+        verbose_name_plural = _("réponses de l'ANS")
+
+    def __str__(self):
+        return _("Réponse au commentaire n° %(id)s") % {"id": self.comment_id}

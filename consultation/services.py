@@ -6,22 +6,36 @@ the history's ``_change_reason`` (and ``_history_user`` when a user is known out
 
 import json
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from referential.errors import DomainError, TransitionNotAllowed
-from referential.models import Referential
+from referential.errors import ConsultationClosed, DomainError, PermissionRefused, TransitionNotAllowed
+from referential.models import Referential, ReferentialVersion
+from referential.roles import is_contributor, is_editor
 
 from .importers import check_rows
-from .models import AgendaItem, Participant, RidaItem, RidaRequirementLink, Workshop, WorkshopDocument
+from .models import (
+    AgendaItem,
+    Answer,
+    Comment,
+    Consultation,
+    Membership,
+    Organisation,
+    Participant,
+    RidaItem,
+    RidaRequirementLink,
+    Workshop,
+    WorkshopDocument,
+)
 
 Status = Workshop.Status
 ActionStatus = RidaItem.ActionStatus
@@ -331,3 +345,255 @@ def _referential_for(spec: dict, by) -> Referential:
         )
         _stamp(referential, _("Créé par le chargement d'un compte-rendu d'atelier"), by).save()
     return referential
+
+
+# Consultations, comments and answers ---------------------------------------------------------------
+#
+# The consultation window is enforced here, on the server's clock, whatever a client says: a
+# contributor writes only while ``opens_at <= now < closes_at`` (aware datetimes, shown in
+# Europe/Paris). Editors answer, hide and publish at any time.
+
+COMMENT_TRANSITIONS = {
+    Comment.Status.SUBMITTED: {Comment.Status.WITHDRAWN, Comment.Status.HIDDEN},
+    Comment.Status.WITHDRAWN: set(),
+    Comment.Status.HIDDEN: {Comment.Status.SUBMITTED},
+}
+
+
+def _require_editor(user) -> None:
+    if not is_editor(user):
+        raise PermissionRefused(_("Seuls les rédacteurs de l'ANS peuvent faire cela."))
+
+
+def _membership(user) -> Membership:
+    membership = Membership.objects.select_related("organisation").filter(user=user).first() if user and user.is_authenticated else None
+    if membership is None or not is_contributor(user):
+        raise PermissionRefused(_("Seuls les contributeurs inscrits peuvent commenter."))
+    if membership.email_confirmed_at is None:
+        raise PermissionRefused(_("Confirmez d'abord votre adresse électronique."))
+    if membership.organisation.status != Organisation.Status.APPROVED:
+        raise PermissionRefused(_("Votre organisation n'a pas encore été validée par l'ANS."))
+    return membership
+
+
+def _require_open(consultation: Consultation, now) -> None:
+    if now < consultation.opens_at:
+        raise ConsultationClosed(
+            _("La concertation ouvre le %(date)s : les commentaires ne sont pas encore acceptés.")
+            % {"date": date_format(timezone.localtime(consultation.opens_at), "DATETIME_FORMAT")}
+        )
+    if now >= consultation.closes_at:
+        raise ConsultationClosed(
+            _("La concertation est close depuis le %(date)s : les commentaires ne sont plus acceptés.")
+            % {"date": date_format(timezone.localtime(consultation.closes_at), "DATETIME_FORMAT")}
+        )
+
+
+def _clean_text(value: str, field: str, *, required: bool) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ValidationError({field: _("Ce champ est obligatoire.")})
+    if len(value) > Comment.BODY_MAX_LENGTH:
+        raise ValidationError(
+            {field: _("%(count)s caractères au plus (ce texte en a %(length)s).") % {"count": Comment.BODY_MAX_LENGTH, "length": len(value)}}
+        )
+    return value
+
+
+@transaction.atomic
+def open_consultation(*, version: ReferentialVersion, opens_at, closes_at, by, title: str = "") -> Consultation:
+    """Put a draft to public consultation over [opens_at, closes_at); the version is then readable by all."""
+    _require_editor(by)
+    version = ReferentialVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status != ReferentialVersion.Status.DRAFT:
+        raise TransitionNotAllowed(_("Seul un brouillon peut être soumis à concertation."))
+    if closes_at <= opens_at:
+        raise ValidationError({"closes_at": _("La clôture doit suivre l'ouverture.")})
+    if closes_at <= timezone.now():
+        raise ValidationError({"closes_at": _("La date de clôture est déjà passée.")})
+    consultation = _stamp(
+        Consultation(version=version, opens_at=opens_at, closes_at=closes_at, opened_by=by, title=title),
+        _("Ouverture de la concertation"),
+        by,
+    )
+    consultation.save()
+    version.status = ReferentialVersion.Status.CONSULTATION
+    _stamp(version, _("Soumise à concertation"), by).save()
+    return consultation
+
+
+@transaction.atomic
+def extend_consultation(*, consultation: Consultation, closes_at, by) -> Consultation:
+    """Push the closing date later; refuses an earlier date and a consultation whose synthesis is out."""
+    _require_editor(by)
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if consultation.synthesis_is_published:
+        raise TransitionNotAllowed(_("La synthèse est publiée : la concertation ne peut plus être prolongée."))
+    if closes_at <= consultation.closes_at:
+        raise ValidationError({"closes_at": _("La nouvelle date de clôture doit être postérieure à l'actuelle.")})
+    consultation.closes_at = closes_at
+    _stamp(consultation, _("Prolongation de la concertation"), by).save()
+    return consultation
+
+
+@transaction.atomic
+def close_consultation_now(*, consultation: Consultation, by) -> Consultation:
+    """End the window at once (contributors' writes stop; editors go on answering)."""
+    _require_editor(by)
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    now = timezone.now()
+    if consultation.is_closed(now):
+        raise TransitionNotAllowed(_("Cette concertation est déjà close."))
+    consultation.closes_at = max(now, consultation.opens_at + timedelta(seconds=1))
+    _stamp(consultation, _("Clôture anticipée"), by).save()
+    return consultation
+
+
+def _check_target(consultation: Consultation, requirement, section) -> None:
+    if requirement is not None and section is not None:
+        raise ValidationError({"requirement": _("Un commentaire porte sur une exigence, un chapitre ou la version, pas plusieurs.")})
+    if requirement is not None and requirement.version_id != consultation.version_id:
+        raise ValidationError({"requirement": _("Cette exigence n'appartient pas à la version en concertation.")})
+    if section is not None and section.version_id != consultation.version_id:
+        raise ValidationError({"section": _("Ce chapitre n'appartient pas à la version en concertation.")})
+
+
+def submit_comment(
+    *, consultation: Consultation, author, kind: str, body: str, proposed_wording: str = "",
+    requirement=None, section=None, now=None,
+) -> Comment:
+    """Store a contributor's comment while the consultation is open; refuses outside the window,
+    a target outside the consultation's version, an empty or oversized text."""
+    membership = _membership(author)
+    _require_open(consultation, now or timezone.now())
+    if kind not in Comment.Kind.values:
+        raise ValidationError({"kind": _("Nature inconnue : %(kind)s.") % {"kind": kind}})
+    _check_target(consultation, requirement, section)
+    comment = Comment(
+        consultation=consultation,
+        requirement=requirement,
+        section=section,
+        kind=kind,
+        body=_clean_text(body, "body", required=True),
+        proposed_wording=_clean_text(proposed_wording, "proposed_wording", required=False),
+        author=author,
+        organisation=membership.organisation,
+    )
+    with transaction.atomic():
+        _stamp(comment, _("Dépôt"), author).save()
+    return comment
+
+
+def _own_open_comment(comment: Comment, user, now) -> Comment:
+    comment = Comment.objects.select_for_update().select_related("consultation").get(pk=comment.pk)
+    if comment.author_id != getattr(user, "pk", None):
+        raise PermissionRefused(_("Vous ne pouvez modifier que vos propres commentaires."))
+    _require_open(comment.consultation, now or timezone.now())
+    if comment.status != Comment.Status.SUBMITTED:
+        raise TransitionNotAllowed(_("Ce commentaire a été retiré ou masqué : il ne peut plus être modifié."))
+    return comment
+
+
+@transaction.atomic
+def edit_comment(*, comment: Comment, by, body: str | None = None, proposed_wording: str | None = None, kind: str | None = None, now=None) -> Comment:
+    """The author changes their comment while the consultation is open; the old text stays in history."""
+    comment = _own_open_comment(comment, by, now)
+    if kind is not None:
+        if kind not in Comment.Kind.values:
+            raise ValidationError({"kind": _("Nature inconnue : %(kind)s.") % {"kind": kind}})
+        comment.kind = kind
+    if body is not None:
+        comment.body = _clean_text(body, "body", required=True)
+    if proposed_wording is not None:
+        comment.proposed_wording = _clean_text(proposed_wording, "proposed_wording", required=False)
+    _stamp(comment, _("Modification par l'auteur"), by).save()
+    return comment
+
+
+@transaction.atomic
+def withdraw_comment(*, comment: Comment, by, now=None) -> Comment:
+    """The author withdraws their comment while the consultation is open; it stays stored, marked withdrawn."""
+    comment = _own_open_comment(comment, by, now)
+    comment.status = Comment.Status.WITHDRAWN
+    _stamp(comment, _("Retrait par l'auteur"), by).save()
+    return comment
+
+
+@transaction.atomic
+def hide_comment(*, comment: Comment, by, reason: str) -> Comment:
+    """An editor hides an abusive comment, with a reason; it is never deleted."""
+    _require_editor(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Indiquez le motif du masquage.")})
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if Comment.Status.HIDDEN not in COMMENT_TRANSITIONS[comment.status]:
+        raise TransitionNotAllowed(_("Ce commentaire ne peut pas être masqué dans son état actuel."))
+    comment.status = Comment.Status.HIDDEN
+    comment.hidden_reason = reason[:500]
+    _stamp(comment, _("Masqué par l'ANS"), by).save()
+    return comment
+
+
+@transaction.atomic
+def unhide_comment(*, comment: Comment, by) -> Comment:
+    _require_editor(by)
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.status != Comment.Status.HIDDEN:
+        raise TransitionNotAllowed(_("Ce commentaire n'est pas masqué."))
+    comment.status = Comment.Status.SUBMITTED
+    comment.hidden_reason = ""
+    _stamp(comment, _("Rétabli par l'ANS"), by).save()
+    return comment
+
+
+@transaction.atomic
+def answer_comment(*, comment: Comment, by, decision: str, body: str, carried_by=None) -> Answer:
+    """Record (or revise) the ANS's answer; allowed after closing too. The author is told by e-mail
+    once the answer is committed."""
+    _require_editor(by)
+    if decision not in Answer.Decision.values:
+        raise ValidationError({"decision": _("Décision inconnue : %(decision)s.") % {"decision": decision}})
+    body = _clean_text(body, "body", required=True)
+    comment = Comment.objects.select_for_update().select_related("consultation__version").get(pk=comment.pk)
+    if carried_by is not None and carried_by.version.referential_id != comment.consultation.version.referential_id:
+        raise ValidationError({"carried_by": _("Cette exigence appartient à un autre référentiel.")})
+    answer = Answer.objects.filter(comment=comment).first()
+    is_new = answer is None
+    if is_new:
+        answer = Answer(comment=comment)
+    changed = is_new or (answer.decision, answer.body, answer.carried_by_id) != (decision, body, getattr(carried_by, "pk", None))
+    if not changed:
+        return answer
+    answer.decision, answer.body, answer.carried_by = decision, body, carried_by
+    answer.answered_by, answer.answered_at = by, timezone.now()
+    _stamp(answer, _("Réponse de l'ANS") if is_new else _("Réponse révisée"), by).save()
+    from .tasks import notify_comment_answered
+
+    comment_id = comment.pk
+    transaction.on_commit(lambda: notify_comment_answered.enqueue(comment_id))
+    return answer
+
+
+@transaction.atomic
+def publish_synthesis(*, consultation: Consultation, by, intro: str | None = None) -> Consultation:
+    """Make the consultation's synthesis public; refuses while the consultation is still open."""
+    _require_editor(by)
+    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    if not consultation.is_closed():
+        raise TransitionNotAllowed(_("La synthèse ne peut être publiée qu'après la clôture de la concertation."))
+    if consultation.synthesis_is_published:
+        raise TransitionNotAllowed(_("La synthèse est déjà publiée."))
+    if intro is not None:
+        consultation.synthesis_intro = intro
+    consultation.synthesis_published_at = timezone.now()
+    _stamp(consultation, _("Publication de la synthèse"), by).save()
+    return consultation
+
+
+def no_open_consultation(version: ReferentialVersion) -> list[str]:
+    """Publication check: a version whose consultation is still open cannot be published."""
+    open_ones = version.consultations.filter(closes_at__gt=timezone.now())
+    if open_ones.exists():
+        return [_("Une concertation sur cette version est encore ouverte : attendez sa clôture ou clôturez-la.")]
+    return []

@@ -36,3 +36,15 @@ class ConcurrentEdit(DomainError):
 
 class PublicationFailed(DomainError):
     default_message = _("La construction du PDF a échoué : la version n'a pas été publiée.")
+
+
+class PermissionRefused(DomainError):
+    """The user may not do this (not their comment, not an editor…): answered with 403."""
+
+    default_message = _("Vous n'avez pas le droit de faire cela.")
+
+
+class ConsultationClosed(DomainError):
+    """The consultation window does not allow a contributor's write now: answered with 409."""
+
+    default_message = _("La concertation n'est pas ouverte : les commentaires ne sont plus acceptés.")

@@ -14,9 +14,11 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from ..errors import ConcurrentEdit, DomainError, TransitionNotAllowed, VersionFrozen
+from ..errors import ConcurrentEdit, ConsultationClosed, DomainError, PermissionRefused, TransitionNotAllowed, VersionFrozen
 
 STATUS_BY_ERROR = [
+    (PermissionRefused, status.HTTP_403_FORBIDDEN),
+    (ConsultationClosed, status.HTTP_409_CONFLICT),
     (VersionFrozen, status.HTTP_409_CONFLICT),
     (ConcurrentEdit, status.HTTP_409_CONFLICT),
     (TransitionNotAllowed, status.HTTP_409_CONFLICT),
