@@ -67,6 +67,7 @@ def version_document_context(version: ReferentialVersion, *, preview: bool, publ
         "thresholds": list(version.thresholds.select_related("level")),
         "comparison": comparison,
         "changes": [entry for entry in comparison.entries if entry.kind != "unchanged"] if comparison else [],
+        "filename": version_pdf_filename(version, published_at or version.published_at),
     }
 
 

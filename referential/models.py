@@ -62,7 +62,7 @@ class NonConformityLevel(models.Model):
         _("délai de mise en conformité (jours)"),
         null=True,
         blank=True,
-        help_text=_("Vide quand l'écart doit être corrigé avant toute entrée ou maintien dans l'espace de confiance."),
+        help_text=_("Vide quand aucun délai n'est fixé : la définition du niveau dit alors ce qui s'applique."),
     )
 
     history = HistoricalRecords()
