@@ -56,3 +56,20 @@ def api_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def queued_tasks(settings):
+    """Tasks are queued (never run), as with a worker that has not picked them up yet."""
+    from asgiref.local import Local
+    from django_tasks import task_backends
+
+    def reset():
+        task_backends.__dict__.pop("settings", None)
+        task_backends._connections = Local(task_backends.thread_critical)
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    reset()
+    yield
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    reset()

@@ -23,6 +23,7 @@ urlpatterns = [
     re_path(rf"{VERSION}$", views.VersionDetail.as_view(), name="version-detail"),
     re_path(rf"{VERSION}requirements/$", views.RequirementList.as_view(), name="requirement-list"),
     re_path(rf"{VERSION}requirements/(?P<key>.+)/$", views.RequirementDetail.as_view(), name="requirement-detail"),
+    re_path(rf"{VERSION}publish/$", views.VersionPublish.as_view(), name="version-publish"),
     re_path(rf"{VERSION}compare/{OTHER}/$", views.VersionComparison.as_view(), name="version-compare"),
     path("nonconformity-levels/", views.NonConformityLevelList.as_view(), name="level-list"),
     path("actors/", views.ActorList.as_view(), name="actor-list"),

@@ -335,3 +335,36 @@ class NonConformityLevelList(NoFilters, generics.ListAPIView):
 class ActorList(NoFilters, generics.ListAPIView):
     serializer_class = ActorSerializer
     queryset = Actor.objects.order_by("position", "label")
+
+
+# Transitions --------------------------------------------------------------------------------------
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Publier une version",
+    description=(
+        "Vérifie la version (toutes les anomalies d'un coup), construit son PDF et la publie ; la "
+        "version publiée précédente devient « remplacée ». Avec un exécuteur de tâches en arrière-plan, "
+        "répond 202 : la version reste « publication en cours » jusqu'à la fin. " + EDITORS_ONLY
+    ),
+    parameters=[SLUG, NUMBER],
+    request=None,
+    responses={
+        200: VersionSerializer,
+        202: VersionSerializer,
+        403: FORBIDDEN,
+        404: NOT_FOUND,
+        409: OpenApiResponse(ErrorSerializer, description="Publication refusée ; « problems » liste chaque anomalie."),
+    },
+)
+class VersionPublish(VersionScopedMixin, NoFilters, generics.GenericAPIView):
+    """``POST …/versions/{number}/publish/``: a state change gets its own action endpoint."""
+
+    permission_classes = [IsEditorOrReadOnly]
+    serializer_class = VersionSerializer
+
+    def post(self, request, *args, **kwargs):
+        version = services.request_publication(version=self.version, by=request.user)
+        code = status.HTTP_200_OK if version.is_frozen else status.HTTP_202_ACCEPTED
+        return Response(self.get_serializer(version).data, status=code)
