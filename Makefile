@@ -37,9 +37,11 @@ compilemessages: $(STAMP)
 	@command -v msgfmt >/dev/null || $(MAKE) system-deps
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
+# Refresh the catalogues after changing UI text. French is the source language: its catalogue
+# is the identity (it exists for French plural rules); English is translated by hand.
 messages: $(STAMP)
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests -v 0
-	$(PY) manage.py makemessages -d djangojs -l en --ignore=.venv --ignore=node_modules --ignore=staticfiles -v 0 || true
+	$(PY) manage.py makemessages -l en -l fr --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=bench -v 0
+	msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
 
 run: install
 	$(PY) manage.py migrate --no-input -v 0
