@@ -128,6 +128,10 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite lets one writer in at a time: a writer waits up to 20 s for the lock instead of
+    # failing at once with "database is locked" when contributors comment together.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -146,7 +150,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+# collectstatic's target, served by WhiteNoise in production. Development serves files from the
+# apps directly (WHITENOISE_USE_FINDERS below), so no folder is needed there.
+_static_root = env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles") if PRODUCTION else None)
+STATIC_ROOT = Path(_static_root) if _static_root else None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
