@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from .. import queries, services
@@ -299,6 +299,9 @@ class RequirementDetail(VersionScopedMixin, VersionCacheMixin, NoFilters, generi
         expected = data.pop("revision", None)
         if expected is None:
             expected = _revision_from_if_match(request)
+        if expected is None:
+            # Without the revision it read, a client would overwrite a colleague's save unseen.
+            raise PreconditionRequired()
         requirement = services.update_requirement(
             requirement=requirement, data=data, by=request.user, expected_revision=expected
         )
@@ -307,6 +310,15 @@ class RequirementDetail(VersionScopedMixin, VersionCacheMixin, NoFilters, generi
     def destroy(self, request, *args, **kwargs):
         services.delete_requirement(requirement=self.get_object(), by=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PreconditionRequired(APIException):
+    status_code = 428
+    default_detail = _(
+        "Indiquez la révision que vous avez lue (champ « revision » ou en-tête If-Match) : "
+        "sans elle, vous pourriez écraser la modification d'un autre éditeur."
+    )
+    default_code = "revision_required"
 
 
 def _revision_from_if_match(request) -> int | None:

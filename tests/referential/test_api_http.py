@@ -258,7 +258,7 @@ def test_hostile_markdown_comes_out_inert_in_every_representation(api_for, edito
 
 def test_script_text_is_escaped_not_dropped(api_for, editor, referential):
     draft = filled_version(referential=referential, number="1.1")
-    response = api_for(editor).patch(version_url(draft) + "requirements/MSS%201/", {"statement": HOSTILE}, format="json")
+    response = api_for(editor).patch(version_url(draft) + "requirements/MSS%201/", {"statement": HOSTILE, "revision": 1}, format="json")
 
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in response.json()["statement_html"]
 

@@ -66,7 +66,7 @@ def write(client, method, version):
     if method == "post":
         return client.post(requirements_url(version), new_requirement(version), format="json")
     if method == "patch":
-        return client.patch(requirement_url(version), {"title": "Chiffrement de bout en bout"}, format="json")
+        return client.patch(requirement_url(version), {"title": "Chiffrement de bout en bout", "revision": 1}, format="json")
     return client.delete(requirement_url(version))
 
 
@@ -139,7 +139,7 @@ def test_an_editor_changes_a_draft_requirement(api_for, editor, draft):
 def test_an_editor_renames_a_key_and_the_new_url_answers(api_for, editor, draft):
     client = api_for(editor)
 
-    response = client.patch(requirement_url(draft), {"key": "MSS 1 bis"}, format="json")
+    response = client.patch(requirement_url(draft), {"key": "MSS 1 bis", "revision": 1}, format="json")
 
     assert response.status_code == 200
     assert response.json()["url"].endswith("/requirements/MSS%201%20bis/")
@@ -230,7 +230,9 @@ def test_renaming_onto_a_used_key_is_refused_and_the_requirement_keeps_its_revis
 
 
 def test_a_validation_message_follows_accept_language(api_for, editor, draft):
-    response = api_for(editor).patch(requirement_url(draft), {"title": ""}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    response = api_for(editor).patch(
+        requirement_url(draft), {"title": "", "revision": 1}, format="json", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 400
     assert response.json()["title"] == ["This field may not be blank."]
@@ -313,3 +315,11 @@ def test_a_bad_token_is_refused(draft):
     assert response.status_code in (401, 403)
     assert response.json()["detail"]
 
+
+
+def test_a_patch_without_the_revision_read_is_refused_with_428(api_for, editor, draft):
+    before = snapshot()
+    response = api_for(editor).patch(requirement_url(draft), {"title": "Sans révision"}, format="json")
+    assert response.status_code == 428
+    assert "révision" in response.json()["detail"]
+    assert snapshot() == before
