@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "referential",
     "consultation",
+    "accounts",
 ]
 
 MIDDLEWARE = [
@@ -140,7 +141,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:account"
+# Every authenticate() — the site's login page, /admin/ and the API token — is throttled against
+# guessing, and accepts the e-mail address as well as the username (see accounts/throttle.py).
+AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+# Proxies in front of the web processes (load balancer…): the login throttle then reads the
+# client's address from X-Forwarded-For, that many hops from the right. 0: REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
 
 LANGUAGE_CODE = "fr"
 LANGUAGES = [("fr", _("Français")), ("en", _("English"))]
@@ -205,6 +213,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
+    # Several models have a "kind" or a "status": each choice set gets its own, stable name.
+    "ENUM_NAME_OVERRIDES": {
+        "CommentKindEnum": "consultation.models.Comment.Kind",
+        "CommentStatusEnum": "consultation.models.Comment.Status",
+        "AnswerDecisionEnum": "consultation.models.Answer.Decision",
+        "StatusEnum": "referential.models.ReferentialVersion.Status",
+    },
 }
 
 LOGGING = {

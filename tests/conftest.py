@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 from django.test import Client
 from rest_framework.test import APIClient
 
@@ -10,6 +11,10 @@ def _test_settings(settings, tmp_path):
     """Stored PDFs and uploads of a test land in its own temporary folder; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # A request in English leaves English active in the thread; each test starts in French.
+    translation.activate("fr")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture

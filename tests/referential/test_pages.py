@@ -82,10 +82,10 @@ def test_every_page_has_the_state_header_skip_links_and_footer(anonymous, scenar
 
 
 def test_anonymous_visitors_get_a_login_link_and_users_a_logout_form(anonymous, client_for, editor, scenario):
-    assert 'href="/admin/login/?next=/referentiels/ref1-mssante/"' in anonymous.get(REF).content.decode()
+    assert 'href="/compte/connexion/?next=/referentiels/ref1-mssante/"' in anonymous.get(REF).content.decode()
     html = client_for(editor).get(REF).content.decode()
-    assert 'action="/admin/logout/"' in html and "Se déconnecter" in html
-    assert "/admin/login/" not in html
+    assert 'action="/compte/deconnexion/"' in html and "Se déconnecter" in html
+    assert "/compte/connexion/" not in html
 
 
 def test_the_breadcrumb_leads_back_to_the_referential(anonymous, scenario):

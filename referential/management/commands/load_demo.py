@@ -88,7 +88,7 @@ class Command(BaseCommand):
             shown = password if password else "(compte existant : mot de passe changé depuis, non affiché)"
             self.stdout.write(f"  {spec['role']}")
             self.stdout.write(f"    identifiant : {user.get_username()}    mot de passe : {shown}")
-        self.stdout.write("Connexion : /admin/login/")
+        self.stdout.write("Connexion : /compte/connexion/ (éditrice : aussi /admin/)")
 
     def _ensure_user(self, spec, groups):
         """Create the account if missing; an existing one keeps its password and flags."""

@@ -1,0 +1,289 @@
+"""Back office for organisations and memberships: editors approve, refuse or merge organisations
+through admin actions that call the services; the status never changes through a plain field edit.
+
+This module owns the admin registrations of ``consultation.Organisation`` and
+``consultation.Membership``. It also gives the admin's login page the throttle's plain message
+(the throttle itself is in the authentication backend, whatever the login page).
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.core.exceptions import ValidationError
+from django.db.models import Count
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from consultation.models import Membership, Organisation
+from referential.errors import DomainError
+from referential.roles import is_editor
+
+from . import services
+from .forms import MergeOrganisationsForm, RefuseOrganisationForm, ThrottledAdminAuthenticationForm
+from .models import OrganisationRefusal
+
+admin.site.login_form = ThrottledAdminAuthenticationForm
+
+ADMIN_CHANGE_REASON = _("Modification dans l'administration")
+ADMIN_CREATION_REASON = _("Création dans l'administration")
+
+
+class EditorsOnly:
+    """Editors (and superusers) only, on top of Django's model permissions."""
+
+    def has_module_permission(self, request):
+        return is_editor(request.user) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return is_editor(request.user) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return is_editor(request.user) and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return is_editor(request.user) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return is_editor(request.user) and super().has_delete_permission(request, obj)
+
+
+class HistoryReasonAdmin(EditorsOnly, SimpleHistoryAdmin):
+    def save_model(self, request, obj, form, change):
+        obj._change_reason = str(ADMIN_CHANGE_REASON if change else ADMIN_CREATION_REASON)
+        super().save_model(request, obj, form, change)
+
+    # History is for reading: reverting would bypass the services.
+    def revert_disabled(self, request, obj=None):
+        return True
+
+
+class MemberInline(EditorsOnly, admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("user", "email_confirmed_at")
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = _("membres")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class RefusalInline(admin.TabularInline):
+    """The record of refusals, read-only: every editor reads it, nobody edits it."""
+
+    model = OrganisationRefusal
+    extra = 0
+    fields = ("refused_at", "refused_by", "reason")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_view_permission(self, request, obj=None):
+        return is_editor(request.user)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(HistoryReasonAdmin):
+    list_display = ("name", "kind", "status", "member_count", "comment_count", "agrees_to_be_named", "created_at")
+    list_filter = ("status", "kind", "agrees_to_be_named")
+    search_fields = ("name",)
+    ordering = ("name",)
+    fields = ("name", "kind", "agrees_to_be_named", "status", "merged_into", "created_at")
+    readonly_fields = ("status", "merged_into", "created_at")
+    inlines = (MemberInline, RefusalInline)
+    actions = ("approve_action", "refuse_action", "merge_action")
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("merged_into")
+            .annotate(member_total=Count("members", distinct=True), comment_total=Count("comments", distinct=True))
+        )
+
+    @admin.display(description=_("membres"), ordering="member_total")
+    def member_count(self, obj):
+        return obj.member_total
+
+    @admin.display(description=_("commentaires"), ordering="comment_total")
+    def comment_count(self, obj):
+        return obj.comment_total
+
+    # Organisations are referred to by members and comments, which are never lost: a duplicate is
+    # merged, an unwanted one refused.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Valider les organisations sélectionnées"), permissions=["change"])
+    def approve_action(self, request, queryset):
+        done = 0
+        for organisation in queryset:
+            try:
+                services.approve_organisation(organisation=organisation, by=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(count)s organisation validée ; ses membres sont prévenus par courriel.",
+                    "%(count)s organisations validées ; leurs membres sont prévenus par courriel.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Refuser les organisations sélectionnées…"), permissions=["change"])
+    def refuse_action(self, request, queryset):
+        """Asks for the reason on an intermediate page; the reason is e-mailed to the members."""
+        organisations = list(queryset.order_by("name"))
+        form = RefuseOrganisationForm(request.POST if "apply" in request.POST else None)
+        if form.is_bound and form.is_valid():
+            done = 0
+            for organisation in organisations:
+                try:
+                    services.refuse_organisation(organisation=organisation, by=request.user, reason=form.cleaned_data["reason"])
+                except (DomainError, ValidationError) as error:
+                    self.message_user(request, _message(error), messages.ERROR)
+                else:
+                    done += 1
+            if done:
+                self.message_user(
+                    request,
+                    ngettext("%(count)s organisation refusée.", "%(count)s organisations refusées.", done) % {"count": done},
+                    messages.SUCCESS,
+                )
+            return None
+        return self._action_page(
+            request,
+            organisations,
+            form,
+            action="refuse_action",
+            title=_("Refuser des organisations"),
+            intro=_("Leurs membres ne pourront pas commenter. Le motif leur est envoyé par courriel."),
+            submit=_("Refuser"),
+        )
+
+    @admin.action(description=_("Fusionner les organisations sélectionnées dans…"), permissions=["change"])
+    def merge_action(self, request, queryset):
+        """Asks for the organisation that stays on an intermediate page, then merges each selected one into it."""
+        organisations = list(queryset.order_by("name"))
+        form = MergeOrganisationsForm(request.POST if "apply" in request.POST else None, sources=organisations)
+        if form.is_bound and form.is_valid():
+            target = form.cleaned_data["target"]
+            done = 0
+            for organisation in organisations:
+                try:
+                    services.merge_organisations(source=organisation, target=target, by=request.user)
+                except (DomainError, ValidationError) as error:
+                    self.message_user(request, _message(error), messages.ERROR)
+                else:
+                    done += 1
+            if done:
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)s organisation fusionnée dans « %(target)s ».",
+                        "%(count)s organisations fusionnées dans « %(target)s ».",
+                        done,
+                    )
+                    % {"count": done, "target": target.name},
+                    messages.SUCCESS,
+                )
+            return None
+        return self._action_page(
+            request,
+            organisations,
+            form,
+            action="merge_action",
+            title=_("Fusionner des organisations"),
+            intro=_(
+                "Les membres des organisations sélectionnées et l'attribution de leurs commentaires passent à "
+                "l'organisation qui reste ; les commentaires gardent leur texte. Les organisations sélectionnées "
+                "deviennent des alias de celle qui reste : qui s'inscrira sous leur nom la rejoindra."
+            ),
+            submit=_("Fusionner"),
+        )
+
+    def _action_page(self, request, organisations, form, *, action, title, intro, submit):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": title,
+            "intro": intro,
+            "submit": submit,
+            "opts": self.opts,
+            "organisations": organisations,
+            "form": form,
+            "action": action,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/accounts/organisation/action_form.html", context)
+
+
+def _message(error) -> str:
+    if isinstance(error, ValidationError):
+        return " ".join(error.messages)
+    return str(error.message)
+
+
+class ConfirmedFilter(admin.SimpleListFilter):
+    title = _("adresse confirmée")
+    parameter_name = "confirmee"
+
+    def lookups(self, request, model_admin):
+        return (("oui", _("Oui")), ("non", _("Non")))
+
+    def queryset(self, request, queryset):
+        if self.value() == "oui":
+            return queryset.filter(email_confirmed_at__isnull=False)
+        if self.value() == "non":
+            return queryset.filter(email_confirmed_at__isnull=True)
+        return queryset
+
+
+@admin.register(Membership)
+class MembershipAdmin(HistoryReasonAdmin):
+    """Who belongs to which organisation, and with which role (Django groups)."""
+
+    list_display = ("user", "full_name", "organisation", "organisation_status", "email_confirmed", "roles")
+    list_filter = (ConfirmedFilter, "organisation__status", "organisation__kind")
+    list_select_related = ("user", "organisation")
+    search_fields = ("user__username", "user__email", "user__first_name", "user__last_name", "organisation__name")
+    raw_id_fields = ("user",)
+    autocomplete_fields = ("organisation",)
+    fields = ("user", "organisation", "email_confirmed_at")
+    readonly_fields = ("email_confirmed_at",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("user__groups")
+
+    def get_readonly_fields(self, request, obj=None):
+        # A membership is a person's: it moves to another organisation, never to another person.
+        return (*self.readonly_fields, "user") if obj is not None else self.readonly_fields
+
+    @admin.display(description=_("nom"), ordering="user__last_name")
+    def full_name(self, obj):
+        return obj.user.get_full_name() or "—"
+
+    @admin.display(description=_("statut de l'organisation"), ordering="organisation__status")
+    def organisation_status(self, obj):
+        return obj.organisation.get_status_display()
+
+    @admin.display(description=_("adresse confirmée"), boolean=True, ordering="email_confirmed_at")
+    def email_confirmed(self, obj):
+        return obj.email_confirmed_at is not None
+
+    @admin.display(description=_("rôles"))
+    def roles(self, obj):
+        return ", ".join(group.name for group in obj.user.groups.all()) or "—"

@@ -1,0 +1,287 @@
+"""Every state change of accounts and organisations: one function, one transaction, domain checks first.
+
+A person signs up (``register_contributor``) and confirms their address (``confirm_email``);
+editors then approve, refuse or merge the organisation they named. Only then may its members
+comment (see ``consultation.services._membership``). Each write sets the history's
+``_change_reason`` and ``_history_user``; e-mails leave once the transaction is committed.
+"""
+
+import unicodedata
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import BaseUserManager
+from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
+
+from consultation.models import Comment, Membership, Organisation
+from referential.errors import PermissionRefused, TransitionNotAllowed
+from referential.roles import CONTRIBUTOR_GROUP, is_editor
+
+from .models import OrganisationRefusal
+from .tokens import ConfirmationLinkInvalid, read_confirmation_token
+
+User = get_user_model()
+Status = Organisation.Status
+
+# The only moves an organisation's status may make. A merged organisation is an alias of another
+# one: it never changes again, editors act on the organisation it was merged into.
+ORGANISATION_TRANSITIONS = {
+    Status.PENDING: {Status.APPROVED, Status.REFUSED, Status.MERGED},
+    Status.APPROVED: {Status.REFUSED, Status.MERGED},
+    Status.REFUSED: {Status.APPROVED, Status.MERGED},
+    Status.MERGED: set(),
+}
+REFUSAL_REASON_MAX_LENGTH = 2000
+
+
+def _stamp(instance, reason, by=None):
+    instance._change_reason = str(reason)
+    if by is not None:
+        instance._history_user = by
+    return instance
+
+
+def _require_editor(user) -> None:
+    if not is_editor(user):
+        raise PermissionRefused(_("Seuls les rédacteurs de l'ANS peuvent valider, refuser ou fusionner une organisation."))
+
+
+def _after_commit(task, *args) -> None:
+    transaction.on_commit(lambda: task.enqueue(*args))
+
+
+# Sign-up and e-mail confirmation ---------------------------------------------------------------
+
+
+def organisation_name_key(name: str) -> str:
+    """What two spellings of one organisation share: « Hôpital  Nord » and « hopital nord » match."""
+    decomposed = unicodedata.normalize("NFKD", name or "")
+    without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return " ".join(without_accents.casefold().split())
+
+
+def _final(organisation: Organisation) -> Organisation:
+    """Follow merges to the organisation that carries them."""
+    seen = set()
+    while organisation.status == Status.MERGED and organisation.merged_into_id and organisation.pk not in seen:
+        seen.add(organisation.pk)
+        organisation = organisation.merged_into
+    return organisation
+
+
+def _existing_organisation(name: str) -> Organisation | None:
+    """The organisation a newcomer joins when they type its name (case and accents aside).
+
+    Refused organisations are not joined: a newcomer naming one starts a new request that editors
+    examine afresh. Merged ones lead to the organisation they were merged into.
+    """
+    key = organisation_name_key(name)
+    # Compared in Python: accent-insensitive matching is not portable across SQLite and PostgreSQL,
+    # and organisations number in the hundreds.
+    candidates = [
+        organisation
+        for organisation in Organisation.objects.exclude(status=Status.REFUSED).only("pk", "name", "status").order_by("pk")
+        if organisation_name_key(organisation.name) == key
+    ]
+    if not candidates:
+        return None
+    rank = {Status.APPROVED: 0, Status.PENDING: 1, Status.MERGED: 2}
+    chosen = min(candidates, key=lambda organisation: rank[organisation.status])
+    # Locked so that a merge running now finishes first; we then follow it to its target.
+    chosen = Organisation.objects.select_for_update().get(pk=chosen.pk)
+    return _final(chosen)
+
+
+@transaction.atomic
+def register_contributor(
+    *,
+    email: str,
+    password: str,
+    first_name: str,
+    last_name: str,
+    organisation_name: str,
+    organisation_kind: str,
+    agrees_to_be_named: bool = False,
+) -> Membership:
+    """Create a contributor account (username = e-mail) in a new or existing organisation, and send
+    the confirmation link. Refuses an address already used, a weak password, a missing name."""
+    email = BaseUserManager.normalize_email((email or "").strip())
+    first_name, last_name = " ".join((first_name or "").split()), " ".join((last_name or "").split())
+    organisation_name = " ".join((organisation_name or "").split())
+    errors = {}
+    for field, value in (("first_name", first_name), ("last_name", last_name), ("email", email), ("organisation_name", organisation_name)):
+        if not value:
+            errors[field] = [_("Ce champ est obligatoire.")]
+    if email and User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
+        errors["email"] = [_("Un compte existe déjà avec cette adresse électronique. Connectez-vous, ou réinitialisez votre mot de passe.")]
+    if organisation_kind not in Organisation.Kind.values:
+        errors["organisation_kind"] = [_("Choisissez le type de votre organisation.")]
+    user = User(username=email.lower(), email=email, first_name=first_name, last_name=last_name)
+    try:
+        validate_password(password or "", user)
+    except ValidationError as error:
+        errors["password"] = error.messages
+    if errors:
+        raise ValidationError(errors)
+
+    user.set_password(password)
+    try:
+        # Two sign-ups racing with one address: the unique username stops the second.
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        raise ValidationError({"email": _("Un compte existe déjà avec cette adresse électronique.")}) from None
+    user.groups.add(Group.objects.get_or_create(name=CONTRIBUTOR_GROUP)[0])
+
+    organisation = _existing_organisation(organisation_name)
+    if organisation is None:
+        organisation = Organisation(name=organisation_name, kind=organisation_kind, agrees_to_be_named=agrees_to_be_named)
+        _stamp(organisation, _("Inscription de l'organisation"), user).save()
+    membership = Membership(user=user, organisation=organisation)
+    _stamp(membership, _("Inscription"), user).save()
+
+    from .tasks import send_confirmation_link
+
+    _after_commit(send_confirmation_link, user.pk, translation.get_language() or "fr")
+    return membership
+
+
+def membership_for_token(token: str) -> Membership:
+    """The membership a confirmation link names; refuses a tampered, expired or outdated link."""
+    user_id, email = read_confirmation_token(token)
+    membership = Membership.objects.select_related("user", "organisation").filter(user_id=user_id).first()
+    if membership is None or membership.user.email.lower() != email:
+        raise ConfirmationLinkInvalid()
+    return membership
+
+
+@transaction.atomic
+def confirm_email(token: str) -> Membership:
+    """Mark the address of a genuine, unexpired link as confirmed; confirming twice changes nothing."""
+    membership = membership_for_token(token)
+    membership = Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
+    if membership.email_confirmed_at is None:
+        membership.email_confirmed_at = timezone.now()
+        _stamp(membership, _("Adresse électronique confirmée"), membership.user).save()
+    return membership
+
+
+@transaction.atomic
+def send_email_confirmation(*, user) -> None:
+    """Send a fresh confirmation link; refuses an account without membership or already confirmed."""
+    membership = Membership.objects.filter(user=user).first() if user and user.is_authenticated else None
+    if membership is None:
+        raise PermissionRefused(_("Ce compte n'est rattaché à aucune organisation."))
+    if membership.email_confirmed_at is not None:
+        raise TransitionNotAllowed(_("Votre adresse électronique est déjà confirmée."))
+    from .tasks import send_confirmation_link
+
+    _after_commit(send_confirmation_link, user.pk, translation.get_language() or "fr")
+
+
+# Editors' decisions on organisations -------------------------------------------------------------
+
+
+def _locked(organisation: Organisation) -> Organisation:
+    return Organisation.objects.select_for_update().select_related("merged_into").get(pk=organisation.pk)
+
+
+def _require_transition(organisation: Organisation, status: str) -> None:
+    if status in ORGANISATION_TRANSITIONS[organisation.status]:
+        return
+    if organisation.status == Status.MERGED:
+        raise TransitionNotAllowed(
+            _("« %(name)s » a été fusionnée dans « %(target)s » : agissez plutôt sur cette dernière.")
+            % {"name": organisation.name, "target": organisation.merged_into.name}
+        )
+    raise TransitionNotAllowed(
+        _("« %(name)s » a déjà le statut « %(status)s ».") % {"name": organisation.name, "status": organisation.get_status_display()}
+    )
+
+
+@transaction.atomic
+def approve_organisation(*, organisation: Organisation, by) -> Organisation:
+    """Let the organisation's members comment; those with a confirmed address are told by e-mail.
+    Refuses non-editors, an organisation already approved and a merged one."""
+    _require_editor(by)
+    organisation = _locked(organisation)
+    _require_transition(organisation, Status.APPROVED)
+    organisation.status = Status.APPROVED
+    _stamp(organisation, _("Validée par l'ANS"), by).save()
+    from .tasks import notify_organisation_approved
+
+    _after_commit(notify_organisation_approved, organisation.pk)
+    return organisation
+
+
+@transaction.atomic
+def refuse_organisation(*, organisation: Organisation, by, reason: str) -> Organisation:
+    """Refuse an organisation, with a reason its members are told; they can no longer comment.
+    Refuses non-editors, an empty reason, an organisation already refused and a merged one."""
+    _require_editor(by)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Indiquez le motif du refus : il est communiqué aux membres de l'organisation.")})
+    if len(reason) > REFUSAL_REASON_MAX_LENGTH:
+        raise ValidationError(
+            {"reason": _("%(count)s caractères au plus (ce motif en a %(length)s).") % {"count": REFUSAL_REASON_MAX_LENGTH, "length": len(reason)}}
+        )
+    organisation = _locked(organisation)
+    _require_transition(organisation, Status.REFUSED)
+    organisation.status = Status.REFUSED
+    _stamp(organisation, _("Refusée par l'ANS"), by).save()
+    refusal = OrganisationRefusal.objects.create(organisation=organisation, reason=reason, refused_by=by)
+    from .tasks import notify_organisation_refused
+
+    _after_commit(notify_organisation_refused, refusal.pk)
+    return organisation
+
+
+@transaction.atomic
+def merge_organisations(*, source: Organisation, target: Organisation, by) -> Organisation:
+    """Fold a duplicate into the organisation that stays: its members and its comments' attribution
+    move to ``target`` (comments keep their text), and ``source`` becomes an alias of it.
+    Refuses non-editors, merging an organisation into itself, and a source or target already merged."""
+    _require_editor(by)
+    if source.pk == target.pk:
+        raise ValidationError({"target": _("Une organisation ne peut pas être fusionnée dans elle-même.")})
+    # Both rows locked, in a fixed order so that two opposite merges cannot deadlock.
+    locked = {
+        organisation.pk: organisation
+        for organisation in Organisation.objects.select_for_update().select_related("merged_into").filter(pk__in=[source.pk, target.pk]).order_by("pk")
+    }
+    source, target = locked[source.pk], locked[target.pk]
+    _require_transition(source, Status.MERGED)
+    if target.status == Status.MERGED:
+        raise TransitionNotAllowed(
+            _("« %(name)s » a elle-même été fusionnée dans « %(final)s » : choisissez cette dernière comme cible.")
+            % {"name": target.name, "final": target.merged_into.name}
+        )
+    reason = _("Fusion d'organisations")
+
+    memberships = list(Membership.objects.select_for_update().filter(organisation=source))
+    for membership in memberships:
+        membership.organisation = target
+    bulk_update_with_history(memberships, Membership, ["organisation"], default_user=by, default_change_reason=reason)
+
+    comments = list(Comment.objects.select_for_update().filter(organisation=source))
+    for comment in comments:
+        comment.organisation = target
+    bulk_update_with_history(comments, Comment, ["organisation"], default_user=by, default_change_reason=reason)
+
+    # Organisations merged earlier into the source now point straight at the target.
+    aliases = list(Organisation.objects.select_for_update().filter(merged_into=source))
+    for alias in aliases:
+        alias.merged_into = target
+    bulk_update_with_history(aliases, Organisation, ["merged_into"], default_user=by, default_change_reason=reason)
+
+    source.status = Status.MERGED
+    source.merged_into = target
+    _stamp(source, _("Fusionnée dans une autre organisation"), by).save()
+    return source

@@ -1,0 +1,31 @@
+"""Organisations and members built directly: tests of the services go through the services."""
+
+import html
+
+import factory
+from django.utils import timezone
+
+from consultation.models import Membership, Organisation
+from tests.factories import contributor_user
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = Organisation.Kind.OPERATOR
+    status = Organisation.Status.PENDING
+
+
+def member(organisation, *, confirmed=True, **user_kwargs) -> Membership:
+    """A contributor of ``organisation``, with a confirmed address unless told otherwise."""
+    user = contributor_user(**user_kwargs)
+    return Membership.objects.create(
+        user=user, organisation=organisation, email_confirmed_at=timezone.now() if confirmed else None
+    )
+
+
+def text_of(response) -> str:
+    """A page's HTML with entities decoded, to look for French text (apostrophes come out as &#x27;)."""
+    return html.unescape(response.content.decode())

@@ -1,0 +1,210 @@
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import SESSION_KEY
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import throttle
+from accounts.models import LoginAttempt
+from tests.accounts.factories import text_of
+from tests.factories import UserFactory, editor_user, staff_editor_user
+
+LOGIN = reverse("accounts:login")
+PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory's
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice@example.org", email="Alice@example.org")
+
+
+def log_in(client, identifier, password=PASSWORD, **extra):
+    return client.post(LOGIN, {"username": identifier, "password": password}, **extra)
+
+
+def logged_in(client) -> bool:
+    return SESSION_KEY in client.session
+
+
+def fail(client, identifier, times, **extra):
+    for _ in range(times):
+        assert log_in(client, identifier, "mauvais-mot-de-passe", **extra).status_code == 400
+
+
+def age_attempts(minutes):
+    LoginAttempt.objects.update(attempted_at=timezone.now() - timedelta(minutes=minutes))
+
+
+def test_a_contributor_logs_in_with_their_email_in_any_case(client, alice):
+    response = log_in(client, "ALICE@example.org")
+
+    assert response.status_code == 302 and response.url == reverse("accounts:account")
+    assert logged_in(client)
+
+
+def test_the_demo_editor_logs_in_with_her_username(client, db):
+    editor_user(username="editrice", email="claire.martin@esante.gouv.fr")
+
+    assert log_in(client, "editrice").status_code == 302
+    assert logged_in(client)
+
+
+def test_a_wrong_password_is_refused_and_counted(client, alice):
+    response = log_in(client, "alice@example.org", "mauvais-mot-de-passe")
+
+    assert response.status_code == 400
+    assert "Adresse électronique ou mot de passe incorrect." in text_of(response)
+    assert not logged_in(client)
+    attempt = LoginAttempt.objects.get()
+    assert (attempt.identifier, attempt.ip_address) == ("alice@example.org", "127.0.0.1")
+
+
+def test_login_goes_back_to_the_page_asked_for_but_never_off_site(client, alice):
+    response = client.post(LOGIN, {"username": "alice@example.org", "password": PASSWORD, "next": "/referentiels/"})
+    assert response.url == "/referentiels/"
+
+    response = Client().post(LOGIN, {"username": "alice@example.org", "password": PASSWORD, "next": "https://evil.example/"})
+    assert response.url == reverse("accounts:account")
+
+
+def test_the_login_page_is_a_dsfr_form_with_links_to_signup_and_reset(client, db):
+    html = text_of(client.get(LOGIN))
+
+    for snippet in ('class="fr-input-group"', 'class="fr-label"', 'class="fr-input"', 'class="fr-btn"'):
+        assert snippet in html
+    assert reverse("accounts:signup") in html and reverse("accounts:password_reset") in html
+
+
+def test_logout_is_a_post(client, alice):
+    client.force_login(alice)
+
+    assert client.get(reverse("accounts:logout")).status_code == 405
+    assert logged_in(client)
+    response = client.post(reverse("accounts:logout"))
+    assert response.status_code == 302 and response.url == reverse("referential:home")
+    assert not logged_in(client)
+
+
+# Throttling ---------------------------------------------------------------------------------------
+
+
+def test_the_sixth_attempt_for_an_address_is_refused_even_with_the_right_password(client, alice):
+    fail(client, "alice@example.org", 5)
+
+    response = log_in(client, "alice@example.org")
+
+    assert response.status_code == 429
+    assert int(response["Retry-After"]) > 14 * 60
+    page = text_of(response)
+    assert "Trop de tentatives de connexion" in page and "réessayez dans 15 minutes" in page
+    assert not logged_in(client)
+    # A refused attempt is not recorded: the lock does not extend itself.
+    assert LoginAttempt.objects.count() == 5
+
+
+def test_the_address_counter_holds_across_addresses_and_spellings(alice):
+    fail(Client(REMOTE_ADDR="10.0.0.1"), "alice@example.org", 3)
+    fail(Client(REMOTE_ADDR="10.0.0.2"), "ALICE@EXAMPLE.ORG", 2)
+
+    assert log_in(Client(REMOTE_ADDR="10.0.0.3"), "alice@example.org").status_code == 429
+
+
+def test_login_works_again_once_the_window_has_passed(client, alice):
+    fail(client, "alice@example.org", 5)
+    age_attempts(minutes=14)
+    assert log_in(client, "alice@example.org").status_code == 429
+
+    age_attempts(minutes=16)
+
+    assert log_in(client, "alice@example.org").status_code == 302
+    assert logged_in(client)
+
+
+def test_the_rule_with_a_fixed_clock(alice):
+    start = timezone.now()
+    for second in range(5):
+        throttle.record_failure(key="alice@example.org", ip="10.0.0.1", now=start + timedelta(seconds=second))
+
+    refusal = throttle.refusal(key="alice@example.org", ip=None, now=start + timedelta(minutes=1))
+    assert refusal.retry_at == start + throttle.WINDOW
+    assert throttle.refusal(key="alice@example.org", ip=None, now=start + timedelta(minutes=15, seconds=1)) is None
+    # Another account is not locked; the address has 5 failures out of 20.
+    assert throttle.refusal(key="bob@example.org", ip="10.0.0.1", now=start + timedelta(minutes=1)) is None
+
+
+def test_twenty_failures_from_one_address_lock_it_for_every_account(alice):
+    attacker = Client(REMOTE_ADDR="203.0.113.7")
+    for number in range(20):
+        fail(attacker, f"victime{number}@example.org", 1)
+
+    assert log_in(attacker, "alice@example.org").status_code == 429
+    # Alice, from her own address, is not affected.
+    assert log_in(Client(REMOTE_ADDR="198.51.100.4"), "alice@example.org").status_code == 302
+
+
+def test_a_success_clears_the_address_counter_but_not_the_ip_counter(alice):
+    attacker = Client(REMOTE_ADDR="203.0.113.7")
+    for number in range(15):
+        fail(attacker, f"victime{number}@example.org", 1)
+    fail(attacker, "alice@example.org", 4)  # 19 failures from this address, 4 for Alice
+
+    assert log_in(attacker, "alice@example.org").status_code == 302
+
+    # The address's record is not washed by that success: one more failure locks it.
+    attacker = Client(REMOTE_ADDR="203.0.113.7")
+    fail(attacker, "victime99@example.org", 1)
+    assert log_in(attacker, "alice@example.org").status_code == 429
+    # Alice's own counter did restart: 4 new failures elsewhere do not lock her out.
+    fail(Client(REMOTE_ADDR="198.51.100.4"), "alice@example.org", 4)
+    assert log_in(Client(REMOTE_ADDR="198.51.100.4"), "alice@example.org").status_code == 302
+
+
+def test_old_failures_are_pruned(client, alice):
+    fail(client, "alice@example.org", 3)
+    age_attempts(minutes=20)
+
+    fail(client, "alice@example.org", 1)
+
+    assert LoginAttempt.objects.count() == 1
+
+
+def test_the_admin_login_is_throttled_too(client, db):
+    staff_editor_user(username="editrice", email="claire.martin@esante.gouv.fr")
+    for _ in range(5):
+        client.post(reverse("admin:login"), {"username": "editrice", "password": "non"})
+
+    response = client.post(reverse("admin:login"), {"username": "editrice", "password": PASSWORD})
+
+    assert "Trop de tentatives de connexion" in text_of(response)
+    assert not logged_in(client)
+
+
+def test_editors_log_into_the_admin_with_their_email_too(client, db):
+    staff_editor_user(username="editrice", email="claire.martin@esante.gouv.fr")
+
+    response = client.post(reverse("admin:login"), {"username": "claire.martin@esante.gouv.fr", "password": PASSWORD})
+
+    assert response.status_code == 302 and logged_in(client)
+
+
+def test_the_api_token_endpoint_is_throttled_too(db):
+    UserFactory(username="script")
+    client = Client()
+    for _ in range(5):
+        client.post(reverse("api-token"), {"username": "script", "password": "non"})
+
+    response = client.post(reverse("api-token"), {"username": "script", "password": PASSWORD})
+
+    assert response.status_code == 400 and "token" not in response.json()
+
+
+def test_the_client_address_is_read_behind_the_trusted_proxies(rf, settings):
+    settings.TRUSTED_PROXY_COUNT = 1
+    request = rf.post(LOGIN, REMOTE_ADDR="10.1.1.1", HTTP_X_FORWARDED_FOR="6.6.6.6, 198.51.100.4")
+    assert throttle.client_ip(request) == "198.51.100.4"
+
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert throttle.client_ip(request) == "10.1.1.1"
+    assert throttle.client_ip(rf.post(LOGIN, REMOTE_ADDR="pas-une-adresse")) is None
