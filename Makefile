@@ -47,6 +47,7 @@ run: install
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_workshops
+	$(PY) manage.py load_consultation_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install system-deps

@@ -1,15 +1,33 @@
-"""`make bench`: speed and memory targets, measured outside the test run, printed as a table."""
+"""`make bench`: speed and memory targets, measured outside the test run, printed as tables.
+
+`python -m bench` runs every benchmark; `python -m bench pdf` or `python -m bench intake` one of them.
+"""
 
 import sys
 
-from bench import pdf_build
+BENCHMARKS = ("pdf", "intake")
 
 
 def main(argv: list[str]) -> int:
-    selected = set(argv) or {"pdf"}
+    selected = set(argv) or set(BENCHMARKS)
+    unknown = selected - set(BENCHMARKS)
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(sorted(unknown))}; choose among {', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    status = 0
     if "pdf" in selected:
+        from bench import pdf_build
+
+        print("### PDF build\n")
         pdf_build.main()
-    return 0
+        print()
+    if "intake" in selected:
+        from bench import comment_intake
+
+        print("### Comment intake (gunicorn + PostgreSQL, loopback)\n")
+        if not comment_intake.main():
+            status = 1
+    return status
 
 
 if __name__ == "__main__":

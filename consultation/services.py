@@ -426,9 +426,12 @@ def open_consultation(*, version: ReferentialVersion, opens_at, closes_at, by, t
 def extend_consultation(*, consultation: Consultation, closes_at, by) -> Consultation:
     """Push the closing date later; refuses an earlier date and a consultation whose synthesis is out."""
     _require_editor(by)
-    consultation = Consultation.objects.select_for_update().get(pk=consultation.pk)
+    consultation = Consultation.objects.select_for_update(of=("self",)).select_related("version").get(pk=consultation.pk)
     if consultation.synthesis_is_published:
         raise TransitionNotAllowed(_("La synthèse est publiée : la concertation ne peut plus être prolongée."))
+    if consultation.version.is_frozen:
+        # Reopening the window would let people comment on a text that can no longer change.
+        raise TransitionNotAllowed(_("La version est publiée : la concertation ne peut plus être prolongée."))
     if closes_at <= consultation.closes_at:
         raise ValidationError({"closes_at": _("La nouvelle date de clôture doit être postérieure à l'actuelle.")})
     consultation.closes_at = closes_at
@@ -447,6 +450,17 @@ def close_consultation_now(*, consultation: Consultation, by) -> Consultation:
     consultation.closes_at = max(now, consultation.opens_at + timedelta(seconds=1))
     _stamp(consultation, _("Clôture anticipée"), by).save()
     return consultation
+
+
+def comment_refusal(consultation: Consultation, user, now=None) -> DomainError | None:
+    """Why ``user`` may not comment on ``consultation`` now (``PermissionRefused`` or
+    ``ConsultationClosed``), or None: pages use it to offer the form or explain its absence."""
+    try:
+        _membership(user)
+        _require_open(consultation, now or timezone.now())
+    except (PermissionRefused, ConsultationClosed) as error:
+        return error
+    return None
 
 
 def _check_target(consultation: Consultation, requirement, section) -> None:

@@ -4,25 +4,31 @@ The public reads published minutes; editors also see drafts, follow open actions
 tables. Every read goes through ``queries.py`` so a page runs the same queries whatever its size.
 """
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
 from django.core import signing
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from referential.errors import DomainError
+from referential.errors import ConsultationClosed, DomainError, PermissionRefused
 from referential.roles import is_editor
+from referential.tabular import XLSX_CONTENT_TYPE, csv_download, download, xlsx_download
 
 from . import exports, queries, services
-from .forms import ActionStatusForm, RidaUploadForm
+from .forms import ActionStatusForm, AnswerForm, CommentEditForm, CommentForm, HideCommentForm, RidaUploadForm
 from .importers import RidaFileError, check_rows, read_rida_file
-from .models import RidaItem, Workshop
+from .models import Answer, Organisation, RidaItem, Workshop
 from .pdf import pdf_filename, render_workshop_pdf
+from . import register, synthesis
 
 # The parsed rows travel from the preview to the confirmation signed, in the form itself: nothing is
 # kept on the server between the two requests, and a tampered payload is refused.
@@ -254,3 +260,510 @@ def _confirm_import(request, workshop, context):
         % {"count": len(items), "name": data.get("filename", "")},
     )
     return redirect(workshop.get_absolute_url())
+
+
+# Consultations: answer register, synthesis, a contributor's own comments ---------------------------
+
+REGISTER_SALT = "consultation.register-import"
+
+
+@require_GET
+def register_xlsx(request, pk):
+    """The answer register of every comment, for editors to fill offline and import back."""
+    _require_editor(request)
+    consultation = queries.consultation_with_version(pk)
+    response = download(
+        register.register_xlsx(consultation), filename=register.register_filename(consultation), content_type=XLSX_CONTENT_TYPE
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def register_import(request, pk):
+    """Upload the filled register → preview of every change and every problem → confirm, which writes
+    all the answers or none."""
+    _require_editor(request)
+    consultation = queries.consultation_with_version(pk)
+    context = {
+        "consultation": consultation,
+        "decision_labels": register.decision_labels(),
+        "breadcrumb_data": _consultation_breadcrumb(consultation, _("Importer le registre des réponses")),
+    }
+    if request.method == "POST" and "payload" in request.POST:
+        return _confirm_register_import(request, consultation, context)
+    if request.method == "POST":
+        try:
+            upload = register.read_register_file(request.FILES.get("file"))
+        except register.RegisterFileError as error:
+            context["file_error"] = error.message
+        else:
+            _register_preview(context, consultation, upload.filename, register.check_register(consultation, upload.rows))
+    return render(request, "consultation/register_import.html", context, status=400 if "file_error" in context else 200)
+
+
+def _register_preview(context, consultation, filename, rows):
+    writing = [row for row in rows if row.writes]
+    context.update(
+        filename=filename,
+        rows=rows,
+        shown_rows=[row for row in rows if row.problems or row.writes],
+        problems=register.problems_of(rows),
+        counts=register.outcome_counts(rows),
+    )
+    if writing and not context["problems"]:
+        # Only the rows that write travel to the confirmation; they are checked again there.
+        context["payload"] = signing.dumps(
+            {"consultation": consultation.pk, "filename": filename, "rows": [row.raw for row in writing]},
+            salt=REGISTER_SALT,
+            compress=True,
+        )
+
+
+def _confirm_register_import(request, consultation, context):
+    try:
+        data = signing.loads(request.POST["payload"], salt=REGISTER_SALT, max_age=IMPORT_MAX_AGE)
+    except signing.BadSignature:
+        messages.error(request, _("L'aperçu a expiré ou a été altéré : déposez à nouveau le fichier."))
+        return redirect("consultation:register_import", pk=consultation.pk)
+    if data.get("consultation") != consultation.pk:
+        messages.error(request, _("Cet aperçu concerne une autre concertation : déposez à nouveau le fichier."))
+        return redirect("consultation:register_import", pk=consultation.pk)
+    try:
+        result = register.import_register(consultation=consultation, rows=data["rows"], by=request.user)
+    except DomainError as error:
+        # Answers changed since the preview: show the rows again, with today's problems.
+        _register_preview(context, consultation, data.get("filename", ""), register.check_register(consultation, data["rows"]))
+        context.update(refusal=error.message, payload=None)
+        return render(request, "consultation/register_import.html", context, status=409)
+    messages.success(
+        request,
+        ngettext(
+            "Registre « %(name)s » importé : %(count)s réponse enregistrée (nouvelles : %(new)s, modifiées : %(changed)s).",
+            "Registre « %(name)s » importé : %(count)s réponses enregistrées (nouvelles : %(new)s, modifiées : %(changed)s).",
+            result.new + result.changed,
+        )
+        % {"name": data.get("filename", ""), "count": result.new + result.changed, "new": result.new, "changed": result.changed},
+    )
+    return redirect("consultation:synthesis", pk=consultation.pk)
+
+
+@require_GET
+def synthesis_page(request, pk):
+    """The synthesis: public once published; before that, editors see it as a preview, others get 404."""
+    consultation = queries.synthesis_consultation(request.user, pk)
+    context = synthesis.synthesis_context(consultation)
+    context.update(
+        is_editor=is_editor(request.user),
+        can_publish=consultation.is_closed() and not consultation.synthesis_is_published,
+        breadcrumb_data=_consultation_breadcrumb(consultation, _("Synthèse")),
+    )
+    response = render(request, "consultation/synthesis.html", context)
+    return _private_if_unpublished(response, consultation)
+
+
+def _private_if_unpublished(response, consultation):
+    if not consultation.synthesis_is_published:
+        response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def synthesis_publish(request, pk):
+    _require_editor(request)
+    consultation = queries.consultation_with_version(pk)
+    intro = request.POST.get("intro")
+    try:
+        services.publish_synthesis(consultation=consultation, by=request.user, intro=intro.strip() if intro is not None else None)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("La synthèse est publiée : tout le monde peut la lire et la télécharger."))
+    return redirect("consultation:synthesis", pk=consultation.pk)
+
+
+@require_GET
+def synthesis_pdf(request, pk):
+    consultation = queries.synthesis_consultation(request.user, pk)
+    response = HttpResponse(synthesis.render_synthesis_pdf(consultation), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{synthesis.synthesis_filename(consultation, "pdf")}"'
+    return _private_if_unpublished(response, consultation)
+
+
+@require_GET
+def synthesis_xlsx(request, pk):
+    consultation = queries.synthesis_consultation(request.user, pk)
+    table = synthesis.synthesis_table(consultation)
+    response = xlsx_download(
+        synthesis.synthesis_filename(consultation, "xlsx"),
+        table.headers,
+        table.rows,
+        sheet_title=table.sheet_title,
+        widths=table.widths,
+    )
+    return _private_if_unpublished(response, consultation)
+
+
+@require_GET
+def synthesis_csv(request, pk):
+    consultation = queries.synthesis_consultation(request.user, pk)
+    table = synthesis.synthesis_table(consultation)
+    response = csv_download(synthesis.synthesis_filename(consultation, "csv"), table.headers, table.rows)
+    return _private_if_unpublished(response, consultation)
+
+
+def _my_comments(request, pk):
+    if not request.user.is_authenticated:
+        raise PermissionDenied(_("Connectez-vous pour télécharger vos commentaires."))
+    consultation = queries.consultation_with_version(pk)
+    return consultation, synthesis.my_comments_table(consultation, request.user)
+
+
+@require_GET
+def my_comments_xlsx(request, pk):
+    """The signed-in user's own comments on the consultation, every status, with the answers."""
+    consultation, table = _my_comments(request, pk)
+    response = xlsx_download(
+        synthesis.my_comments_filename(consultation, "xlsx"),
+        table.headers,
+        table.rows,
+        sheet_title=table.sheet_title,
+        widths=table.widths,
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def my_comments_csv(request, pk):
+    consultation, table = _my_comments(request, pk)
+    response = csv_download(synthesis.my_comments_filename(consultation, "csv"), table.headers, table.rows)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# Consultations: the list, a consultation's page, contributors' comments, the editors' dashboard ------
+#
+# The services decide who may write and when; these views only ask them, and show a refusal as a page
+# whose status says what happened: 403 (not yours, not allowed) or 409 (window closed, comment withdrawn).
+
+
+def _consultations_link():
+    return (reverse("consultation:consultation_list"), _("Concertations"))
+
+
+def _consultation_breadcrumb(consultation, current):
+    return _breadcrumb(current, _consultations_link(), (consultation.get_absolute_url(), str(consultation)))
+
+
+def _refused(request, error, consultation):
+    status = 403 if isinstance(error, PermissionRefused) else 409
+    context = {
+        "consultation": consultation,
+        "message": error.message,
+        "breadcrumb_data": _consultation_breadcrumb(consultation, _("Action refusée")),
+    }
+    return render(request, "consultation/refused.html", context, status=status)
+
+
+def _next_url(request, default: str) -> str:
+    """Where to go after a write: the page the form came from, if it is one of ours."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return candidate
+    return default
+
+
+def _add_service_errors(form, error: ValidationError) -> None:
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, field_messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, field_messages)
+
+
+def _as_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+@require_GET
+def consultation_list(request):
+    consultations = queries.consultations_for_list(request.user)
+    for consultation in consultations:
+        consultation.phase = queries.consultation_phase(consultation)
+    return render(
+        request,
+        "consultation/consultation_list.html",
+        {"consultations": consultations, "breadcrumb_data": _breadcrumb(_("Concertations"))},
+    )
+
+
+@require_GET
+def consultation_detail(request, pk):
+    consultation = queries.consultation_for(request.user, pk)
+    refusal = services.comment_refusal(consultation, request.user)
+    editor = is_editor(request.user)
+    return render(
+        request,
+        "consultation/consultation_detail.html",
+        {
+            "consultation": consultation,
+            "phase": queries.consultation_phase(consultation),
+            "refusal": refusal,
+            "may_comment": refusal is None,
+            "form": CommentForm(auto_id="version-%s") if refusal is None else None,
+            "own_comments": queries.own_comments(request.user, consultation),
+            "counts": queries.dashboard_counts(consultation) if editor else None,
+            "login_url": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.path})}",
+            "breadcrumb_data": _breadcrumb(str(consultation), _consultations_link()),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def comment_create(request, pk):
+    """The comment form on its own page (``?exigence=<id>`` or ``?chapitre=<id>``, else the whole
+    version); the forms of the version and requirement pages post here too."""
+    consultation = queries.consultation_for(request.user, pk)
+    if not request.user.is_authenticated:
+        # A reader is sent to log in; a form posted without a session is refused outright.
+        if request.method == "POST":
+            raise PermissionDenied
+        return redirect_to_login(request.get_full_path())
+    source = request.POST if request.method == "POST" else request.GET
+    requirement_id = _as_int(source.get("requirement") or source.get("exigence"))
+    section_id = _as_int(source.get("section") or source.get("chapitre"))
+    requirement, section = queries.comment_target(requirement_id, section_id)
+    refusal = services.comment_refusal(consultation, request.user)
+    if refusal is not None:
+        return _refused(request, refusal, consultation)
+    statement = requirement.statement if requirement else ""
+    status = 200
+    if request.method == "POST":
+        form = CommentForm(request.POST, statement=statement)
+        if requirement_id and requirement is None:
+            form.add_error("requirement", _("Cette exigence n'existe pas."))
+        if section_id and section is None:
+            form.add_error("section", _("Ce chapitre n'existe pas."))
+        if form.is_valid():
+            try:
+                services.submit_comment(
+                    consultation=consultation,
+                    author=request.user,
+                    kind=form.cleaned_data["kind"],
+                    body=form.cleaned_data["body"],
+                    proposed_wording=form.cleaned_data["proposed_wording"],
+                    requirement=requirement,
+                    section=section,
+                )
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            except (PermissionRefused, ConsultationClosed) as error:
+                return _refused(request, error, consultation)
+            else:
+                messages.success(
+                    request,
+                    _("Votre commentaire est enregistré. Vous pouvez le modifier ou le retirer jusqu'à la clôture de la concertation."),
+                )
+                return redirect(_next_url(request, f"{consultation.get_absolute_url()}#mes-commentaires"))
+        status = 400
+    else:
+        unknown = (requirement_id and requirement is None) or (section_id and section is None)
+        elsewhere = any(t is not None and t.version_id != consultation.version_id for t in (requirement, section))
+        if unknown or elsewhere:
+            raise Http404
+        form = CommentForm(
+            initial={
+                "requirement": requirement.pk if requirement else None,
+                "section": section.pk if section else None,
+                "proposed_wording": statement,
+            },
+            statement=statement,
+        )
+    return render(
+        request,
+        "consultation/comment_form.html",
+        {
+            "consultation": consultation,
+            "form": form,
+            "requirement": requirement,
+            "section": section,
+            "next": _next_url(request, ""),
+            "breadcrumb_data": _consultation_breadcrumb(consultation, _("Commenter")),
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def comment_edit(request, pk):
+    if not request.user.is_authenticated:
+        if request.method == "POST":
+            raise PermissionDenied
+        return redirect_to_login(request.get_full_path())
+    comment = queries.comment_to_write(request.user, pk)
+    consultation = comment.consultation
+    status = 200
+    if request.method == "POST":
+        form = CommentEditForm(request.POST)
+        if form.is_valid():
+            try:
+                services.edit_comment(comment=comment, by=request.user, **form.cleaned_data)
+            except ValidationError as error:
+                _add_service_errors(form, error)
+            except DomainError as error:
+                return _refused(request, error, consultation)
+            else:
+                messages.success(request, _("Votre commentaire est modifié ; la version précédente reste dans son historique."))
+                return redirect(_next_url(request, f"{consultation.get_absolute_url()}#commentaire-{comment.pk}"))
+        status = 400
+    else:
+        if comment.author_id != request.user.pk:
+            return _refused(request, PermissionRefused(_("Vous ne pouvez modifier que vos propres commentaires.")), consultation)
+        refusal = services.comment_refusal(consultation, request.user)
+        if refusal is not None:
+            return _refused(request, refusal, consultation)
+        form = CommentEditForm(initial={"kind": comment.kind, "body": comment.body, "proposed_wording": comment.proposed_wording})
+    return render(
+        request,
+        "consultation/comment_form.html",
+        {
+            "consultation": consultation,
+            "form": form,
+            "comment": comment,
+            "requirement": comment.requirement,
+            "section": comment.section,
+            "next": _next_url(request, ""),
+            "breadcrumb_data": _consultation_breadcrumb(consultation, _("Modifier mon commentaire")),
+        },
+        status=status,
+    )
+
+
+@require_POST
+def comment_withdraw(request, pk):
+    if not request.user.is_authenticated:
+        raise PermissionDenied
+    comment = queries.comment_to_write(request.user, pk)
+    try:
+        services.withdraw_comment(comment=comment, by=request.user)
+    except DomainError as error:
+        return _refused(request, error, comment.consultation)
+    messages.success(request, _("Votre commentaire est retiré. L'ANS le conserve, marqué comme retiré."))
+    return redirect(_next_url(request, f"{comment.consultation.get_absolute_url()}#mes-commentaires"))
+
+
+@require_GET
+def consultation_dashboard(request, pk):
+    _require_editor(request)
+    consultation = queries.consultation_for(request.user, pk)
+    filters = queries.DashboardFilters.from_query(request.GET)
+    paginator = Paginator(queries.dashboard_comments(consultation, filters), queries.DASHBOARD_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "consultation/dashboard.html",
+        {
+            "consultation": consultation,
+            "phase": queries.consultation_phase(consultation),
+            "counts": queries.dashboard_counts(consultation),
+            "filters": filters,
+            "page": page,
+            "comments": queries.present_comments(page.object_list),
+            "query": query.urlencode(),
+            "next_requirements": queries.next_version_requirements(consultation),
+            "states": [
+                ("sans-reponse", _("Sans réponse")),
+                ("repondus", _("Répondus")),
+                ("retires", _("Retirés")),
+                ("masques", _("Masqués")),
+            ],
+            "decisions": Answer.Decision.choices,
+            "organisation_kinds": Organisation.Kind.choices,
+            "breadcrumb_data": _consultation_breadcrumb(consultation, _("Tableau de bord")),
+        },
+    )
+
+
+def _dashboard_back(request, comment) -> str:
+    default = reverse("consultation:consultation_dashboard", kwargs={"pk": comment.consultation_id})
+    return f"{_next_url(request, default)}#commentaire-{comment.pk}"
+
+
+def _error_messages(request, error) -> None:
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, field_messages in error.message_dict.items():
+            for message in field_messages:
+                messages.error(request, _("%(field)s : %(message)s") % {"field": ANSWER_FIELD_LABELS.get(field, field), "message": message})
+    elif isinstance(error, ValidationError):
+        for message in error.messages:
+            messages.error(request, message)
+    else:
+        messages.error(request, error.message)
+
+
+ANSWER_FIELD_LABELS = {
+    "decision": AnswerForm.base_fields["decision"].label,
+    "body": AnswerForm.base_fields["body"].label,
+    "carried_by": AnswerForm.base_fields["carried_by"].label,
+    "reason": HideCommentForm.base_fields["reason"].label,
+}
+
+
+@require_POST
+def comment_answer(request, pk):
+    """An editor answers (or revises the answer to) a comment; allowed after closing too."""
+    _require_editor(request)
+    comment = queries.comment_to_write(request.user, pk)
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        _error_messages(request, ValidationError(form.errors.as_data()))
+        return redirect(_dashboard_back(request, comment))
+    try:
+        carried_by = queries.resolve_carried_by(comment.consultation, form.cleaned_data["carried_by"])
+        services.answer_comment(
+            comment=comment,
+            by=request.user,
+            decision=form.cleaned_data["decision"],
+            body=form.cleaned_data["body"],
+            carried_by=carried_by,
+        )
+    except (ValidationError, DomainError) as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("Réponse enregistrée pour le commentaire n° %(id)s ; son auteur est prévenu par courriel.") % {"id": comment.pk})
+    return redirect(_dashboard_back(request, comment))
+
+
+@require_POST
+def comment_hide(request, pk):
+    _require_editor(request)
+    comment = queries.comment_to_write(request.user, pk)
+    form = HideCommentForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        services.hide_comment(comment=comment, by=request.user, reason=form.cleaned_data["reason"])
+    except (ValidationError, DomainError) as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("Le commentaire n° %(id)s est masqué.") % {"id": comment.pk})
+    return redirect(_dashboard_back(request, comment))
+
+
+@require_POST
+def comment_unhide(request, pk):
+    _require_editor(request)
+    comment = queries.comment_to_write(request.user, pk)
+    try:
+        services.unhide_comment(comment=comment, by=request.user)
+    except DomainError as error:
+        _error_messages(request, error)
+    else:
+        messages.success(request, _("Le commentaire n° %(id)s est rétabli.") % {"id": comment.pk})
+    return redirect(_dashboard_back(request, comment))

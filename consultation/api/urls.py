@@ -10,3 +10,14 @@ urlpatterns = [
     path("workshops/", views.WorkshopList.as_view(), name="workshop-list"),
     path("workshops/<int:pk>/", views.WorkshopDetail.as_view(), name="workshop-detail"),
 ]
+
+# Consultations and comments (DESIGN §4).
+urlpatterns += [
+    path("consultations/", views.ConsultationList.as_view(), name="consultation-list"),
+    path("consultations/<int:pk>/", views.ConsultationDetail.as_view(), name="consultation-detail"),
+    path("consultations/<int:pk>/comments/", views.ConsultationComments.as_view(), name="consultation-comments"),
+    path("comments/<int:pk>/", views.CommentDetail.as_view(), name="comment-detail"),
+    path("comments/<int:pk>/answer/", views.CommentAnswer.as_view(), name="comment-answer"),
+    path("comments/<int:pk>/hide/", views.CommentHide.as_view(), name="comment-hide"),
+    path("comments/<int:pk>/unhide/", views.CommentUnhide.as_view(), name="comment-unhide"),
+]
