@@ -121,3 +121,10 @@ def test_the_export_runs_the_same_queries_for_10_or_100_comments(client_for, edi
     with CaptureQueriesContext(connection) as many:
         assert len(xlsx_rows(client.get(url("my_comments_xlsx", world)))) == 51
     assert len(many) == len(few) <= 5
+
+
+def test_the_consultation_page_links_a_contributor_to_their_exports(client_for, my_comments_setup):
+    world = my_comments_setup
+    page = client_for(world.author_a).get(world.consultation.get_absolute_url()).content.decode()
+    assert url("my_comments_xlsx", world) in page
+    assert url("my_comments_csv", world) in page
