@@ -13,9 +13,10 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
 from consultation.models import Membership, Organisation
+from referential.admin_base import EditorAdmin as HistoryReasonAdmin
+from referential.admin_base import EditorsOnly
 from referential.errors import DomainError
 from referential.roles import is_editor
 
@@ -24,38 +25,6 @@ from .forms import MergeOrganisationsForm, RefuseOrganisationForm, ThrottledAdmi
 from .models import OrganisationRefusal
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
-
-ADMIN_CHANGE_REASON = _("Modification dans l'administration")
-ADMIN_CREATION_REASON = _("Création dans l'administration")
-
-
-class EditorsOnly:
-    """Editors (and superusers) only, on top of Django's model permissions."""
-
-    def has_module_permission(self, request):
-        return is_editor(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return is_editor(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return is_editor(request.user) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return is_editor(request.user) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_editor(request.user) and super().has_delete_permission(request, obj)
-
-
-class HistoryReasonAdmin(EditorsOnly, SimpleHistoryAdmin):
-    def save_model(self, request, obj, form, change):
-        obj._change_reason = str(ADMIN_CHANGE_REASON if change else ADMIN_CREATION_REASON)
-        super().save_model(request, obj, form, change)
-
-    # History is for reading: reverting would bypass the services.
-    def revert_disabled(self, request, obj=None):
-        return True
 
 
 class MemberInline(EditorsOnly, admin.TabularInline):

@@ -4,15 +4,14 @@ action tracker), never through a plain field edit."""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from simple_history.admin import SimpleHistoryAdmin
 
+from referential.admin_base import EditorAdmin as HistoryReasonAdmin
+from referential.admin_base import EditorsOnly
 from referential.errors import DomainError
-from referential.roles import is_editor
 
 from . import services
 from .forms import OpenConsultationForm
@@ -27,42 +26,6 @@ from .models import (
     Workshop,
     WorkshopDocument,
 )
-
-ADMIN_CHANGE_REASON = _("Modification dans l'administration")
-
-
-class EditorsOnly:
-    """Editors (and superusers) only, on top of Django's model permissions."""
-
-    def has_module_permission(self, request):
-        return is_editor(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return is_editor(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request, *args):
-        return is_editor(request.user) and super().has_add_permission(request, *args)
-
-    def has_change_permission(self, request, obj=None):
-        return is_editor(request.user) and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request, obj=None):
-        return is_editor(request.user) and super().has_delete_permission(request, obj)
-
-
-class HistoryReasonAdmin(EditorsOnly, SimpleHistoryAdmin):
-    def save_model(self, request, obj, form, change):
-        obj._change_reason = str(ADMIN_CHANGE_REASON)
-        super().save_model(request, obj, form, change)
-
-    def save_formset(self, request, form, formset, change):
-        for inline_form in formset.forms:
-            inline_form.instance._change_reason = str(ADMIN_CHANGE_REASON)
-        super().save_formset(request, form, formset, change)
-
-    # History is for reading: reverting would bypass the services.
-    def revert_disabled(self, request, obj=None):
-        return True
 
 
 class WorkshopDocumentInline(EditorsOnly, admin.TabularInline):
@@ -182,14 +145,6 @@ class RidaItemAdmin(HistoryReasonAdmin):
 # calls the services too. Nothing is deletable: a consultation, a comment or an answer is on record.
 
 
-def _service_error_lines(error):
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        return list(error.message_dict.items())
-    if isinstance(error, ValidationError):
-        return [(None, list(error.messages))]
-    return [(None, [str(error.message), *[str(p) for p in error.problems]])]
-
-
 class ConsultationChangeForm(forms.ModelForm):
     class Meta:
         model = Consultation
@@ -225,30 +180,7 @@ class ConsultationAdmin(HistoryReasonAdmin):
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         kwargs["form"] = ConsultationChangeForm if obj is not None else OpenConsultationForm
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        refusal = getattr(request, "_service_refusal", None)
-        if refusal is None:
-            return form_class
-
-        class FormWithServiceRefusal(form_class):
-            def clean(self):
-                cleaned_data = super().clean()
-                for field, field_messages in _service_error_lines(refusal):
-                    self.add_error(field if field in self.fields else None, field_messages)
-                return cleaned_data
-
-        return FormWithServiceRefusal
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except (DomainError, ValidationError) as error:
-            # The service refused after the form validated (its transaction is rolled back): show the
-            # same form again, the refusal as its errors and the editor's input kept.
-            if request.method != "POST" or hasattr(request, "_service_refusal"):
-                raise
-            request._service_refusal = error
-            return super().changeform_view(request, object_id, form_url, extra_context)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data

@@ -23,7 +23,7 @@ from django.contrib.admin import helpers
 from django.contrib.admin.sites import NotRegistered
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -32,10 +32,9 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from simple_history.admin import SimpleHistoryAdmin
 
 from . import services
-from .errors import DomainError, VersionFrozen
+from .errors import DomainError
 from .models import (
     Actor,
     ConformityThreshold,
@@ -46,26 +45,13 @@ from .models import (
     Section,
     version_sort_key,
 )
+from .admin_base import EditorAdmin as BaseEditorAdmin
+from .admin_base import ADMIN_CHANGE_REASON, error_lines
 from .roles import is_editor
 
 admin.site.site_header = _("Référentiels MSSanté — espace des éditeurs")
 admin.site.site_title = _("Référentiels MSSanté")
 admin.site.index_title = _("Administration des référentiels")
-
-ADMIN_CHANGE_REASON = _("Modification dans l'administration")
-ADMIN_CREATION_REASON = _("Création dans l'administration")
-
-
-def _error_lines(error: Exception) -> list[tuple[str | None, list[str]]]:
-    """(field, messages) pairs of a service refusal; field None for the form as a whole."""
-    if isinstance(error, ValidationError):
-        if hasattr(error, "error_dict"):
-            return [(field, list(messages)) for field, messages in error.message_dict.items()]
-        return [(None, list(error.messages))]
-    if isinstance(error, DomainError):
-        return [(None, [str(error.message), *[str(p) for p in error.problems]])]
-    return [(None, [str(error)])]
-
 
 def _problems_html(message, problems):
     if not problems:
@@ -76,86 +62,21 @@ def _problems_html(message, problems):
 # Base classes ------------------------------------------------------------------------------------
 
 
-class EditorAdmin(SimpleHistoryAdmin):
+class EditorAdmin(BaseEditorAdmin):
     """Editors only; frozen rows are read-only; service refusals become form errors or messages."""
 
     def is_frozen(self, obj) -> bool:
         return False
 
-    def has_module_permission(self, request):
-        return is_editor(request.user) and super().has_module_permission(request)
-
-    def has_view_permission(self, request, obj=None):
-        return is_editor(request.user) and super().has_view_permission(request, obj)
-
-    def has_add_permission(self, request):
-        return is_editor(request.user) and super().has_add_permission(request)
-
     def has_change_permission(self, request, obj=None):
         if obj is not None and self.is_frozen(obj):
             return False
-        return is_editor(request.user) and super().has_change_permission(request, obj)
+        return super().has_change_permission(request, obj)
 
     def has_delete_permission(self, request, obj=None):
         if obj is not None and self.is_frozen(obj):
             return False
-        return is_editor(request.user) and super().has_delete_permission(request, obj)
-
-    # History is for reading: a revert would skip the services and the revision check.
-    def revert_disabled(self, request, obj=None):
-        return True
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if request.method == "POST":
-            raise PermissionDenied
-        return super().history_form_view(request, object_id, version_id, extra_context)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-        refusal = getattr(request, "_service_refusal", None)
-        if refusal is None:
-            return form_class
-
-        class FormWithServiceRefusal(form_class):
-            def clean(self):
-                cleaned_data = super().clean()
-                for field, messages_ in _error_lines(refusal):
-                    self.add_error(field if field in self.fields else None, messages_)
-                return cleaned_data
-
-        return FormWithServiceRefusal
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        try:
-            return super().changeform_view(request, object_id, form_url, extra_context)
-        except VersionFrozen as error:
-            messages.error(request, error.message)
-            return redirect(request.get_full_path())
-        except (DomainError, ValidationError) as error:
-            # The service refused after the form validated (the transaction is rolled back):
-            # render the same form again, with the refusal as its errors and the input kept.
-            if request.method != "POST" or hasattr(request, "_service_refusal"):
-                raise
-            request._service_refusal = error
-            return super().changeform_view(request, object_id, form_url, extra_context)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except VersionFrozen as error:
-            messages.error(request, error.message)
-            return redirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist"))
-
-    def changelist_view(self, request, extra_context=None):
-        try:
-            return super().changelist_view(request, extra_context)
-        except VersionFrozen as error:
-            messages.error(request, error.message)
-            return redirect(request.get_full_path())
-
-    def save_model(self, request, obj, form, change):
-        obj._change_reason = ADMIN_CHANGE_REASON if change else ADMIN_CREATION_REASON
-        super().save_model(request, obj, form, change)
+        return super().has_delete_permission(request, obj)
 
 
 class VersionContentAdmin(EditorAdmin):
@@ -426,7 +347,7 @@ class ReferentialVersionAdmin(EditorAdmin):
                         by=request.user,
                     )
                 except (DomainError, ValidationError) as error:
-                    for field, messages_ in _error_lines(error):
+                    for field, messages_ in error_lines(error):
                         form.add_error(field if field in form.fields else None, messages_)
                 else:
                     self.message_user(
