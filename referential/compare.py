@@ -333,7 +333,7 @@ def compare_versions(old: ReferentialVersion, new: ReferentialVersion) -> Compar
     def snapshots(version_id: int, token) -> list[Snapshot]:
         order = chapters[version_id].order
         side = sorted(sides[version_id], key=lambda r: order.get(r.section_id, len(order)))
-        return [_snapshot(requirement, token(requirement.section_id)) for requirement in side]
+        return [snapshot(requirement, token(requirement.section_id)) for requirement in side]
 
     entries = compare_snapshots(
         snapshots(old.pk, lambda section_id: section_id),
@@ -351,7 +351,8 @@ def compare_versions(old: ReferentialVersion, new: ReferentialVersion) -> Compar
     return Comparison(old_version=old, new_version=new, entries=entries)
 
 
-def _snapshot(requirement: Requirement, section_token) -> Snapshot:
+def snapshot(requirement: Requirement, section_token) -> Snapshot:
+    """The comparable values of a requirement (actors prefetched); ``section_token`` stands for its chapter."""
     return Snapshot(
         id=requirement.pk,
         key=requirement.key,

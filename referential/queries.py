@@ -15,7 +15,7 @@ from .models import (
     Section,
     version_sort_key,
 )
-from .compare import redline
+from .compare import changed_fields, redline, snapshot
 from .roles import is_editor
 
 
@@ -248,15 +248,7 @@ def requirement_in(version: ReferentialVersion, key: str) -> Requirement:
 def requirement_changes(old: Requirement, new: Requirement) -> set[str]:
     """The fields (named as in ``compare.FIELDS``) that differ between two versions of a requirement;
     actors must be prefetched. The chapter counts as changed when its title differs."""
-    changes = set()
-    for name in ("key", "title", "statement", "verification_method", "compliance_deadline", "level_id"):
-        if getattr(old, name) != getattr(new, name):
-            changes.add(name.removesuffix("_id"))
-    if old.section.title != new.section.title:
-        changes.add("section")
-    if {a.pk for a in old.actors.all()} != {a.pk for a in new.actors.all()}:
-        changes.add("actors")
-    return changes
+    return changed_fields(snapshot(old, old.section.title), snapshot(new, new.section.title))
 
 
 @dataclass
