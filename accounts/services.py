@@ -189,7 +189,7 @@ def send_email_confirmation(*, user) -> None:
 
 
 def _locked(organisation: Organisation) -> Organisation:
-    return Organisation.objects.select_for_update().select_related("merged_into").get(pk=organisation.pk)
+    return Organisation.objects.select_for_update(of=("self",)).select_related("merged_into").get(pk=organisation.pk)
 
 
 def _require_transition(organisation: Organisation, status: str) -> None:
@@ -254,7 +254,7 @@ def merge_organisations(*, source: Organisation, target: Organisation, by) -> Or
     # Both rows locked, in a fixed order so that two opposite merges cannot deadlock.
     locked = {
         organisation.pk: organisation
-        for organisation in Organisation.objects.select_for_update().select_related("merged_into").filter(pk__in=[source.pk, target.pk]).order_by("pk")
+        for organisation in Organisation.objects.select_for_update(of=("self",)).select_related("merged_into").filter(pk__in=[source.pk, target.pk]).order_by("pk")
     }
     source, target = locked[source.pk], locked[target.pk]
     _require_transition(source, Status.MERGED)
