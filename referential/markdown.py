@@ -1,5 +1,7 @@
 """The one place where user Markdown becomes HTML: pages, API and PDF all call ``render_markdown``."""
 
+import threading
+
 import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -12,13 +14,20 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
+_local = threading.local()
+
+
 def _converter() -> markdown_lib.Markdown:
-    converter = markdown_lib.Markdown(extensions=["tables", "sane_lists"], output_format="html")
-    # Raw HTML is never markup here: it is shown as the text it is. Statements quote
-    # formats such as ``XDM/1.0/DDM+<libellé> <NOM>``, which must survive verbatim.
-    converter.preprocessors.deregister("html_block")
-    converter.inlinePatterns.deregister("html")
-    return converter
+    # Building a converter costs more than converting a statement: one per thread, reset per use.
+    converter = getattr(_local, "converter", None)
+    if converter is None:
+        converter = markdown_lib.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+        # Raw HTML is never markup here: it is shown as the text it is. Statements quote
+        # formats such as ``XDM/1.0/DDM+<libellé> <NOM>``, which must survive verbatim.
+        converter.preprocessors.deregister("html_block")
+        converter.inlinePatterns.deregister("html")
+        _local.converter = converter
+    return converter.reset()
 
 
 def render_markdown(text: str | None) -> SafeString:

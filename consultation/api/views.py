@@ -195,7 +195,9 @@ class ConsultationComments(generics.ListCreateAPIView):
             requirement=requirement,
             section=section,
         )
-        body = _comment_body(request, comment.pk)
+        # Shown from what is already loaded (a fresh comment has no answer): no reload on the hot path.
+        Comment.answer.related.set_cached_value(comment, None)
+        body = CommentSerializer(queries.present_comments([comment])[0], context={"request": request}).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
 
