@@ -228,14 +228,19 @@ def rida_import(request, pk):
     return render(request, "consultation/rida_import.html", context)
 
 
-def _confirm_import(request, workshop, context):
+def _signed_preview(request, *, salt: str, scope: str, pk: int) -> dict | None:
+    """The rows an import preview signed into its form, if intact, recent and for this ``scope`` object."""
     try:
-        data = signing.loads(request.POST["payload"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+        data = signing.loads(request.POST.get("payload", ""), salt=salt, max_age=IMPORT_MAX_AGE)
     except signing.BadSignature:
-        messages.error(request, _("L'aperçu a expiré ou a été altéré : déposez à nouveau le fichier."))
-        return redirect("consultation:rida_import", pk=workshop.pk)
-    if data.get("workshop") != workshop.pk:
-        messages.error(request, _("Cet aperçu concerne un autre atelier : déposez à nouveau le fichier."))
+        return None
+    return data if data.get(scope) == pk else None
+
+
+def _confirm_import(request, workshop, context):
+    data = _signed_preview(request, salt=IMPORT_SALT, scope="workshop", pk=workshop.pk)
+    if data is None:
+        messages.error(request, _("Cet aperçu a expiré, a été altéré ou concerne un autre atelier : déposez à nouveau le fichier."))
         return redirect("consultation:rida_import", pk=workshop.pk)
     try:
         items = services.import_rida(workshop=workshop, rows=data["rows"], by=request.user)
@@ -321,13 +326,9 @@ def _register_preview(context, consultation, filename, rows):
 
 
 def _confirm_register_import(request, consultation, context):
-    try:
-        data = signing.loads(request.POST["payload"], salt=REGISTER_SALT, max_age=IMPORT_MAX_AGE)
-    except signing.BadSignature:
-        messages.error(request, _("L'aperçu a expiré ou a été altéré : déposez à nouveau le fichier."))
-        return redirect("consultation:register_import", pk=consultation.pk)
-    if data.get("consultation") != consultation.pk:
-        messages.error(request, _("Cet aperçu concerne une autre concertation : déposez à nouveau le fichier."))
+    data = _signed_preview(request, salt=REGISTER_SALT, scope="consultation", pk=consultation.pk)
+    if data is None:
+        messages.error(request, _("Cet aperçu a expiré, a été altéré ou concerne une autre concertation : déposez à nouveau le fichier."))
         return redirect("consultation:register_import", pk=consultation.pk)
     try:
         result = register.import_register(consultation=consultation, rows=data["rows"], by=request.user)

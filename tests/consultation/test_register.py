@@ -325,7 +325,7 @@ def test_a_tampered_or_foreign_payload_is_refused(client_for, editor, register_s
     world = register_setup
     client = client_for(editor)
     response = client.post(import_url(world), {"payload": "abc:def"}, follow=True)
-    assert "L'aperçu a expiré ou a été altéré" in response.content.decode().replace("&#x27;", "'")
+    assert "Cet aperçu a expiré, a été altéré" in response.content.decode().replace("&#x27;", "'")
     other = consultation_world()
     foreign = signing.dumps(
         {"consultation": other.consultation.pk, "filename": "x.xlsx", "rows": [{"line": 2, "id": "1", "decision": "Acceptée", "answer": "x"}]},
