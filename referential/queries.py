@@ -167,7 +167,17 @@ def version_outline(version: ReferentialVersion, requirements=None) -> Outline:
 
 def requirement_lineage(requirement: Requirement) -> list[Requirement]:
     """The requirement as it stands in every version of its referential, oldest first, followed by
-    lineage (the ``origin`` links) so a renamed key still belongs to the same line."""
+    lineage (the ``origin`` links) so a renamed key still belongs to the same line.
+
+    Kept on the instance: a requirement's page asks three times (history, consultation trail,
+    workshop items) within one request."""
+    cached = getattr(requirement, "_lineage", None)
+    if cached is None:
+        cached = requirement._lineage = _load_lineage(requirement)
+    return cached
+
+
+def _load_lineage(requirement: Requirement) -> list[Requirement]:
     referential_id = requirement.version.referential_id
     rows = list(
         Requirement.objects.filter(version__referential_id=referential_id).values_list("id", "origin_id")
