@@ -13,7 +13,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 SIZES = [int(s) for s in os.environ.get("BENCH_PDF_SIZES", "100,500,2000").split(",")]

@@ -5,13 +5,12 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
 from drf_spectacular.drainage import GENERATOR_STATS
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from consultation import services
-from consultation.models import Answer, Comment, Consultation
+from consultation.models import Answer, Comment
 from tests.factories import RequirementFactory, VersionFactory
 
 from .conftest import close, comment_by

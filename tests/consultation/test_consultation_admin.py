@@ -11,7 +11,6 @@ from consultation.models import Consultation
 from referential.importers import ensure_role_groups
 from tests.factories import filled_version, staff_editor_user
 
-from .conftest import comment_by
 
 pytestmark = pytest.mark.django_db
 
