@@ -1,9 +1,16 @@
 import pytest
 from django.test import Client
 from django.utils import translation
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
 from tests.factories import contributor_user, editor_user
+
+# Properties are checked on the examples hypothesis draws, however busy the machine: a slow draw is
+# not a failure (two test runs share CI's two cores with PostgreSQL).
+hypothesis_settings.register_profile("project", suppress_health_check=[HealthCheck.too_slow], deadline=None)
+hypothesis_settings.load_profile("project")
 
 
 @pytest.fixture(autouse=True)
