@@ -10,16 +10,15 @@ can be signed and carried to the confirmation), ``check_rows`` validates them ag
 """
 
 import csv
-import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from referential import tabular
 from referential.errors import DomainError
 
 from .models import RidaItem, Workshop
@@ -99,52 +98,27 @@ def normalise_header(text: str) -> str:
 
 
 def read_rida_file(uploaded) -> RidaTable:
-    """Read an uploaded ``.csv`` (UTF-8 or Windows-1252, comma, semicolon or tab) or ``.xlsx`` (first sheet)."""
+    """Read an uploaded ``.csv`` (UTF-8 or Windows-1252, comma, semicolon or tab) or ``.xlsx`` (first sheet),
+    within the bounds of ``referential.tabular`` (size, inflation, rows, columns, cell length)."""
     name = getattr(uploaded, "name", "") or ""
     if uploaded is None:
         raise RidaFileError(_("Choisissez un fichier .csv ou .xlsx."))
-    if getattr(uploaded, "size", 0) and uploaded.size > MAX_FILE_BYTES:
-        raise RidaFileError(
-            _("Le fichier dépasse %(size)s Mo.") % {"size": MAX_FILE_BYTES // (1024 * 1024)}
-        )
-    data = uploaded.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise RidaFileError(_("Le fichier dépasse %(size)s Mo.") % {"size": MAX_FILE_BYTES // (1024 * 1024)})
-    if not data.strip():
-        raise RidaFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
-    extension = name.lower().rsplit(".", 1)[-1] if "." in name else ""
-    if extension == "xlsx":
-        grid = _xlsx_grid(data)
-    elif extension == "csv":
-        grid = _csv_grid(data)
-    else:
-        raise RidaFileError(
-            _("Format non pris en charge (« %(name)s ») : déposez un fichier .csv ou .xlsx.") % {"name": name}
-        )
+    try:
+        data = tabular.read_upload(uploaded, max_bytes=MAX_FILE_BYTES)
+        if not data.strip():
+            raise RidaFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
+        extension = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+        if extension == "xlsx":
+            grid = tabular.xlsx_grid(data, max_rows=MAX_ROWS, cell_text=_cell_text)
+        elif extension == "csv":
+            grid = _csv_grid(data)
+        else:
+            raise RidaFileError(
+                _("Format non pris en charge (« %(name)s ») : déposez un fichier .csv ou .xlsx.") % {"name": name}
+            )
+    except tabular.TabularFileError as error:
+        raise RidaFileError(error.message) from None
     return _table_from_grid(name, grid)
-
-
-def _xlsx_grid(data: bytes):
-    from openpyxl import load_workbook
-
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise RidaFileError(_("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur."))
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
-        raise RidaFileError(
-            _("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(value) for value in values])
-            if len(rows) > MAX_ROWS + 50:  # blank rows are skipped later; stop reading a runaway sheet
-                break
-        return rows
-    finally:
-        workbook.close()
 
 
 def _cell_text(value) -> str:
@@ -170,7 +144,7 @@ def _csv_grid(data: bytes):
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max([";", ",", "\t"], key=first_line.count)
     try:
-        return [[_cell_text(value) for value in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        return tabular.csv_grid(text, delimiter=delimiter, max_rows=MAX_ROWS, cell_text=_cell_text)
     except csv.Error:
         raise RidaFileError(_("Ce fichier CSV est illisible : vérifiez les guillemets et le séparateur.")) from None
 

@@ -13,8 +13,6 @@ stands, and ``import_register`` writes every new or changed answer through
 is already stored word for word is left alone, so importing the same file twice changes nothing.
 """
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -24,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from referential.errors import DomainError, PermissionRefused
 from referential.roles import is_editor
+from referential import tabular
 from referential.tabular import xlsx_bytes
 
 from . import queries, services
@@ -132,33 +131,14 @@ def read_register_file(uploaded) -> RegisterFile:
         raise RegisterFileError(
             _("Format non pris en charge (« %(name)s ») : déposez le registre au format .xlsx.") % {"name": name}
         )
-    data = uploaded.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise RegisterFileError(_("Le fichier dépasse %(size)s Mo.") % {"size": MAX_FILE_BYTES // (1024 * 1024)})
-    if not data.strip():
-        raise RegisterFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
-    return RegisterFile(filename=name, rows=_rows_from_grid(name, _xlsx_grid(data)))
-
-
-def _xlsx_grid(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    unreadable = _("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise RegisterFileError(unreadable)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
-        raise RegisterFileError(unreadable) from None
-    try:
-        grid = []
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            grid.append([_cell_text(value) for value in values])
-            if len(grid) > MAX_ROWS + 100:  # blank rows are skipped later; stop reading a runaway sheet
-                break
-        return grid
-    finally:
-        workbook.close()
+        data = tabular.read_upload(uploaded, max_bytes=MAX_FILE_BYTES)
+        if not data.strip():
+            raise RegisterFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
+        grid = tabular.xlsx_grid(data, max_rows=MAX_ROWS, cell_text=_cell_text)
+    except tabular.TabularFileError as error:
+        raise RegisterFileError(error.message) from None
+    return RegisterFile(filename=name, rows=_rows_from_grid(name, grid))
 
 
 def _cell_text(value) -> str:

@@ -48,3 +48,9 @@ class ConsultationClosed(DomainError):
     """The consultation window does not allow a contributor's write now: answered with 409."""
 
     default_message = _("La concertation n'est pas ouverte : les commentaires ne sont plus acceptés.")
+
+
+class DeletionRefused(DomainError):
+    """Other records still point at the row (a protected foreign key): answered with 409."""
+
+    default_message = _("Cet élément ne peut pas être supprimé : d'autres enregistrements y renvoient.")

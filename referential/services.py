@@ -9,11 +9,13 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from .errors import ConcurrentEdit, DomainError, PublicationFailed, TransitionNotAllowed, VersionFrozen
+from .protection import deletion_refused
 from .models import (
     ConformityThreshold,
     Referential,
@@ -223,12 +225,19 @@ def update_requirement(
 
 
 @transaction.atomic
+@transaction.atomic
 def delete_requirement(*, requirement: Requirement, by=None) -> None:
-    """Remove a requirement from a draft; a frozen version keeps all of its requirements."""
+    """Remove a requirement from a draft; a frozen version keeps all of its requirements, and one that
+    comments (or a later copy) point at is kept too (``DeletionRefused``, nothing written)."""
     requirement = Requirement.objects.select_related("version").get(pk=requirement.pk)
     _require_editable(requirement.version)
     _audit(requirement, _("Suppression"), by)
-    requirement.delete()
+    try:
+        # A savepoint of its own: the refused delete must leave the outer transaction usable (PostgreSQL).
+        with transaction.atomic():
+            requirement.delete()
+    except (ProtectedError, RestrictedError) as error:
+        raise deletion_refused(error, what=_("L'exigence %(key)s") % {"key": requirement.key}) from error
 
 
 def _validate_requirement(requirement: Requirement) -> None:

@@ -1,5 +1,6 @@
 """Read-only API of workshop minutes (DESIGN §4): published workshops only, for everyone."""
 
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -183,9 +184,11 @@ class ConsultationComments(generics.ListCreateAPIView):
         requirement = queries.consultation_requirement(consultation, data["requirement"])
         section = None
         if data["section"] is not None:
-            section = queries.comment_target(None, data["section"])[1]
-            if section is None:
-                raise ValidationError({"section": [_("Ce chapitre n'existe pas.")]})
+            try:
+                section = queries.comment_target(consultation, None, data["section"])[1]
+            except Http404:
+                # Only the consulted version's chapters exist here: another version's is not even named.
+                raise ValidationError({"section": [_("Ce chapitre n'existe pas dans la version en concertation.")]})
         comment = services.submit_comment(
             consultation=consultation,
             author=request.user,

@@ -14,7 +14,10 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from django.db.models import ProtectedError, RestrictedError
+
 from ..errors import ConcurrentEdit, ConsultationClosed, DomainError, PermissionRefused, TransitionNotAllowed, VersionFrozen
+from ..protection import deletion_refused
 
 STATUS_BY_ERROR = [
     (PermissionRefused, status.HTTP_403_FORBIDDEN),
@@ -36,6 +39,9 @@ class ErrorSerializer(serializers.Serializer):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # A delete no service guarded: still a 409 with its reason, never a 500.
+        exc = deletion_refused(exc, what=_("Cet élément"))
     if isinstance(exc, DomainError):
         code = next(code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls))
         body = {"detail": str(exc.message)}
