@@ -1,9 +1,20 @@
 from django.urls import include, path
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 
 from referential.api.bounds import PARSERS
+from referential.api.errors import ErrorSerializer
 
 
+@extend_schema(
+    tags=["Authentification"],
+    summary="Obtenir son jeton d'API",
+    responses={
+        200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
+        400: OpenApiResponse(ErrorSerializer, description="Identifiants refusés ou corps illisible."),
+    },
+)
 class TokenView(ObtainAuthToken):
     # DRF's view names its own parsers: the bounded ones replace them (a 100,000-deep body is a 400).
     parser_classes = PARSERS

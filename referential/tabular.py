@@ -120,7 +120,7 @@ MAX_MEMBER_BYTES = 25 * 1024 * 1024  # uncompressed, per archive member
 MAX_ARCHIVE_BYTES = 60 * 1024 * 1024  # uncompressed, all members together
 MAX_RATIO = 100  # uncompressed / compressed, per member of more than 1 MB
 MAX_COLUMNS = 40
-MAX_CELL_CHARS = 10_000
+MAX_CELL_CHARS = 32_767  # what a spreadsheet cell itself can hold
 
 
 class TabularFileError(DomainError):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from referential.api.errors import ErrorSerializer
@@ -150,6 +150,8 @@ class ConsultationDetail(generics.RetrieveAPIView):
     ),
 )
 class ConsultationComments(generics.ListCreateAPIView):
+    # Anonymous reads; an anonymous write is a 401 (sign in), before anything else is looked at.
+    permission_classes = [IsAuthenticatedOrReadOnly]
     filter_backends: list = []
 
     def get_serializer_class(self):
@@ -231,6 +233,7 @@ class ConsultationComments(generics.ListCreateAPIView):
 )
 class CommentDetail(generics.GenericAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
+    permission_classes = [IsAuthenticatedOrReadOnly]
     filter_backends: list = []
 
     def get_serializer_class(self):

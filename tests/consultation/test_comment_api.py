@@ -213,8 +213,8 @@ def test_the_author_patches_their_comment(comment_a, api_for):
     assert comment_a.history.count() == 2
 
 
-def test_patching_someone_elses_comment_is_403_and_after_closing_409(comment_a, contributor_b, api_for, editor):
-    assert api_for(contributor_b).patch(comment_url(comment_a), {"body": "Piraté."}, format="json").status_code == 403
+def test_patching_someone_elses_comment_is_404_and_after_closing_409(comment_a, contributor_b, api_for, editor):
+    assert api_for(contributor_b).patch(comment_url(comment_a), {"body": "Piraté."}, format="json").status_code == 404  # not theirs, not readable yet: not even named
     close(comment_a.consultation, editor)
     response = api_for(comment_a.author).patch(comment_url(comment_a), {"body": "Trop tard."}, format="json")
     assert response.status_code == 409 and response.json()["detail"]
@@ -234,7 +234,7 @@ def test_delete_withdraws_and_never_erases(comment_a, api_for):
 
 
 def test_delete_by_someone_else_or_after_closing_is_refused(comment_a, contributor_b, api_for, editor):
-    assert api_for(contributor_b).delete(comment_url(comment_a)).status_code == 403
+    assert api_for(contributor_b).delete(comment_url(comment_a)).status_code == 404
     close(comment_a.consultation, editor)
     assert api_for(comment_a.author).delete(comment_url(comment_a)).status_code == 409
     comment_a.refresh_from_db()
