@@ -129,9 +129,9 @@ def test_token_authentication_works_for_scripts(members, consultation, contribut
 
 
 def test_a_non_contributor_gets_403_with_a_reason(consultation, api_for, editor, contributor_b):
-    for user in (None, editor, contributor_b):  # contributor_b has no organisation here
+    for user, expected in ((None, 401), (editor, 403), (contributor_b, 403)):  # contributor_b has no organisation here
         response = api_for(user).post(comments_url(consultation), {"kind": "remark", "body": "Moi aussi."}, format="json")
-        assert response.status_code == 403
+        assert response.status_code == expected
         assert response.json()["detail"]
     assert not Comment.objects.exists()
 
