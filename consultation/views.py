@@ -470,7 +470,8 @@ def _refused(request, error, consultation):
 def _next_url(request, default: str) -> str:
     """Where to go after a write: the page the form came from, if it is one of ours."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path of ours only: anything else (« -1 ») would be taken by ``redirect`` for a view name.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return default
 

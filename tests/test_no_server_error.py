@@ -120,6 +120,6 @@ def test_an_editor_deleting_a_commented_requirement_gets_409_with_the_reason(wor
     url = f"/api/v1/referentials/{requirement.version.referential.slug}/versions/{requirement.version.number}/requirements/{requirement.key}/"
     response = api_for(editor).delete(url)
     assert response.status_code == 409
-    assert "commentaire" in response.json()["detail"]
+    assert "commentaires : 1" in response.json()["detail"].lower()
     requirement.refresh_from_db()
     assert requirement.history.filter(history_type="-").count() == 0

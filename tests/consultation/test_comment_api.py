@@ -274,10 +274,10 @@ def test_an_answer_can_name_the_requirement_of_the_next_version(comment_a, api_f
 
 
 def test_answering_and_hiding_are_403_for_contributors(comment_a, api_for, contributor_b):
-    for user in (None, comment_a.author, contributor_b):
+    for user, expected in ((None, 401), (comment_a.author, 403), (contributor_b, 403)):  # anonymous: sign in first
         client = api_for(user)
-        assert client.post(f"{comment_url(comment_a)}answer/", {"decision": "accepted", "body": "Moi."}, format="json").status_code == 403
-        assert client.post(f"{comment_url(comment_a)}hide/", {"reason": "Moi."}, format="json").status_code == 403
+        assert client.post(f"{comment_url(comment_a)}answer/", {"decision": "accepted", "body": "Moi."}, format="json").status_code == expected
+        assert client.post(f"{comment_url(comment_a)}hide/", {"reason": "Moi."}, format="json").status_code == expected
     assert not Answer.objects.exists()
     comment_a.refresh_from_db()
     assert comment_a.status == Comment.Status.SUBMITTED
