@@ -3,8 +3,8 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_seriali
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 
-from referential.api.bounds import PARSERS
-from referential.api.errors import ErrorSerializer
+from core.api_bounds import PARSERS
+from core.api_errors import ErrorSerializer
 
 
 @extend_schema(
@@ -24,4 +24,5 @@ urlpatterns = [
     path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("referential.api.urls")),
     path("", include("consultation.api.urls")),
+    path("", include("workshops.api.urls")),
 ]

@@ -87,8 +87,10 @@ INSTALLED_APPS = [
     "simple_history",
     "django_tasks",
     "django_tasks_db",
+    "core",
     "referential",
     "consultation",
+    "workshops",
     "accounts",
 ]
 
@@ -121,7 +123,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "referential.context_processors.roles",
+                "core.context_processors.roles",
             ],
         },
     },
@@ -233,14 +235,14 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "referential.api.bounds.BoundedPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api_bounds.BoundedPagination",
     "DEFAULT_PARSER_CLASSES": [
-        "referential.api.bounds.BoundedJSONParser",
+        "core.api_bounds.BoundedJSONParser",
         "rest_framework.parsers.FormParser",
         "rest_framework.parsers.MultiPartParser",
     ],
     "PAGE_SIZE": 100,
-    "EXCEPTION_HANDLER": "referential.api.errors.exception_handler",
+    "EXCEPTION_HANDLER": "core.api_errors.exception_handler",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
 }
 SPECTACULAR_SETTINGS = {
@@ -252,7 +254,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "referential.api.schema.add_common_errors"],
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.api_schema.add_common_errors"],
     "COMPONENT_SPLIT_REQUEST": True,
     # Several models have a "kind" or a "status": each choice set gets its own, stable name.
     "ENUM_NAME_OVERRIDES": {

@@ -20,13 +20,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from referential.errors import DomainError, PermissionRefused
-from referential.roles import is_editor
-from referential import tabular
-from referential.tabular import xlsx_bytes
+from core.errors import DomainError, PermissionRefused
+from core.roles import is_editor
+from core.tabular import normalise_header, read_grid, table_rows, xlsx_bytes
 
 from . import queries, services
-from .importers import MAX_FILE_BYTES, normalise_header
 from .models import Answer, Comment, Consultation
 from .synthesis import file_stem
 
@@ -48,7 +46,7 @@ COLUMNS = (
 )
 WIDTHS = (7, 18, 14, 60, 40, 20, 24, 16, 16, 24, 60)
 READ_FIELDS = ("id", "decision", "answer")
-# Spellings accepted for the columns read back, once normalised (see ``importers.normalise_header``).
+# Spellings accepted for the columns read back, once normalised (see ``core.tabular.normalise_header``).
 SPELLINGS = {
     "id": {"n", "no", "num", "numero", "id", "identifiant", "ncommentaire", "numerocommentaire", "commentaire#"},
     "decision": {"decision", "decisiondelans", "decisionans"},
@@ -124,66 +122,17 @@ class RegisterFile:
 def read_register_file(uploaded) -> RegisterFile:
     """Read the first sheet of an uploaded ``.xlsx``. Only XLSX is accepted: it is what the register is
     exported as, and its text cells come back exactly as they were written."""
-    if uploaded is None:
-        raise RegisterFileError(_("Choisissez le fichier .xlsx du registre."))
-    name = getattr(uploaded, "name", "") or ""
-    if not name.lower().endswith(".xlsx"):
-        raise RegisterFileError(
-            _("Format non pris en charge (« %(name)s ») : déposez le registre au format .xlsx.") % {"name": name}
-        )
-    try:
-        data = tabular.read_upload(uploaded, max_bytes=MAX_FILE_BYTES)
-        if not data.strip():
-            raise RegisterFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
-        grid = tabular.xlsx_grid(data, max_rows=MAX_ROWS, cell_text=_cell_text)
-    except tabular.TabularFileError as error:
-        raise RegisterFileError(error.message) from None
-    return RegisterFile(filename=name, rows=_rows_from_grid(name, grid))
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    # Spreadsheets on Windows write line breaks as \r\n; the stored answers use \n.
-    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _rows_from_grid(name: str, grid: list[list[str]]) -> list[dict]:
-    numbered = [(line, cells) for line, cells in enumerate(grid, start=1) if any(cells)]
-    if not numbered:
-        raise RegisterFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
-    _header_line, header = numbered[0]
-    columns: dict[str, int] = {}
-    for position, title in enumerate(header):
-        key = normalise_header(title)
-        fieldname = next((f for f in READ_FIELDS if key in SPELLINGS[f]), None)
-        if fieldname is None:
-            continue
-        if fieldname in columns:
-            raise RegisterFileError(
-                _("La colonne « %(column)s » apparaît deux fois dans les en-têtes.") % {"column": dict(COLUMNS)[fieldname]}
-            )
-        columns[fieldname] = position
-    missing = [dict(COLUMNS)[f] for f in READ_FIELDS if f not in columns]
-    if missing:
-        raise RegisterFileError(
-            _("Colonnes manquantes : %(columns)s. Partez du registre exporté, dont la première ligne porte les en-têtes.")
-            % {"columns": ", ".join(f"« {column} »" for column in missing)}
-        )
-    rows = []
-    for line, cells in numbered[1:]:
-        row = {"line": line}
-        for fieldname, position in columns.items():
-            row[fieldname] = cells[position] if position < len(cells) else ""
-        if any(row[f] for f in READ_FIELDS):
-            rows.append(row)
-    if not rows:
-        raise RegisterFileError(_("Le fichier ne contient aucune ligne après les en-têtes."))
-    if len(rows) > MAX_ROWS:
-        raise RegisterFileError(_("Le fichier compte plus de %(max)s lignes.") % {"max": MAX_ROWS})
-    return rows
+    name, grid = read_grid(uploaded, extensions=("xlsx",), max_rows=MAX_ROWS, error=RegisterFileError)
+    rows, _ignored = table_rows(
+        grid,
+        name=name,
+        columns={field: (dict(COLUMNS)[field], SPELLINGS[field]) for field in READ_FIELDS},
+        required=READ_FIELDS,
+        max_rows=MAX_ROWS,
+        error=RegisterFileError,
+        missing_hint=_("Partez du registre exporté, dont la première ligne porte les en-têtes."),
+    )
+    return RegisterFile(filename=name, rows=rows)
 
 
 # Checking the rows --------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from consultation import services
 from tests.consultation.conftest import approved_organisation, comment_by, join
-from tests.consultation.factories import RidaItemFactory, WorkshopFactory
+from tests.workshops.factories import RidaItemFactory, WorkshopFactory
 from tests.factories import filled_version, freeze
 from tests.test_visibility_probe import _fill, _walk
 from django.urls import get_resolver
@@ -24,7 +24,7 @@ QUERY_JUNK = ["-1", HUGE, "abc", "1e9999", "0"]
 # Django's own pages (admin, i18n) and the sign-in flows with their throttles are tested elsewhere.
 SKIPPED_PREFIXES = ("admin", "api", "i18n")
 # Pages that lay out a PDF are probed with junk only, not with real ids (seconds per request).
-PDF_NAMES = {"referential:version_preview_pdf", "consultation:workshop_pdf", "consultation:synthesis_pdf"}
+PDF_NAMES = {"referential:version_preview_pdf", "workshops:workshop_pdf", "consultation:synthesis_pdf"}
 
 
 @pytest.fixture
@@ -93,7 +93,7 @@ def test_a_huge_pagination_parameter_is_bounded(param, world, api_for):
 
 
 def test_the_page_size_has_a_maximum(world, api_for):
-    from referential.api.bounds import MAX_LIMIT
+    from core.api_bounds import MAX_LIMIT
 
     response = api_for(None).get(f"/api/v1/consultations/?limit={MAX_LIMIT * 10}")
     assert response.status_code == 200

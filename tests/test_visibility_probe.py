@@ -15,9 +15,10 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
 from consultation import services
-from consultation.models import Comment, Workshop
+from consultation.models import Comment
+from workshops.models import Workshop
 from tests.consultation.conftest import approved_organisation, comment_by, join
-from tests.consultation.factories import RidaItemFactory, WorkshopFactory
+from tests.workshops.factories import RidaItemFactory, WorkshopFactory
 from tests.factories import RequirementFactory, SectionFactory, filled_version
 
 SECRETS = ("SECRET-EXIGENCE", "SECRET-ENONCE", "SECRET-CHAPITRE", "SECRET-ATELIER", "SECRET-RIDA", "SECRET-COMMENTAIRE")
@@ -69,11 +70,11 @@ def test_the_probe_covers_every_object_page_and_endpoint():
     assert {
         "consultation:comment_create",
         "consultation:comment_edit",
-        "consultation:workshop_detail",
-        "consultation:workshop_pdf",
-        "consultation:action_status",
+        "workshops:workshop_detail",
+        "workshops:workshop_pdf",
+        "workshops:action_status",
         "consultation_api:comment-detail",
-        "consultation_api:workshop-detail",
+        "workshops_api:workshop-detail",
         "consultation_api:consultation-comments",
     } <= names
     assert len(names) >= 30

@@ -13,11 +13,11 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from consultation import services
-from consultation.models import Workshop
-from referential import tabular
+from core import tabular
+from workshops.models import Workshop
 from tests.factories import filled_version
 
-from .factories import WorkshopFactory
+from tests.workshops.factories import WorkshopFactory
 
 HEADER = ["#", "Nature", "Objet", "Question / Remarque", "Réponse"]
 
@@ -74,26 +74,25 @@ def test_a_cell_longer_than_the_bound_is_refused_with_its_place(monkeypatch):
     monkeypatch.setattr(tabular, "MAX_CELL_CHARS", 100)
     data = workbook_bytes([HEADER, ["1", "I", "Objet", "Q" * 101, "R"]])
     with pytest.raises(tabular.TabularFileError, match="ligne 2, colonne 4"):
-        tabular.xlsx_grid(data, max_rows=10, cell_text=str)
+        tabular.read_grid(SimpleUploadedFile("rida.xlsx", data), max_rows=10)
 
 
-def test_rows_beyond_the_bound_are_refused_while_reading():
-    data = workbook_bytes([HEADER, *[[str(n), "I", "Objet", "Q", "R"] for n in range(1, 13)]])
-    with pytest.raises(tabular.TabularFileError, match="plus de 10 lignes"):
-        tabular.xlsx_grid(data, max_rows=10, cell_text=str)
-    assert len([row for row in tabular.xlsx_grid(data, max_rows=12, cell_text=str) if row]) == 13
+def test_a_runaway_sheet_stops_being_read_past_the_row_bound():
+    data = workbook_bytes([HEADER, *[[str(n), "I", "Objet", "Q", "R"] for n in range(1, 400)]])
+    _name, grid = tabular.read_grid(SimpleUploadedFile("rida.xlsx", data), max_rows=10)
+    assert len(grid) == 10 + tabular.RUNAWAY_MARGIN + 1
 
 
 def test_a_csv_is_held_to_the_same_bounds():
     text = ";".join(HEADER) + "\n" + "1;I;Objet;" + "Q" * (tabular.MAX_CELL_CHARS + 1) + ";R\n"
     with pytest.raises(tabular.TabularFileError, match="colonne 4"):
-        tabular.csv_grid(text, delimiter=";", max_rows=10, cell_text=str)
+        tabular.read_grid(SimpleUploadedFile("rida.csv", text.encode()), max_rows=10)
 
 
 @pytest.mark.django_db
 def test_the_rida_import_page_refuses_an_inflating_file_without_echoing_it(inflating_xlsx, editor, client_for):
     workshop = WorkshopFactory(status=Workshop.Status.DRAFT)
-    url = reverse("consultation:rida_import", kwargs={"pk": workshop.pk})
+    url = reverse("workshops:rida_import", kwargs={"pk": workshop.pk})
     response = client_for(editor).post(url, {"file": SimpleUploadedFile("rida.xlsx", inflating_xlsx)})
     assert "décompresse plus de 100 fois" in response.content.decode()
     assert len(response.content) < 200_000
@@ -103,7 +102,7 @@ def test_the_rida_import_page_refuses_an_inflating_file_without_echoing_it(infla
 @pytest.mark.django_db
 def test_the_rida_import_page_refuses_an_oversized_csv_cell_without_echoing_it(editor, client_for):
     workshop = WorkshopFactory(status=Workshop.Status.DRAFT)
-    url = reverse("consultation:rida_import", kwargs={"pk": workshop.pk})
+    url = reverse("workshops:rida_import", kwargs={"pk": workshop.pk})
     content = (";".join(HEADER) + "\n1;I;" + "O" * 50_000 + ";Q;R\n").encode()
     response = client_for(editor).post(url, {"file": SimpleUploadedFile("rida.csv", content)})
     assert "colonne 3" in response.content.decode()

@@ -4,7 +4,7 @@ ended, may no longer edit their comments (as they may no longer post one), but m
 import pytest
 
 from consultation.models import Comment, Membership, Organisation
-from referential.roles import CONTRIBUTOR_GROUP
+from core.roles import CONTRIBUTOR_GROUP
 
 
 def refuse(organisation):
