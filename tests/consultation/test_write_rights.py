@@ -3,7 +3,8 @@ ended, may no longer edit their comments (as they may no longer post one), but m
 
 import pytest
 
-from consultation.models import Comment, Membership, Organisation
+from accounts.models import Membership, Organisation
+from consultation.models import Comment
 from core.roles import CONTRIBUTOR_GROUP
 
 
