@@ -1,8 +1,27 @@
 from django.urls import include, path
-from rest_framework.authtoken.views import obtain_auth_token
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+
+from core.api_bounds import PARSERS
+from core.api_errors import ErrorSerializer
+
+
+@extend_schema(
+    tags=["Authentification"],
+    summary="Obtenir son jeton d'API",
+    responses={
+        200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
+        400: OpenApiResponse(ErrorSerializer, description="Identifiants refusés ou corps illisible."),
+    },
+)
+class TokenView(ObtainAuthToken):
+    # DRF's view names its own parsers: the bounded ones replace them (a 100,000-deep body is a 400).
+    parser_classes = PARSERS
+
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenView.as_view(), name="api-token"),
     path("", include("referential.api.urls")),
     path("", include("consultation.api.urls")),
     path("", include("workshops.api.urls")),

@@ -348,10 +348,10 @@ def comment_for(user, pk: int) -> Comment:
 
 
 def comment_to_write(user, pk: int) -> Comment:
-    """A comment on a consultation ``user`` may read, whoever wrote it (the services decide who may
-    change it: someone else's comment is a 403, not a 404); else 404."""
+    """A comment ``user`` may read, whoever wrote it (the services decide who may change it: someone
+    else's published comment is a 403); a comment they may not read is a 404, as in ``comment_for``."""
     comment = (
-        Comment.objects.filter(consultation__in=visible_consultations(user))
+        visible_comments(user, Comment.objects.filter(consultation__in=visible_consultations(user)))
         .select_related(*COMMENT_RELATIONS)
         .filter(pk=pk)
         .first()
@@ -584,15 +584,30 @@ def requirement_consultation_trail(user, requirement: Requirement) -> list[Trail
     ]
 
 
-def comment_target(requirement_id: int | None, section_id: int | None) -> tuple[Requirement | None, Section | None]:
-    """The requirement and chapter a comment form names by id (None when absent or unknown); the
-    service checks that they belong to the consulted version."""
-    requirement = (
-        Requirement.objects.select_related("section", "version__referential").filter(pk=requirement_id).first()
-        if requirement_id
-        else None
-    )
-    section = Section.objects.select_related("version__referential").filter(pk=section_id).first() if section_id else None
+def comment_target(
+    consultation: Consultation, requirement_id: int | None, section_id: int | None
+) -> tuple[Requirement | None, Section | None]:
+    """The requirement and chapter of the consulted version that a comment form names by id, else 404.
+
+    Only the consulted version is searched: an id of any other version (a draft outside consultation
+    among them) is unknown here, so neither its text nor its existence reaches the page."""
+    requirement = section = None
+    if requirement_id:
+        requirement = (
+            Requirement.objects.select_related("section", "version__referential")
+            .filter(pk=requirement_id, version_id=consultation.version_id)
+            .first()
+        )
+        if requirement is None:
+            raise Http404
+    if section_id:
+        section = (
+            Section.objects.select_related("version__referential")
+            .filter(pk=section_id, version_id=consultation.version_id)
+            .first()
+        )
+        if section is None:
+            raise Http404
     return requirement, section
 
 

@@ -195,8 +195,11 @@ def _own_open_comment(comment: Comment, user: User | None, now) -> Comment:
 
 @transaction.atomic
 def edit_comment(*, comment: Comment, by: User, body: str | None = None, proposed_wording: str | None = None, kind: str | None = None, now: datetime | None = None) -> Comment:
-    """The author changes their comment while the consultation is open; the old text stays in history."""
+    """The author changes their comment while the consultation is open and they may still comment (their
+    membership stands, their organisation is approved); the old text stays in history. Withdrawing
+    needs no such right: an author can always take back what they wrote."""
     comment = _own_open_comment(comment, by, now)
+    _membership(by)
     if kind is not None:
         if kind not in Comment.Kind.values:
             raise ValidationError({"kind": _("Nature inconnue : %(kind)s.") % {"kind": kind}})

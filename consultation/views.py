@@ -236,7 +236,8 @@ def _refused(request, error, consultation):
 def _next_url(request, default: str) -> str:
     """Where to go after a write: the page the form came from, if it is one of ours."""
     candidate = request.POST.get("next") or request.GET.get("next") or ""
-    if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # A path of ours only: anything else (« -1 ») would be taken by ``redirect`` for a view name.
+    if candidate.startswith("/") and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return default
 
@@ -295,7 +296,8 @@ def comment_create(request, pk):
     source = request.POST if request.method == "POST" else request.GET
     requirement_id = _as_int(source.get("requirement") or source.get("exigence"))
     section_id = _as_int(source.get("section") or source.get("chapitre"))
-    requirement, section = queries.comment_target(requirement_id, section_id)
+    # Before anything is rendered: a target outside the consulted version is a 404, in GET and POST.
+    requirement, section = queries.comment_target(consultation, requirement_id, section_id)
     refusal = services.comment_refusal(consultation, request.user)
     if refusal is not None:
         return _refused(request, refusal, consultation)
@@ -303,10 +305,6 @@ def comment_create(request, pk):
     status = 200
     if request.method == "POST":
         form = CommentForm(request.POST, statement=statement)
-        if requirement_id and requirement is None:
-            form.add_error("requirement", _("Cette exigence n'existe pas."))
-        if section_id and section is None:
-            form.add_error("section", _("Ce chapitre n'existe pas."))
         if form.is_valid():
             try:
                 services.submit_comment(
@@ -330,10 +328,6 @@ def comment_create(request, pk):
                 return redirect(_next_url(request, f"{consultation.get_absolute_url()}#mes-commentaires"))
         status = 400
     else:
-        unknown = (requirement_id and requirement is None) or (section_id and section is None)
-        elsewhere = any(t is not None and t.version_id != consultation.version_id for t in (requirement, section))
-        if unknown or elsewhere:
-            raise Http404
         form = CommentForm(
             initial={
                 "requirement": requirement.pk if requirement else None,

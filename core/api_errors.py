@@ -7,6 +7,7 @@ Every error body carries a human-readable ``detail`` in the request's language. 
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError, RestrictedError
 from django.utils.translation import gettext as _
 from rest_framework import serializers, status
 from rest_framework.exceptions import ValidationError
@@ -15,6 +16,7 @@ from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import DomainError, PermissionRefused
+from .protection import deletion_refused
 
 # The one table from domain error to HTTP status, most specific first. Every app's own errors
 # (a frozen version, a closed consultation, a concurrent edit…) are conflicts with the state.
@@ -34,6 +36,9 @@ class ErrorSerializer(serializers.Serializer):
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, (ProtectedError, RestrictedError)):
+        # A delete no service guarded: still a 409 with its reason, never a 500.
+        exc = deletion_refused(exc, what=_("Cet élément"))
     if isinstance(exc, DomainError):
         code = next(code for cls, code in STATUS_BY_ERROR if isinstance(exc, cls))
         body = {"detail": str(exc.message)}

@@ -37,3 +37,9 @@ class PermissionRefused(DomainError):
     """The user may not do this (not their comment, not an editor…): answered with 403."""
 
     default_message = _("Vous n'avez pas le droit de faire cela.")
+
+
+class DeletionRefused(DomainError):
+    """Other records still point at the row (a protected foreign key): answered with 409."""
+
+    default_message = _("Cet élément ne peut pas être supprimé : d'autres enregistrements y renvoient.")

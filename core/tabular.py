@@ -116,9 +116,20 @@ def xlsx_download(filename: str, headers, rows, *, sheet_title: str = "Export", 
 # rows against the database. The grid holds strings only, so a preview can be signed and carried to
 # its confirmation.
 
+#
+# Every upload is bounded before it is parsed: an XLSX is a zip archive whose members may inflate a
+# thousandfold (a 100 KB file holding one 100 MB cell), so the declared uncompressed size and the
+# compression ratio of each member are checked first — zipfile never inflates a member beyond its
+# declared size — then rows, columns and cell lengths while reading.
+
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 # A sheet with many blank rows stops being read past this many rows beyond the importer's maximum.
 RUNAWAY_MARGIN = 100
+MAX_MEMBER_BYTES = 25 * 1024 * 1024  # uncompressed, per archive member
+MAX_ARCHIVE_BYTES = 60 * 1024 * 1024  # uncompressed, all members together
+MAX_RATIO = 100  # uncompressed / compressed, per member of more than 1 MB
+MAX_COLUMNS = 40
+MAX_CELL_CHARS = 32_767  # what a spreadsheet cell itself can hold
 
 
 class TabularFileError(DomainError):
@@ -179,32 +190,68 @@ def read_grid(
         raise error(too_large)
     if not data.strip():
         raise error(_("Le fichier « %(name)s » est vide.") % {"name": name})
-    grid = _xlsx_grid(data, max_rows + RUNAWAY_MARGIN, error) if extension == "xlsx" else _csv_grid(data, error)
+    row_limit = max_rows + RUNAWAY_MARGIN
+    grid = _xlsx_grid(data, row_limit, error) if extension == "xlsx" else _csv_grid(data, error, row_limit)
     return name, grid
+
+
+def check_archive(data: bytes, error: type[DomainError] = TabularFileError) -> None:
+    """Refuse an XLSX whose members would inflate beyond the bounds, before any of them is read."""
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise error(_("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")) from None
+    with archive:
+        members = archive.infolist()
+    inflated = _("Ce fichier .xlsx est refusé : une fois décompressé, il dépasserait %(size)s Mo.")
+    if sum(member.file_size for member in members) > MAX_ARCHIVE_BYTES:
+        raise error(inflated % {"size": MAX_ARCHIVE_BYTES // (1024 * 1024)})
+    for member in members:
+        if member.file_size > MAX_MEMBER_BYTES:
+            raise error(inflated % {"size": MAX_MEMBER_BYTES // (1024 * 1024)})
+        if member.file_size > 1024 * 1024 and member.file_size > MAX_RATIO * max(member.compress_size, 1):
+            raise error(
+                _("Ce fichier .xlsx est refusé : il se décompresse plus de %(ratio)s fois, ce qu'un tableur ne produit pas.")
+                % {"ratio": MAX_RATIO}
+            )
+
+
+def _bounded_row(values, line: int, error: type[DomainError]) -> list[str]:
+    row = [cell_text(value) for value in values]
+    for column, text in enumerate(row, start=1):
+        if len(text) > MAX_CELL_CHARS:
+            raise error(
+                _("La cellule de la ligne %(line)s, colonne %(column)s, dépasse %(count)s caractères : le fichier est refusé.")
+                % {"line": line, "column": column, "count": MAX_CELL_CHARS}
+            )
+    return row
 
 
 def _xlsx_grid(data: bytes, row_limit: int, error: type[DomainError]) -> list[list[str]]:
     from openpyxl import load_workbook  # import here: only uploads need the reader's machinery
 
     unreadable = _("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise error(unreadable)
+    check_archive(data, error)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
         raise error(unreadable) from None
     try:
         grid = []
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            grid.append([cell_text(value) for value in values])
+        for line, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
+            grid.append(_bounded_row(values, line, error))
             if len(grid) > row_limit:  # blank rows are skipped later; stop reading a runaway sheet
                 break
         return grid
+    except DomainError:
+        raise
+    except Exception:  # a damaged sheet fails while streaming, not only on opening
+        raise error(unreadable) from None
     finally:
         workbook.close()
 
 
-def _csv_grid(data: bytes, error: type[DomainError]) -> list[list[str]]:
+def _csv_grid(data: bytes, error: type[DomainError], row_limit: int) -> list[list[str]]:
     if b"\x00" in data:
         raise error(_("Ce fichier CSV est illisible : il contient des données binaires."))
     try:
@@ -214,10 +261,15 @@ def _csv_grid(data: bytes, error: type[DomainError]) -> list[list[str]]:
         text = data.decode("cp1252", errors="replace")
     first_line = next((line for line in text.splitlines() if line.strip()), "")
     delimiter = max([";", ",", "\t"], key=first_line.count)
+    grid = []
     try:
-        return [[cell_text(value) for value in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+        for line, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
+            grid.append(_bounded_row(values[:MAX_COLUMNS], line, error))
+            if len(grid) > row_limit:  # the importer counts the rows; stop reading a runaway file
+                break
     except csv.Error:
         raise error(_("Ce fichier CSV est illisible : vérifiez les guillemets et le séparateur.")) from None
+    return grid
 
 
 def table_rows(

@@ -90,6 +90,9 @@ def _section_and_descendants(requirements, section_id) -> set[int]:
     children: dict[int | None, list[int]] = {}
     for sid, parent in rows:
         children.setdefault(parent, []).append(sid)
+    if root not in {sid for sid, _ in rows}:
+        # Not a chapter of these versions (a 23-digit id among them): nothing matches, nothing overflows.
+        return set()
     found, stack = set(), [root]
     while stack:
         current = stack.pop()

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -15,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 
 from core.audit import bulk_create_with_links, stamp
 from core.errors import DomainError, TransitionNotAllowed
+from core.protection import deletion_refused
 
 from .errors import ConcurrentEdit, PublicationFailed, VersionFrozen
 from .models import (
@@ -201,12 +203,19 @@ def update_requirement(
 
 
 @transaction.atomic
+@transaction.atomic
 def delete_requirement(*, requirement: Requirement, by=None) -> None:
-    """Remove a requirement from a draft; a frozen version keeps all of its requirements."""
+    """Remove a requirement from a draft; a frozen version keeps all of its requirements, and one that
+    comments (or a later copy) point at is kept too (``DeletionRefused``, nothing written)."""
     requirement = Requirement.objects.select_related("version").get(pk=requirement.pk)
     _require_editable(requirement.version)
     stamp(requirement, gettext_noop("Suppression"), by=by)
-    requirement.delete()
+    try:
+        # A savepoint of its own: the refused delete must leave the outer transaction usable (PostgreSQL).
+        with transaction.atomic():
+            requirement.delete()
+    except (ProtectedError, RestrictedError) as error:
+        raise deletion_refused(error, what=_("L'exigence %(key)s") % {"key": requirement.key}) from error
 
 
 def _validate_requirement(requirement: Requirement) -> None:

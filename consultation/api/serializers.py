@@ -75,7 +75,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
 
         return consultation_phase(consultation)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_synthesis_url(self, consultation):
         if not consultation.synthesis_is_published:
             return None
@@ -100,7 +100,7 @@ class CarriedBySerializer(serializers.Serializer):
     version = serializers.CharField(source="version.number")
     url = serializers.SerializerMethodField(help_text="null si cette version n'est pas encore publique.")
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_url(self, requirement):
         from core.roles import is_editor
 
@@ -186,7 +186,7 @@ class CommentSerializer(serializers.ModelSerializer):
     def get_body_html(self, comment) -> str:
         return str(render_markdown(comment.body))
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_proposed_redline_html(self, comment):
         redline = getattr(comment, "proposed_redline", None)
         return str(redline) if redline else None
@@ -194,7 +194,7 @@ class CommentSerializer(serializers.ModelSerializer):
     def get_organisation(self, comment) -> str:
         return comment.organisation.name if self._sees_author(comment) else comment.organisation.public_label
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_author(self, comment):
         return comment.author.get_username() if self._sees_author(comment) else None
 

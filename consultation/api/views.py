@@ -1,11 +1,12 @@
 """API of consultations and comments (DESIGN §4): contributors comment while a consultation is open, editors answer and moderate."""
 
+from django.http import Http404
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, status
 from rest_framework.exceptions import ValidationError
-from rest_framework.permissions import BasePermission
+from rest_framework.permissions import BasePermission, IsAuthenticatedOrReadOnly
 from rest_framework.response import Response
 
 from consultation.api.serializers import (
@@ -103,6 +104,8 @@ class ConsultationDetail(generics.RetrieveAPIView):
     ),
 )
 class ConsultationComments(generics.ListCreateAPIView):
+    # Anonymous reads; an anonymous write is a 401 (sign in), before anything else is looked at.
+    permission_classes = [IsAuthenticatedOrReadOnly]
     filter_backends: list = []
 
     def get_serializer_class(self):
@@ -137,9 +140,11 @@ class ConsultationComments(generics.ListCreateAPIView):
         requirement = queries.consultation_requirement(consultation, data["requirement"])
         section = None
         if data["section"] is not None:
-            section = queries.comment_target(None, data["section"])[1]
-            if section is None:
-                raise ValidationError({"section": [_("Ce chapitre n'existe pas.")]})
+            try:
+                section = queries.comment_target(consultation, None, data["section"])[1]
+            except Http404:
+                # Only the consulted version's chapters exist here: another version's is not even named.
+                raise ValidationError({"section": [_("Ce chapitre n'existe pas dans la version en concertation.")]})
         comment = services.submit_comment(
             consultation=consultation,
             author=request.user,
@@ -182,6 +187,7 @@ class ConsultationComments(generics.ListCreateAPIView):
 )
 class CommentDetail(generics.GenericAPIView):
     http_method_names = ["get", "patch", "delete", "head", "options"]
+    permission_classes = [IsAuthenticatedOrReadOnly]
     filter_backends: list = []
 
     def get_serializer_class(self):

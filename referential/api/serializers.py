@@ -322,22 +322,22 @@ class RequirementChangeSerializer(serializers.Serializer):
     def get_key(self, entry) -> str:
         return (entry.new or entry.old).key
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_old_key(self, entry) -> str | None:
         return entry.old.key if entry.old is not None else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_new_key(self, entry) -> str | None:
         return entry.new.key if entry.new is not None else None
 
     def get_changes(self, entry) -> list[str]:
         return sorted(entry.changes)
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_title_redline(self, entry) -> str | None:
         return str(entry.title_redline) if entry.title_redline is not None else None
 
-    @extend_schema_field(OpenApiTypes.STR)
+    @extend_schema_field(serializers.CharField(allow_null=True))
     def get_statement_redline(self, entry) -> str | None:
         return str(entry.statement_redline) if entry.statement_redline is not None else None
 

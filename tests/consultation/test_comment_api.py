@@ -129,9 +129,9 @@ def test_token_authentication_works_for_scripts(members, consultation, contribut
 
 
 def test_a_non_contributor_gets_403_with_a_reason(consultation, api_for, editor, contributor_b):
-    for user in (None, editor, contributor_b):  # contributor_b has no organisation here
+    for user, expected in ((None, 401), (editor, 403), (contributor_b, 403)):  # contributor_b has no organisation here
         response = api_for(user).post(comments_url(consultation), {"kind": "remark", "body": "Moi aussi."}, format="json")
-        assert response.status_code == 403
+        assert response.status_code == expected
         assert response.json()["detail"]
     assert not Comment.objects.exists()
 
@@ -213,8 +213,8 @@ def test_the_author_patches_their_comment(comment_a, api_for):
     assert comment_a.history.count() == 2
 
 
-def test_patching_someone_elses_comment_is_403_and_after_closing_409(comment_a, contributor_b, api_for, editor):
-    assert api_for(contributor_b).patch(comment_url(comment_a), {"body": "Piraté."}, format="json").status_code == 403
+def test_patching_someone_elses_comment_is_404_and_after_closing_409(comment_a, contributor_b, api_for, editor):
+    assert api_for(contributor_b).patch(comment_url(comment_a), {"body": "Piraté."}, format="json").status_code == 404  # not theirs, not readable yet: not even named
     close(comment_a.consultation, editor)
     response = api_for(comment_a.author).patch(comment_url(comment_a), {"body": "Trop tard."}, format="json")
     assert response.status_code == 409 and response.json()["detail"]
@@ -234,7 +234,7 @@ def test_delete_withdraws_and_never_erases(comment_a, api_for):
 
 
 def test_delete_by_someone_else_or_after_closing_is_refused(comment_a, contributor_b, api_for, editor):
-    assert api_for(contributor_b).delete(comment_url(comment_a)).status_code == 403
+    assert api_for(contributor_b).delete(comment_url(comment_a)).status_code == 404
     close(comment_a.consultation, editor)
     assert api_for(comment_a.author).delete(comment_url(comment_a)).status_code == 409
     comment_a.refresh_from_db()
@@ -274,10 +274,10 @@ def test_an_answer_can_name_the_requirement_of_the_next_version(comment_a, api_f
 
 
 def test_answering_and_hiding_are_403_for_contributors(comment_a, api_for, contributor_b):
-    for user in (None, comment_a.author, contributor_b):
+    for user, expected in ((None, 401), (comment_a.author, 403), (contributor_b, 403)):  # anonymous: sign in first
         client = api_for(user)
-        assert client.post(f"{comment_url(comment_a)}answer/", {"decision": "accepted", "body": "Moi."}, format="json").status_code == 403
-        assert client.post(f"{comment_url(comment_a)}hide/", {"reason": "Moi."}, format="json").status_code == 403
+        assert client.post(f"{comment_url(comment_a)}answer/", {"decision": "accepted", "body": "Moi."}, format="json").status_code == expected
+        assert client.post(f"{comment_url(comment_a)}hide/", {"reason": "Moi."}, format="json").status_code == expected
     assert not Answer.objects.exists()
     comment_a.refresh_from_db()
     assert comment_a.status == Comment.Status.SUBMITTED

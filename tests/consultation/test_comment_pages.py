@@ -174,10 +174,9 @@ def test_a_comment_on_a_chapter_and_on_the_whole_version(members, consultation, 
     [
         ({"kind": "remark", "body": ""}, "Ce champ est obligatoire."),
         ({"kind": "remark", "body": "x" * (Comment.BODY_MAX_LENGTH + 1)}, "10000 caractères"),
-        ({"kind": "remark", "body": "Texte.", "requirement": 999999}, "Cette exigence n&#x27;existe pas."),
         ({"kind": "nonsense", "body": "Texte."}, "Sélectionnez un choix valide"),
     ],
-    ids=["empty-body", "body-too-long", "unknown-requirement", "unknown-kind"],
+    ids=["empty-body", "body-too-long", "unknown-kind"],
 )
 def test_bad_input_is_shown_on_the_form_and_stores_nothing(members, consultation, contributor_a, client_for, data, message):
     response = client_for(contributor_a).post(create_url(consultation), data)
@@ -187,14 +186,15 @@ def test_bad_input_is_shown_on_the_form_and_stores_nothing(members, consultation
     assert not Comment.objects.exists()
 
 
-def test_a_requirement_of_another_version_is_refused_on_the_form(members, consultation, contributor_a, client_for):
+@pytest.mark.parametrize("target", ["unknown", "another version"])
+def test_a_requirement_outside_the_consulted_version_is_not_found(members, consultation, contributor_a, client_for, target):
     from tests.factories import RequirementFactory, VersionFactory
 
-    elsewhere = RequirementFactory(version=VersionFactory())
-    response = client_for(contributor_a).post(create_url(consultation), {"kind": "remark", "body": "Texte.", "requirement": elsewhere.pk})
+    requirement_id = 999999 if target == "unknown" else RequirementFactory(version=VersionFactory(), title="Brouillon caché").pk
+    response = client_for(contributor_a).post(create_url(consultation), {"kind": "remark", "body": "Texte.", "requirement": requirement_id})
 
-    assert response.status_code == 400
-    assert "n&#x27;appartient pas à la version en concertation" in response.content.decode()
+    assert response.status_code == 404
+    assert "Brouillon caché" not in response.content.decode()
     assert not Comment.objects.exists()
 
 
@@ -261,11 +261,12 @@ def test_editing_someone_elses_comment_is_forbidden(comment_a, contributor_b, cl
     client = client_for(contributor_b)
     url = reverse("consultation:comment_edit", kwargs={"pk": comment_a.pk})
 
-    assert client.get(url).status_code == 403
+    # Not theirs and not readable by them before the synthesis: not even named.
+    assert client.get(url).status_code == 404
     response = client.post(url, {"kind": "remark", "body": "Piraté."})
 
-    assert response.status_code == 403
-    assert "vos propres commentaires" in response.content.decode()
+    assert response.status_code == 404
+    assert "Le TLS 1.3" not in response.content.decode()
     comment_a.refresh_from_db()
     assert comment_a.body == "Le TLS 1.3 suffit-il ?"
 
@@ -311,7 +312,7 @@ def test_withdrawing_after_closing_is_refused_with_the_reason(comment_a, client_
 def test_withdrawing_someone_elses_comment_is_forbidden(comment_a, contributor_b, client_for):
     response = client_for(contributor_b).post(reverse("consultation:comment_withdraw", kwargs={"pk": comment_a.pk}))
 
-    assert response.status_code == 403
+    assert response.status_code == 404
     comment_a.refresh_from_db()
     assert comment_a.status == Comment.Status.SUBMITTED
 

@@ -38,11 +38,12 @@ def test_refusal_lists_every_problem_and_changes_nothing(api_for, editor, db):
     assert version.status == ReferentialVersion.Status.DRAFT
 
 
-@pytest.mark.parametrize("persona", ["anonymous", "contributor_a"])
-def test_others_get_403_and_nothing_changes(request, api_for, draft, persona):
+@pytest.mark.parametrize("persona, status", [("anonymous", 401), ("contributor_a", 403)])
+def test_others_get_403_and_nothing_changes(request, api_for, draft, persona, status):
+    """A contributor without the right: 403; anonymous: 401, sign in first."""
     user = None if persona == "anonymous" else request.getfixturevalue(persona)
     response = api_for(user).post(publish_url(draft))
-    assert response.status_code == 403
+    assert response.status_code == status
     draft.refresh_from_db()
     assert draft.status == ReferentialVersion.Status.DRAFT and not draft.pdf
 

@@ -60,7 +60,7 @@ class RequirementLinkSerializer(serializers.ModelSerializer):
         model = RidaRequirementLink
         fields = ["referential", "key", "requirement_url"]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_requirement_url(self, link):
         requirement = getattr(link, "requirement", None)
         if requirement is None:
