@@ -23,6 +23,7 @@ from consultation.models import Comment, Membership, Organisation
 from referential.errors import PermissionRefused, TransitionNotAllowed
 from referential.roles import CONTRIBUTOR_GROUP, is_editor
 
+from . import signals
 from .models import OrganisationRefusal
 from .tokens import ConfirmationLinkInvalid, read_confirmation_token
 
@@ -145,6 +146,8 @@ def register_contributor(
         _stamp(organisation, _("Inscription de l'organisation"), user).save()
     membership = Membership(user=user, organisation=organisation)
     _stamp(membership, _("Inscription"), user).save()
+    if organisation.status == Status.PENDING:
+        signals.organisation_awaits_approval.send(sender=Organisation, organisation=organisation, membership=membership)
 
     from .tasks import send_confirmation_link
 

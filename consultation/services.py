@@ -22,6 +22,7 @@ from referential.errors import ConsultationClosed, DomainError, PermissionRefuse
 from referential.models import Referential, ReferentialVersion
 from referential.roles import is_contributor, is_editor
 
+from . import signals
 from .importers import check_rows
 from .models import (
     AgendaItem,
@@ -137,6 +138,7 @@ def publish_workshop(*, workshop: Workshop, by=None) -> Workshop:
     workshop.status = Status.PUBLISHED
     workshop.published_at = timezone.now()
     _stamp(workshop, _("Compte-rendu publié"), by).save()
+    signals.workshop_published.send(sender=Workshop, workshop=workshop)
     return workshop
 
 
@@ -419,6 +421,7 @@ def open_consultation(*, version: ReferentialVersion, opens_at, closes_at, by, t
     consultation.save()
     version.status = ReferentialVersion.Status.CONSULTATION
     _stamp(version, _("Soumise à concertation"), by).save()
+    signals.consultation_opened.send(sender=Consultation, consultation=consultation)
     return consultation
 
 
@@ -546,6 +549,7 @@ def hide_comment(*, comment: Comment, by, reason: str) -> Comment:
     comment.status = Comment.Status.HIDDEN
     comment.hidden_reason = reason[:500]
     _stamp(comment, _("Masqué par l'ANS"), by).save()
+    signals.comment_hidden.send(sender=Comment, comment=comment)
     return comment
 
 
@@ -602,6 +606,7 @@ def publish_synthesis(*, consultation: Consultation, by, intro: str | None = Non
         consultation.synthesis_intro = intro
     consultation.synthesis_published_at = timezone.now()
     _stamp(consultation, _("Publication de la synthèse"), by).save()
+    signals.synthesis_published.send(sender=Consultation, consultation=consultation)
     return consultation
 
 

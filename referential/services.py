@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
+from . import signals
 from .errors import ConcurrentEdit, DomainError, PublicationFailed, TransitionNotAllowed, VersionFrozen
 from .models import (
     ConformityThreshold,
@@ -313,6 +314,7 @@ def publish_version(*, version: ReferentialVersion, by, published_at=None) -> Re
         # The row was not written: the stored file must not outlive the failed publication.
         version.pdf.storage.delete(version.pdf.name)
         raise
+    signals.version_published.send(sender=ReferentialVersion, version=version)
     return version
 
 
