@@ -8,11 +8,12 @@ with a growing delay, then abandoned.
 """
 
 import logging
+import uuid
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.mail import get_connection
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import default_task_backend
@@ -40,7 +41,7 @@ logger = logging.getLogger(__name__)
 
 # Delay before the next attempt, after the 1st, 2nd… failure; after the last one, the row is abandoned.
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
-SENDABLE = (DeliveryStatus.PENDING, DeliveryStatus.FAILED)
+CLAIM_BATCH = 200
 
 
 def retry_delay(attempts: int) -> timedelta | None:
@@ -48,10 +49,20 @@ def retry_delay(attempts: int) -> timedelta | None:
     return RETRY_DELAYS[attempts - 1] if attempts <= len(RETRY_DELAYS) else None
 
 
+def _due(now) -> Q:
+    return Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.FAILED, next_attempt_at__lte=now)
+
+
 def claim(model, pk: int, now) -> bool:
     """Take a pending or due row for sending; False if another worker has it or it is done."""
-    due = Q(status=DeliveryStatus.PENDING) | Q(status=DeliveryStatus.FAILED, next_attempt_at__lte=now)
-    return model.objects.filter(due, pk=pk).update(status=DeliveryStatus.SENDING) == 1
+    return model.objects.filter(_due(now), pk=pk).update(status=DeliveryStatus.SENDING) == 1
+
+
+def claim_mails(ids: list[int], now) -> set[int]:
+    """Take the due rows among ``ids`` for sending, in one statement; returns those this worker holds."""
+    token = uuid.uuid4().hex
+    MailDelivery.objects.filter(_due(now), pk__in=ids).update(status=DeliveryStatus.SENDING, claimed_by=token)
+    return set(MailDelivery.objects.filter(claimed_by=token).values_list("pk", flat=True))
 
 
 def record_failure(model, pk: int, attempts: int, error: Exception | str, now) -> None:
@@ -197,19 +208,26 @@ def schedule_retry(when) -> None:
 
 
 def send_mails(deliveries, now=None) -> int:
-    """Send the given delivery rows that are still due, over one SMTP connection; returns how many left."""
+    """Send the given delivery rows that are still due, over one SMTP connection; returns how many left.
+
+    Each row is claimed on its own (two workers never send one row); an event's mail is rendered
+    once per language and kind of recipient, then copied with each recipient's links."""
     now = now or timezone.now()
     rows = list(deliveries.select_related("event").order_by("event_id", "pk"))
     if not rows:
         return 0
     contexts: dict[int, dict | None] = {}
-    sent = 0
+    rendered: dict[tuple, tuple[str, str, str]] = {}
+    sent_ids: list[int] = []
     earliest_retry = None
     connection = get_connection()
     try:
         connection.open()
-        for row in rows:
-            if not claim(MailDelivery, row.pk, now):
+        held: set[int] = set()
+        for index, row in enumerate(rows):
+            if index % CLAIM_BATCH == 0:
+                held = claim_mails([r.pk for r in rows[index : index + CLAIM_BATCH]], now)
+            if row.pk not in held:
                 continue
             if row.event_id not in contexts:
                 contexts[row.event_id] = event_context(row.event)
@@ -218,7 +236,15 @@ def send_mails(deliveries, now=None) -> int:
                 MailDelivery.objects.filter(pk=row.pk).update(status=DeliveryStatus.ABANDONED, last_error="object gone")
                 continue
             try:
-                message = build_delivery_message(row, context)
+                personal = not row.subscription_id
+                key = (row.event_id, row.language, personal)
+                if key not in rendered:
+                    rendered[key] = mail.render(
+                        template=f"notifications/email/{row.event.kind}",
+                        context={**context, "personal": personal, **({"manage_url": _my_notifications_url()} if personal else {})},
+                        language=row.language,
+                    )
+                message = delivery_message(row, rendered[key])
                 message.connection = connection
                 message.send()
             except Exception as error:  # SMTP refusals and outages alike: retried later
@@ -229,16 +255,24 @@ def send_mails(deliveries, now=None) -> int:
                     earliest_retry = now + delay
                 _reopen(connection)
                 continue
-            MailDelivery.objects.filter(pk=row.pk).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=row.attempts + 1, last_error="")
-            sent += 1
+            sent_ids.append(row.pk)
+            if len(sent_ids) >= CLAIM_BATCH:
+                _mark_sent(sent_ids)
     finally:
+        _mark_sent(sent_ids)
         try:
             connection.close()
         except Exception:
             logger.warning("Closing the mail connection failed", exc_info=True)
     if earliest_retry:
         schedule_retry(earliest_retry)
-    return sent
+    return len(sent_ids)
+
+
+def _mark_sent(ids: list[int]) -> None:
+    if ids:
+        MailDelivery.objects.filter(pk__in=ids).update(status=DeliveryStatus.SENT, sent_at=timezone.now(), attempts=F("attempts") + 1, last_error="")
+        ids.clear()
 
 
 def _reopen(connection) -> None:
@@ -252,20 +286,21 @@ def _reopen(connection) -> None:
         logger.warning("Reopening the mail connection failed", exc_info=True)
 
 
-def build_delivery_message(row: MailDelivery, context: dict):
+def _my_notifications_url() -> str:
+    return mail.absolute(reverse("notifications:my_notifications"))
+
+
+def delivery_message(row: MailDelivery, rendered):
+    """One recipient's copy: a subscriber's links name their subscription; a person's mute this kind of mail."""
     if row.subscription_id:
         token = mail.subscription_token(row.subscription_id)
-        manage_url = mail.absolute(reverse("notifications:manage", kwargs={"token": token}))
-    else:
-        token = mail.personal_token(row.user_id, row.event.kind)
-        manage_url = mail.absolute(reverse("notifications:my_notifications"))
-    return mail.build_message(
-        template=f"notifications/email/{row.event.kind}",
-        context={**context, "manage_url": manage_url, "personal": not row.subscription_id},
-        to=row.email,
-        language=row.language,
-        unsubscribe=mail.unsubscribe_url(token),
-    )
+        return mail.message_from(
+            rendered,
+            to=row.email,
+            unsubscribe=mail.unsubscribe_url(token),
+            manage=mail.absolute(reverse("notifications:manage", kwargs={"token": token})),
+        )
+    return mail.message_from(rendered, to=row.email, unsubscribe=mail.unsubscribe_url(mail.personal_token(row.user_id, row.event.kind)))
 
 
 def event_context(event: NotificationEvent) -> dict | None:

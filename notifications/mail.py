@@ -40,17 +40,41 @@ def unsubscribe_url(token: str) -> str:
     return absolute(reverse("notifications:unsubscribe", kwargs={"token": token}))
 
 
-def build_message(*, template: str, context: dict, to: str, language: str, unsubscribe: str) -> EmailMultiAlternatives:
-    """One mail to one address, rendered in ``language``, carrying ``unsubscribe`` as its
-    ``List-Unsubscribe`` address (one click, by POST, per RFC 8058)."""
-    context = {**context, "site_url": settings.SITE_URL, "unsubscribe_url": unsubscribe, "language": language}
+# Stand-ins for the per-recipient links: an event's mail is rendered once per language, then each
+# recipient's copy gets its own links by substitution (signed tokens are URL-safe, so they need
+# no escaping in text or HTML). A thousand recipients cost one rendering, not a thousand.
+UNSUBSCRIBE_PLACEHOLDER = "https://placeholder.invalid/unsubscribe"
+MANAGE_PLACEHOLDER = "https://placeholder.invalid/manage"
+
+
+def render(*, template: str, context: dict, language: str) -> tuple[str, str, str]:
+    """Subject, text and HTML of ``template`` in ``language``, with the link stand-ins."""
+    context = {
+        **context,
+        "site_url": settings.SITE_URL,
+        "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+        "manage_url": context.get("manage_url", MANAGE_PLACEHOLDER),
+        "language": language,
+    }
     with translation.override(language):
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}_body.txt", context)
         html = render_to_string(f"{template}_body.html", context)
+    return subject, text, html
+
+
+def message_from(rendered: tuple[str, str, str], *, to: str, unsubscribe: str, manage: str = "") -> EmailMultiAlternatives:
+    """One recipient's copy of a rendered mail, carrying ``unsubscribe`` as its one-click
+    ``List-Unsubscribe`` address (RFC 2369, RFC 8058)."""
+    subject, text, html = rendered
+
+    def personal(body: str) -> str:
+        body = body.replace(UNSUBSCRIBE_PLACEHOLDER, unsubscribe)
+        return body.replace(MANAGE_PLACEHOLDER, manage) if manage else body
+
     message = EmailMultiAlternatives(
         subject,
-        text,
+        personal(text),
         settings.DEFAULT_FROM_EMAIL,
         [to],
         headers={
@@ -60,5 +84,10 @@ def build_message(*, template: str, context: dict, to: str, language: str, unsub
             "Auto-Submitted": "auto-generated",
         },
     )
-    message.attach_alternative(html, "text/html")
+    message.attach_alternative(personal(html), "text/html")
     return message
+
+
+def build_message(*, template: str, context: dict, to: str, language: str, unsubscribe: str) -> EmailMultiAlternatives:
+    """One mail to one address, rendered for it alone."""
+    return message_from(render(template=template, context=context, language=language), to=to, unsubscribe=unsubscribe)

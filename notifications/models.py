@@ -181,6 +181,8 @@ class MailDelivery(models.Model):
     )
     language = models.CharField(_("langue"), max_length=10, default="fr")
     status = models.CharField(_("statut"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
+    # Set by the worker that takes a batch of rows for sending: it sends only the rows it holds.
+    claimed_by = models.CharField(_("pris par"), max_length=32, blank=True)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     next_attempt_at = models.DateTimeField(_("prochain essai"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
