@@ -1,4 +1,4 @@
-"""What consultations and workshops announce once an action is written, for extensions (the
+"""What consultations announce once an action is written, for extensions (the
 notifications app listens). Sent inside the action's transaction; receivers that need the action
 committed use ``transaction.on_commit``."""
 
@@ -6,5 +6,4 @@ from django.dispatch import Signal
 
 consultation_opened = Signal()  # consultation
 synthesis_published = Signal()  # consultation
-workshop_published = Signal()  # workshop
 comment_hidden = Signal()  # comment (its hidden_reason set)

@@ -3,7 +3,7 @@ scheduled command write them), plus subscriptions and webhooks to look at."""
 
 from django.contrib import admin
 
-from referential.admin_base import EditorsOnly
+from core.admin_base import EditorsOnly
 
 from .models import MailDelivery, NotificationEvent, Subscription, Webhook, WebhookDelivery
 

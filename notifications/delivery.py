@@ -18,9 +18,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import default_task_backend
 
-from consultation.models import Comment, Consultation, Membership, Organisation, Workshop
+from core.roles import EDITOR_GROUP
+
+from accounts.models import Membership, Organisation
+from consultation.models import Comment, Consultation
 from referential.models import ReferentialVersion
-from referential.roles import EDITOR_GROUP
+from workshops.models import Workshop
 
 from . import mail
 from .models import (

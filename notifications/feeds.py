@@ -12,8 +12,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consultation.models import Consultation, Workshop
+from consultation.models import Consultation
 from referential.models import Referential, ReferentialVersion
+from workshops.models import Workshop
 
 LIMIT = 50
 
@@ -154,7 +155,7 @@ class MinutesFeed(EntryFeed):
     subtitle = gettext_lazy("Les comptes-rendus publiés des ateliers techniques.")
 
     def link(self):
-        return reverse("consultation:workshop_list")
+        return reverse("workshops:workshop_list")
 
     def items(self):
         return [minutes_entry(w) for w in _published_minutes()[:LIMIT]]

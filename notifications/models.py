@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consultation.models import Organisation
+from accounts.models import Organisation
 from referential.models import Referential
 
 

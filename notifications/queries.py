@@ -1,7 +1,7 @@
 """Reads of the notification pages, each shaped in one or two queries."""
 
 
-from consultation.models import Membership, Organisation
+from accounts.models import Membership, Organisation
 
 from .models import NotificationPreference, Subscription, Webhook, WebhookDelivery
 

@@ -9,8 +9,9 @@ are recorded by ``scheduler.py``.
 from django.dispatch import receiver
 
 from accounts.signals import organisation_awaits_approval
-from consultation.signals import comment_hidden, consultation_opened, synthesis_published, workshop_published
+from consultation.signals import comment_hidden, consultation_opened, synthesis_published
 from referential.signals import version_published
+from workshops.signals import workshop_published
 
 from .events import record_event
 from .models import EventKind

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultation.models import Membership, Organisation
-from referential.errors import PermissionRefused
+from accounts.models import Membership, Organisation
+from core.errors import PermissionRefused
 from referential.models import Referential
 
 from . import mail

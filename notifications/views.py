@@ -15,17 +15,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.forms import apply_service_errors
-from referential.errors import DomainError
+from core.errors import DomainError
+from core.web import add_errors_to_form as apply_service_errors
+from core.web import breadcrumb
 from referential.models import Referential
 
 from . import queries, services
 from .forms import FollowByEmailForm, PreferenceForm, TopicsForm, WebhookForm
 from .models import ALL_TOPICS
-
-
-def _breadcrumb(current, *links):
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
 
 
 def _initial_language() -> str:
@@ -63,7 +60,7 @@ def follow(request, slug):
             "referential": referential,
             "form": form,
             "subscription": subscription,
-            "breadcrumb_data": _breadcrumb(_("Suivre"), (referential.get_absolute_url(), referential.code)),
+            "breadcrumb_data": breadcrumb(_("Suivre"), (referential.get_absolute_url(), referential.code)),
         },
         status=400 if form.errors else 200,
     )
@@ -110,7 +107,7 @@ def my_notifications(request):
     return render(
         request,
         "notifications/my_notifications.html",
-        {"subscriptions": subscriptions, "preference_form": preference_form, "breadcrumb_data": _breadcrumb(_("Mes notifications"))},
+        {"subscriptions": subscriptions, "preference_form": preference_form, "breadcrumb_data": breadcrumb(_("Mes notifications"))},
         status=status,
     )
 
@@ -119,7 +116,7 @@ def _link_invalid(request):
     return render(
         request,
         "notifications/link_invalid.html",
-        {"breadcrumb_data": _breadcrumb(_("Lien invalide"))},
+        {"breadcrumb_data": breadcrumb(_("Lien invalide"))},
         status=400,
     )
 
@@ -134,7 +131,7 @@ def confirm(request, token):
             return redirect("notifications:manage", token=services.mail.subscription_token(subscription.pk))
     except services.LinkInvalid:
         return _link_invalid(request)
-    return render(request, "notifications/confirm.html", {"subscription": subscription, "breadcrumb_data": _breadcrumb(_("Confirmer mon abonnement"))})
+    return render(request, "notifications/confirm.html", {"subscription": subscription, "breadcrumb_data": breadcrumb(_("Confirmer mon abonnement"))})
 
 
 @require_http_methods(["GET", "POST"])
@@ -144,7 +141,7 @@ def manage(request, token):
     except services.LinkInvalid:
         return _link_invalid(request)
     if subscription is None:
-        return render(request, "notifications/unsubscribed.html", {"label": "", "breadcrumb_data": _breadcrumb(_("Désabonnement"))})
+        return render(request, "notifications/unsubscribed.html", {"label": "", "breadcrumb_data": breadcrumb(_("Désabonnement"))})
     if subscription.user_id:
         # A subscription of an account is managed from the account.
         return redirect("notifications:my_notifications")
@@ -159,7 +156,7 @@ def manage(request, token):
     return render(
         request,
         "notifications/manage.html",
-        {"subscription": subscription, "form": form, "token": token, "breadcrumb_data": _breadcrumb(_("Mon abonnement"))},
+        {"subscription": subscription, "form": form, "token": token, "breadcrumb_data": breadcrumb(_("Mon abonnement"))},
         status=400 if form.errors else 200,
     )
 
@@ -172,7 +169,7 @@ def unsubscribe(request, token):
             services.mail.read_unsubscribe_token(token)
         except services.signing.BadSignature:
             return _link_invalid(request)
-        return render(request, "notifications/unsubscribe.html", {"token": token, "breadcrumb_data": _breadcrumb(_("Désabonnement"))})
+        return render(request, "notifications/unsubscribe.html", {"token": token, "breadcrumb_data": breadcrumb(_("Désabonnement"))})
     try:
         label = services.unsubscribe(token=token)
     except services.LinkInvalid:
@@ -180,7 +177,7 @@ def unsubscribe(request, token):
     if request.POST.get("List-Unsubscribe") == "One-Click":
         # A mail client unsubscribing on its user's behalf reads no page.
         return HttpResponse(status=204)
-    return render(request, "notifications/unsubscribed.html", {"label": label, "breadcrumb_data": _breadcrumb(_("Désabonnement"))})
+    return render(request, "notifications/unsubscribed.html", {"label": label, "breadcrumb_data": breadcrumb(_("Désabonnement"))})
 
 
 @login_required
@@ -204,7 +201,7 @@ def webhooks(request):
             "organisation": membership.organisation,
             "webhooks": queries.webhooks_with_log(membership.organisation),
             "form": form,
-            "breadcrumb_data": _breadcrumb(_("Webhooks")),
+            "breadcrumb_data": breadcrumb(_("Webhooks")),
         },
         status=400 if form.errors else 200,
     )

@@ -9,11 +9,12 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from consultation import services as consultation_services
+from workshops import services as workshop_services
 from consultation.models import Comment
 from notifications import delivery, services
 from notifications.models import ALL_TOPICS, DeliveryStatus, EventKind, MailDelivery, NotificationEvent, NotificationPreference, Topic
 from referential.services import publish_version
-from tests.consultation.factories import WorkshopFactory
+from tests.workshops.factories import WorkshopFactory
 from tests.factories import ReferentialFactory, UserFactory, filled_version
 
 from .conftest import approved_organisation, html_of, join, text_of
@@ -141,7 +142,7 @@ def test_workshop_minutes_reach_the_followers_of_the_referentials_they_concern(f
     workshop = WorkshopFactory(status="draft")
     workshop.referentials.add(followers)
     with django_capture_on_commit_callbacks(execute=True):
-        consultation_services.publish_workshop(workshop=workshop, by=editor)
+        workshop_services.publish_workshop(workshop=workshop, by=editor)
     assert sorted(m["To"] for m in smtp.messages) == ["ateliers@example.org", "reader.en@example.org", "visiteur@example.org"]
     assert f"/ateliers/{workshop.pk}/" in text_of(smtp.to("ateliers@example.org")[0])
 

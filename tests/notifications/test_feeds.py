@@ -6,9 +6,10 @@ from xml.etree import ElementTree
 import pytest
 from django.utils import timezone
 
-from consultation.models import Consultation, Workshop
+from consultation.models import Consultation
+from workshops.models import Workshop
 from referential.models import ReferentialVersion
-from tests.consultation.factories import WorkshopFactory
+from tests.workshops.factories import WorkshopFactory
 from tests.factories import ReferentialFactory, VersionFactory
 
 pytestmark = pytest.mark.django_db
