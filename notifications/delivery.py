@@ -18,10 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import default_task_backend
 
-from core.roles import EDITOR_GROUP
-
 from accounts.models import Membership, Organisation
 from consultation.models import Comment, Consultation
+from core.roles import EDITOR_GROUP
 from referential.models import ReferentialVersion
 from workshops.models import Workshop
 

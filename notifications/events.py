@@ -2,7 +2,7 @@
 
 Recording inside the action's transaction means a rolled-back action leaves no event, and a
 committed one always has its event, even if the task queue is down at that moment: the scheduled
-command hands over any event still undispatched (see ``delivery.redispatch_stale_events``).
+command hands over any event still undispatched (see ``delivery.retry_due``).
 """
 
 import logging

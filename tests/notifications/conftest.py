@@ -8,7 +8,6 @@ import threading
 
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP
 
 from tests.consultation.conftest import approved_organisation, join  # noqa: F401  (shared helpers)
 

@@ -36,7 +36,7 @@ def test_publishing_to_a_thousand_followers_returns_at_once_and_mails_each_exact
     api_for, editor, notifications_kept, mailoutbox, django_capture_on_commit_callbacks
 ):
     referential = ReferentialFactory()
-    version = filled_version(referential=referential, number="2.0")
+    filled_version(referential=referential, number="2.0")
     Subscription.objects.bulk_create(
         [Subscription(referential=referential, email=f"suiveur{n}@example.org", topics=ALL_TOPICS, confirmed_at="2026-01-01T00:00Z") for n in range(FOLLOWERS)]
     )

@@ -9,13 +9,21 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from consultation import services as consultation_services
-from workshops import services as workshop_services
 from consultation.models import Comment
 from notifications import delivery, services
-from notifications.models import ALL_TOPICS, DeliveryStatus, EventKind, MailDelivery, NotificationEvent, NotificationPreference, Topic
+from notifications.models import (
+    ALL_TOPICS,
+    DeliveryStatus,
+    EventKind,
+    MailDelivery,
+    NotificationEvent,
+    NotificationPreference,
+    Topic,
+)
 from referential.services import publish_version
-from tests.workshops.factories import WorkshopFactory
 from tests.factories import ReferentialFactory, UserFactory, filled_version
+from tests.workshops.factories import WorkshopFactory
+from workshops import services as workshop_services
 
 from .conftest import approved_organisation, html_of, join, text_of
 

@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from consultation.models import Consultation
-from workshops.models import Workshop
 from referential.models import ReferentialVersion
-from tests.workshops.factories import WorkshopFactory
 from tests.factories import ReferentialFactory, VersionFactory
+from tests.workshops.factories import WorkshopFactory
+from workshops.models import Workshop
 
 pytestmark = pytest.mark.django_db
 ATOM = "{http://www.w3.org/2005/Atom}"
