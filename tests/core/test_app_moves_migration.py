@@ -27,8 +27,10 @@ def _migrate(targets):
 def test_rows_history_and_links_survive_the_move():
     old = _migrate(OLD_LAYOUT)
     User = old.get_model("auth", "User")
-    ContentType = old.get_model("contenttypes", "ContentType")
-    Permission = old.get_model("auth", "Permission")
+    # Content types and permissions have the same tables in both layouts.
+    from django.contrib.auth.models import Permission
+    from django.contrib.contenttypes.models import ContentType
+
     Referential = old.get_model("referential", "Referential")
     Workshop = old.get_model("consultation", "Workshop")
     HistoricalWorkshop = old.get_model("consultation", "HistoricalWorkshop")
@@ -57,10 +59,12 @@ def test_rows_history_and_links_survive_the_move():
         id=organisation.pk, name="Messagerie Santé", kind="operator", status="approved", agrees_to_be_named=False,
         created_at=timezone.now(), history_date=timezone.now(), history_type="+",
     )
-    # Content types as a database in use has them (created after migrations, with permissions).
-    workshop_type = ContentType.objects.create(app_label="consultation", model="workshop")
-    Permission.objects.create(content_type=workshop_type, codename="change_workshop", name="Can change workshop")
-    ContentType.objects.create(app_label="consultation", model="organisation")
+    # Content types as a database in the old layout has them (created after migrations, with permissions).
+    ContentType.objects.filter(app_label="workshops").delete()
+    ContentType.objects.filter(app_label="accounts", model__in=["organisation", "membership"]).delete()
+    workshop_type, _created = ContentType.objects.get_or_create(app_label="consultation", model="workshop")
+    Permission.objects.get_or_create(content_type=workshop_type, codename="change_workshop", defaults={"name": "Can change workshop"})
+    ContentType.objects.get_or_create(app_label="consultation", model="organisation")
 
     call_command("migrate", verbosity=0)
 
