@@ -27,6 +27,7 @@ from core.audit import stamp
 from core.errors import PermissionRefused, TransitionNotAllowed
 from core.roles import CONTRIBUTOR_GROUP, is_editor
 
+from . import signals
 from .models import Membership, Organisation, OrganisationRefusal
 from .tokens import ConfirmationLinkInvalid, read_confirmation_token
 
@@ -147,6 +148,8 @@ def register_contributor(
         stamp(organisation, gettext_noop("Inscription de l'organisation"), by=user).save()
     membership = Membership(user=user, organisation=organisation)
     stamp(membership, gettext_noop("Inscription"), by=user).save()
+    if organisation.status == Status.PENDING:
+        signals.organisation_awaits_approval.send(sender=Organisation, organisation=organisation, membership=membership)
 
     from .tasks import send_confirmation_link
 

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
     "consultation",
     "workshops",
     "accounts",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -195,6 +196,9 @@ SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 # Background tasks run inline by default; production sets the database backend and
 # runs `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("DJANGO_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
+# Webhooks may only call public Internet addresses; turn on to allow private, loopback and
+# link-local ones (an intranet tool, or tests).
+NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("DJANGO_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)
 
 if PRODUCTION:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

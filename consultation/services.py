@@ -23,6 +23,7 @@ from core.roles import is_contributor, is_editor
 from referential.models import ReferentialVersion
 
 from .errors import ConsultationClosed
+from . import signals
 from .models import Answer, Comment, Consultation
 
 if TYPE_CHECKING:
@@ -103,6 +104,7 @@ def open_consultation(*, version: ReferentialVersion, opens_at: datetime, closes
     consultation.save()
     version.status = ReferentialVersion.Status.CONSULTATION
     stamp(version, gettext_noop("Soumise à concertation"), by=by).save()
+    signals.consultation_opened.send(sender=Consultation, consultation=consultation)
     return consultation
 
 
@@ -234,6 +236,7 @@ def hide_comment(*, comment: Comment, by: User, reason: str) -> Comment:
     comment.status = Comment.Status.HIDDEN
     comment.hidden_reason = reason[:500]
     stamp(comment, gettext_noop("Masqué par l'ANS"), by=by).save()
+    signals.comment_hidden.send(sender=Comment, comment=comment)
     return comment
 
 
@@ -290,6 +293,7 @@ def publish_synthesis(*, consultation: Consultation, by: User, intro: str | None
         consultation.synthesis_intro = intro
     consultation.synthesis_published_at = timezone.now()
     stamp(consultation, gettext_noop("Publication de la synthèse"), by=by).save()
+    signals.synthesis_published.send(sender=Consultation, consultation=consultation)
     return consultation
 
 

@@ -18,6 +18,7 @@ from core.audit import bulk_create_with_links, stamp
 from core.errors import DomainError, TransitionNotAllowed
 from core.protection import deletion_refused
 
+from . import signals
 from .errors import ConcurrentEdit, PublicationFailed, VersionFrozen
 from .models import (
     ConformityThreshold,
@@ -300,6 +301,7 @@ def publish_version(*, version: ReferentialVersion, by, published_at=None) -> Re
         # The row was not written: the stored file must not outlive the failed publication.
         version.pdf.storage.delete(version.pdf.name)
         raise
+    signals.version_published.send(sender=ReferentialVersion, version=version)
     return version
 
 

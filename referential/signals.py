@@ -1,4 +1,5 @@
 from django.db.models.signals import m2m_changed, pre_delete
+from django.dispatch import Signal
 from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
@@ -29,3 +30,8 @@ def refuse_deleting_an_actor_of_a_frozen_version(sender, instance, **kwargs):
         raise VersionFrozen(
             _("Cet acteur est cité par des exigences publiées : il ne peut pas être supprimé.")
         )
+
+
+# Sent by the services once an action is written, inside its transaction, for extensions (the
+# notifications app listens). A receiver that needs the action committed uses on_commit.
+version_published = Signal()  # version

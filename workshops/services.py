@@ -24,6 +24,7 @@ from core.audit import stamp
 from core.errors import DomainError, TransitionNotAllowed
 from referential.models import Referential
 
+from . import signals
 from .importers import check_rows
 from .models import (
     AgendaItem,
@@ -131,6 +132,7 @@ def publish_workshop(*, workshop: Workshop, by: User | None = None) -> Workshop:
     workshop.status = Status.PUBLISHED
     workshop.published_at = timezone.now()
     stamp(workshop, gettext_noop("Compte-rendu publié"), by=by).save()
+    signals.workshop_published.send(sender=Workshop, workshop=workshop)
     return workshop
 
 

@@ -15,6 +15,7 @@ PAGES = [
     ("version-filtered", "/referentiels/ref1-mssante/1.1/?level=bloquante&q=IGC", "Certificats IGC Santé"),
     ("requirement", "/referentiels/ref1-mssante/1.1/exigences/MSS%2017/", "Dans les versions du référentiel"),
     ("compare", "/referentiels/ref1-mssante/comparer/1.0/1.1/", "Changements de la version 1.0 à la version 1.1"),
+    ("follow", "/referentiels/ref1-mssante/suivre/", "Suivre Ref#1"),
     ("not-found", "/referentiels/inconnu/", "Page non trouvée"),
 ]
 
