@@ -7,10 +7,10 @@ class ConsultationConfig(AppConfig):
     verbose_name = _("Concertations et ateliers")
 
     def ready(self):
-        from referential.services import PUBLICATION_CHECKS
+        from referential.services import register_publication_check
 
         from .services import no_open_consultation
 
-        # A version cannot be published while its consultation is still open.
-        if no_open_consultation not in PUBLICATION_CHECKS:
-            PUBLICATION_CHECKS.append(no_open_consultation)
+        # A version cannot be published while its consultation is still open (the registry in
+        # referential/services.py lists every check other apps add).
+        register_publication_check("consultation.no_open_consultation", no_open_consultation)

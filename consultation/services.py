@@ -21,6 +21,7 @@ from simple_history.utils import bulk_create_with_history
 from referential.errors import ConsultationClosed, DomainError, PermissionRefused, TransitionNotAllowed
 from referential.models import Referential, ReferentialVersion
 from referential.roles import is_contributor, is_editor
+from referential.services import submit_version_to_consultation
 
 from .importers import check_rows
 from .models import (
@@ -402,23 +403,21 @@ def _clean_text(value: str, field: str, *, required: bool) -> str:
 
 @transaction.atomic
 def open_consultation(*, version: ReferentialVersion, opens_at, closes_at, by, title: str = "") -> Consultation:
-    """Put a draft to public consultation over [opens_at, closes_at); the version is then readable by all."""
+    """Put a draft to public consultation over [opens_at, closes_at); the version is then readable by
+    all and its text is frozen. Refuses a version that is not a draft, and a window already over."""
     _require_editor(by)
-    version = ReferentialVersion.objects.select_for_update().get(pk=version.pk)
-    if version.status != ReferentialVersion.Status.DRAFT:
-        raise TransitionNotAllowed(_("Seul un brouillon peut être soumis à concertation."))
     if closes_at <= opens_at:
         raise ValidationError({"closes_at": _("La clôture doit suivre l'ouverture.")})
     if closes_at <= timezone.now():
         raise ValidationError({"closes_at": _("La date de clôture est déjà passée.")})
+    # The version's own move (draft → consultation) is the referential's to make; it locks the row.
+    version = submit_version_to_consultation(version=version, by=by)
     consultation = _stamp(
         Consultation(version=version, opens_at=opens_at, closes_at=closes_at, opened_by=by, title=title),
         _("Ouverture de la concertation"),
         by,
     )
     consultation.save()
-    version.status = ReferentialVersion.Status.CONSULTATION
-    _stamp(version, _("Soumise à concertation"), by).save()
     return consultation
 
 

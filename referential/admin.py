@@ -464,7 +464,10 @@ class RequirementAdmin(VersionContentAdmin):
     ordering = ("version", "position", "id")
     filter_horizontal = ("actors",)
     # Fields handed to the services; actors are set by them too (see save_related).
-    service_fields = (*services.REQUIREMENT_FIELDS, "actors")
+    service_fields = (
+        "section", "key", "title", "statement", "level", "actors",
+        "verification_method", "compliance_deadline", "position",
+    )
 
     def get_fieldsets(self, request, obj=None):
         main = ["version", "section", "key", "title", "statement"]
@@ -496,15 +499,13 @@ class RequirementAdmin(VersionContentAdmin):
         if change:
             saved = services.update_requirement(
                 requirement=obj,
-                data=data,
+                **data,
                 by=request.user,
                 expected_revision=form.cleaned_data.get("revision"),
                 reason=form.cleaned_data.get("change_reason") or ADMIN_CHANGE_REASON,
             )
         else:
-            if data.get("position") is None:
-                data.pop("position", None)
-            saved = services.create_requirement(version=form.cleaned_data["version"], data=data, by=request.user)
+            saved = services.create_requirement(version=form.cleaned_data["version"], **data, by=request.user)
         # The admin logs and redirects with the object it holds: give it the saved identity.
         obj.pk = saved.pk
         obj.position = saved.position

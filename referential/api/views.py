@@ -242,9 +242,7 @@ class RequirementList(VersionScopedMixin, VersionCacheMixin, generics.ListCreate
     def create(self, request, *args, **kwargs):
         incoming = self.get_serializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        requirement = services.create_requirement(
-            version=self.version, data=dict(incoming.validated_data), by=request.user
-        )
+        requirement = services.create_requirement(version=self.version, **incoming.validated_data, by=request.user)
         body = _read_body(self, requirement)
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
@@ -303,7 +301,7 @@ class RequirementDetail(VersionScopedMixin, VersionCacheMixin, NoFilters, generi
             # Without the revision it read, a client would overwrite a colleague's save unseen.
             raise PreconditionRequired()
         requirement = services.update_requirement(
-            requirement=requirement, data=data, by=request.user, expected_revision=expected
+            requirement=requirement, **data, by=request.user, expected_revision=expected
         )
         return Response(_read_body(self, requirement))
 

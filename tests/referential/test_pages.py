@@ -359,7 +359,7 @@ def test_requirement_history_hides_drafts_from_the_public(anonymous, client_for,
 
     ReferentialVersion.objects.filter(pk=scenario.v10.pk).update(status=ReferentialVersion.Status.SUPERSEDED)
     ReferentialVersion.objects.filter(pk=scenario.v11.pk).update(status=ReferentialVersion.Status.PUBLISHED)
-    services.start_draft(referential=scenario.referential, number="1.2")
+    services.start_draft(referential=scenario.referential, number="1.2", by=None)
     assert "Version 1.2" not in page(anonymous.get(REF + "1.1/exigences/MSS 17/")).visible_text
     assert "Version 1.2 : MSS 17" in page(client_for(editor).get(REF + "1.1/exigences/MSS 17/")).visible_text
 
