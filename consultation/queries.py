@@ -504,11 +504,11 @@ COMMENT_RELATIONS = (
 
 def present_comments(comments) -> list[Comment]:
     """Attach what pages show: ``proposed_redline``, the proposed wording as a redline against the
-    statement it would replace (requirement comments only). No query: the requirement is loaded."""
+    statement the contributor commented on (requirement comments only). No query."""
     comments = list(comments)
     for comment in comments:
         comment.proposed_redline = (
-            redline(comment.requirement.statement, comment.proposed_wording)
+            redline(comment.commented_text, comment.proposed_wording)
             if comment.proposed_wording and comment.requirement_id
             else None
         )

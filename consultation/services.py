@@ -22,6 +22,7 @@ from referential.errors import ConsultationClosed, DomainError, PermissionRefuse
 from referential.models import Referential, ReferentialVersion
 from referential.roles import is_contributor, is_editor
 from referential.services import submit_version_to_consultation
+from referential.text import normalise_text
 
 from .importers import check_rows
 from .models import (
@@ -391,7 +392,7 @@ def _require_open(consultation: Consultation, now) -> None:
 
 
 def _clean_text(value: str, field: str, *, required: bool) -> str:
-    value = (value or "").strip()
+    value = normalise_text(value)
     if required and not value:
         raise ValidationError({field: _("Ce champ est obligatoire.")})
     if len(value) > Comment.BODY_MAX_LENGTH:
@@ -482,19 +483,32 @@ def submit_comment(
     if kind not in Comment.Kind.values:
         raise ValidationError({"kind": _("Nature inconnue : %(kind)s.") % {"kind": kind}})
     _check_target(consultation, requirement, section)
+    commented_text = requirement.statement if requirement is not None else ""
     comment = Comment(
         consultation=consultation,
         requirement=requirement,
         section=section,
         kind=kind,
         body=_clean_text(body, "body", required=True),
-        proposed_wording=_clean_text(proposed_wording, "proposed_wording", required=False),
+        proposed_wording=_proposal(proposed_wording, commented_text, on_requirement=requirement is not None),
+        commented_text=commented_text,
         author=author,
         organisation=membership.organisation,
     )
     with transaction.atomic():
         _stamp(comment, _("Dépôt"), author).save()
     return comment
+
+
+def _proposal(wording: str, commented_text: str, *, on_requirement: bool) -> str:
+    """The proposed wording as stored: only what the contributor changed. Left equal to the text
+    it was written on (the form starts filled with it), it proposes nothing."""
+    wording = _clean_text(wording, "proposed_wording", required=False)
+    if wording and not on_requirement:
+        raise ValidationError(
+            {"proposed_wording": _("Une rédaction proposée porte sur l'énoncé d'une exigence, pas sur un chapitre ou la version.")}
+        )
+    return "" if wording == normalise_text(commented_text) else wording
 
 
 def _own_open_comment(comment: Comment, user, now) -> Comment:
@@ -518,7 +532,9 @@ def edit_comment(*, comment: Comment, by, body: str | None = None, proposed_word
     if body is not None:
         comment.body = _clean_text(body, "body", required=True)
     if proposed_wording is not None:
-        comment.proposed_wording = _clean_text(proposed_wording, "proposed_wording", required=False)
+        comment.proposed_wording = _proposal(
+            proposed_wording, comment.commented_text, on_requirement=comment.requirement_id is not None
+        )
     _stamp(comment, _("Modification par l'auteur"), by).save()
     return comment
 

@@ -38,6 +38,7 @@ from .models import (
 )
 from .roles import CONTRIBUTOR_GROUP, EDITOR_GROUP
 from .services import publication_problems, publish_version
+from .text import normalise_line, normalise_text
 
 DEFAULT_REASON = "Import des données de démonstration"
 SLUG_RE = re.compile(r"^[-a-z0-9_]+$")
@@ -126,7 +127,8 @@ class _Reader:
             expected = _("un texte ou une liste de lignes") if lines else _("un texte")
             self.problem(where, _("champ « %(field)s » : %(expected)s est attendu.") % {"field": name, "expected": expected})
             return ""
-        value = value.strip() if not lines else value.strip("\n")
+        # The same form as text typed in a form (see referential/text.py).
+        value = normalise_line(value) if not lines else normalise_text(value)
         if required and not value.strip():
             self.problem(where, _("champ « %(field)s » : valeur obligatoire.") % {"field": name})
         if max_length and len(value) > max_length:

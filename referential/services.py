@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from .errors import ConcurrentEdit, DomainError, PublicationFailed, TransitionNotAllowed, VersionFrozen
+from .errors import ConcurrentEdit, DomainError, PublicationFailed, TransitionNotAllowed
 from .models import (
     Actor,
     ConformityThreshold,
@@ -25,8 +25,10 @@ from .models import (
     ReferentialVersion,
     Requirement,
     Section,
+    frozen_text_error,
     version_sort_key,
 )
+from .text import normalise_line, normalise_text
 
 Status = ReferentialVersion.Status
 logger = logging.getLogger(__name__)
@@ -69,8 +71,8 @@ def _audit(instance, reason: str, by: User | None = None) -> None:
 
 
 def _require_editable(version: ReferentialVersion) -> None:
-    if version.is_frozen:
-        raise VersionFrozen()
+    if error := frozen_text_error(version.status):
+        raise error
 
 
 def _number_key(number: str) -> tuple[int, ...]:
@@ -261,10 +263,10 @@ def create_requirement(
         version=version,
         section=section,
         key=key,
-        title=title,
-        statement=statement,
+        title=normalise_line(title),
+        statement=normalise_text(statement),
         level=level,
-        verification_method=verification_method,
+        verification_method=normalise_line(verification_method),
         compliance_deadline=compliance_deadline,
         position=position,
     )
@@ -303,10 +305,12 @@ def update_requirement(
     changes = {
         "section": section,
         "key": key,
-        "title": title,
-        "statement": statement,
+        "title": title if title is UNCHANGED else normalise_line(title),
+        "statement": statement if statement is UNCHANGED else normalise_text(statement),
         "level": level,
-        "verification_method": verification_method,
+        "verification_method": (
+            verification_method if verification_method is UNCHANGED else normalise_line(verification_method)
+        ),
         "compliance_deadline": compliance_deadline,
         "position": position,
     }

@@ -342,7 +342,7 @@ def test_publish_version_freezes_a_valid_draft_and_supersedes_the_previous_one(e
 
 
 def test_publish_version_accepts_a_version_out_of_consultation(editor):
-    version = filled_version(status=Status.CONSULTATION)
+    version = freeze(filled_version(), Status.CONSULTATION)
 
     services.publish_version(version=version, by=editor)
 
