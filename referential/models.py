@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -205,6 +207,29 @@ class ReferentialVersion(models.Model):
     @property
     def is_frozen(self) -> bool:
         return self.status in self.FROZEN_STATUSES
+
+    @property
+    def in_force_from(self):
+        """The day this version applies from: its in-force date, else the day it was published
+        (Europe/Paris); None until it is published."""
+        if self.status not in self.FROZEN_STATUSES:
+            return None
+        if self.effective_at:
+            return self.effective_at
+        return timezone.localdate(self.published_at) if self.published_at else None
+
+    def clean(self):
+        # Dates that contradict each other would make "in force" a guess: refuse them, naming the field.
+        published_on = timezone.localdate(self.published_at) if self.published_at else None
+        if self.effective_at and published_on and self.effective_at < published_on:
+            raise ValidationError(
+                {"effective_at": _("L'entrée en vigueur ne peut pas précéder la publication (%(date)s).")
+                 % {"date": date_format(published_on, "DATE_FORMAT")}}
+            )
+        if self.compliance_deadline and self.effective_at and self.compliance_deadline < self.effective_at:
+            raise ValidationError(
+                {"compliance_deadline": _("La date limite de mise en conformité ne peut pas précéder l'entrée en vigueur.")}
+            )
 
     @property
     def is_text_frozen(self) -> bool:

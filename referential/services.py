@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
@@ -436,6 +437,15 @@ def publish_version(
     if problems:
         raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
     published_at = published_at or timezone.now()
+    published_on = timezone.localdate(published_at)
+    if version.effective_at and version.effective_at < published_on:
+        raise TransitionNotAllowed(
+            _("La version ne peut pas être publiée."),
+            problems=[
+                _("Date d'entrée en vigueur (effective_at) : le %(date)s précède la publication ; choisissez le jour de la publication ou plus tard.")
+                % {"date": date_format(version.effective_at, "DATE_FORMAT")}
+            ],
+        )
     try:
         built = build_version_pdf(version, preview=False, published_at=published_at)
     except Exception as exc:  # the engine's errors are many; the editor needs one clear message
