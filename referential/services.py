@@ -372,8 +372,41 @@ def publication_problems(version: ReferentialVersion) -> list[str]:
                 % {"title": title}
             )
         seen.add((parent_id, position))
+    problems.extend(_lineage_problems(version))
     for check in _publication_checks.values():
         problems.extend(check(version))
+    return problems
+
+
+def _lineage_problems(version: ReferentialVersion) -> list[str]:
+    """A version replaces the one in force only if it carries its changes: it must be based on the
+    version published now, and no other version of the referential may be in consultation (its
+    readers would be commenting on a text already overtaken)."""
+    problems: list[str] = []
+    others = version.referential.versions.exclude(pk=version.pk)
+    for other in others.filter(status=Status.CONSULTATION).order_by("number"):
+        problems.append(
+            _(
+                "La version %(other)s est en concertation : publiez-la d'abord (après la clôture de sa "
+                "concertation), puis démarrez le brouillon suivant à partir d'elle."
+            )
+            % {"other": other.number}
+        )
+    published = others.filter(status=Status.PUBLISHED).first()
+    if published is not None and version.based_on_id != published.pk:
+        based_on = version.based_on.number if version.based_on_id else None
+        if based_on:
+            message = _(
+                "La version %(number)s est fondée sur la version %(based_on)s, mais la version publiée est "
+                "la %(published)s : ses changements seraient perdus. Démarrez un nouveau brouillon à partir "
+                "de la version %(published)s et reportez-y vos modifications."
+            )
+        else:
+            message = _(
+                "La version %(number)s n'est fondée sur aucune version, mais la version %(published)s est "
+                "publiée : démarrez un nouveau brouillon à partir de la version %(published)s."
+            )
+        problems.append(message % {"number": version.number, "based_on": based_on, "published": published.number})
     return problems
 
 

@@ -136,3 +136,33 @@ def test_a_draft_number_must_follow_the_version_it_copies(editor):
 
     with pytest.raises(DomainError, match="1.3"):
         services.start_draft(referential=source.referential, number="1.2", source=source, by=editor)
+
+
+def test_publishing_is_refused_while_another_version_is_in_consultation_naming_what_to_do(editor):
+    first = services.publish_version(version=filled_version(number="1.0"), by=editor)
+    in_consultation = services.start_draft(referential=first.referential, number="1.1", by=editor)
+    freeze(in_consultation, Status.CONSULTATION)
+    other = services.start_draft(referential=first.referential, number="1.2", by=editor)
+
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        services.publish_version(version=other, by=editor)
+
+    [problem] = excinfo.value.problems
+    assert "La version 1.1 est en concertation" in problem
+    assert "publiez-la d'abord" in problem
+    other.refresh_from_db()
+    assert other.status == Status.DRAFT
+
+
+def test_publishing_a_version_not_based_on_the_published_one_is_refused(editor):
+    first = services.publish_version(version=filled_version(number="1.0"), by=editor)
+    second = services.start_draft(referential=first.referential, number="1.1", by=editor)
+    stale = services.start_draft(referential=first.referential, number="1.2", by=editor)
+    services.publish_version(version=second, by=editor)
+
+    with pytest.raises(TransitionNotAllowed) as excinfo:
+        services.publish_version(version=stale, by=editor)
+
+    [problem] = excinfo.value.problems
+    assert "fondée sur la version 1.0" in problem
+    assert "Démarrez un nouveau brouillon à partir de la version 1.1" in problem
