@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from referential.errors import DomainError
 from referential.models import Referential, ReferentialVersion, Requirement, Section, version_sort_key
 from referential.compare import redline
+from referential.keys import key_identity, normalise_key
 from referential.queries import requirement_lineage, version_outline
 from referential.roles import is_editor
 
@@ -709,11 +710,12 @@ def next_version_requirements(consultation: Consultation) -> list[Requirement]:
 def resolve_carried_by(consultation: Consultation, key: str) -> Requirement | None:
     """The requirement ``key`` in the newest version based on the consulted one; None for an empty key;
     a ValidationError naming ``carried_by`` when no next version carries that key."""
-    key = " ".join((key or "").split())
+    key = normalise_key(key)
     if not key:
         return None
+    # Compared as a reader sees keys (case, no-break spaces): a version holds one key of each identity.
     for requirement in next_version_requirements(consultation):
-        if requirement.key == key:
+        if key_identity(requirement.key) == key_identity(key):
             return requirement
     raise ValidationError(
         {"carried_by": _("Aucune version fondée sur celle-ci ne contient l'exigence « %(key)s ».") % {"key": key}}
@@ -784,7 +786,7 @@ def comment_target(requirement_id: int | None, section_id: int | None) -> tuple[
 def consultation_requirement(consultation: Consultation, key: str) -> Requirement | None:
     """The requirement ``key`` of the consulted version (None for an empty key); a ValidationError
     naming ``requirement`` when the version has no such key."""
-    key = " ".join((key or "").split())
+    key = normalise_key(key)
     if not key:
         return None
     requirement = Requirement.objects.filter(version_id=consultation.version_id, key=key).first()

@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .errors import VersionFrozen
+from .keys import key_problem
 
 VERSION_NUMBER_RE = r"^\d+(\.\d+){1,2}$"
 version_number_validator = RegexValidator(
@@ -480,5 +481,7 @@ class Requirement(VersionContent):
         )
 
     def clean(self):
+        if problem := key_problem(self.key):
+            raise ValidationError({"key": problem})
         if self.section_id and self.version_id and self.section.version_id != self.version_id:
             raise ValidationError({"section": _("Le chapitre doit appartenir à la même version que l'exigence.")})

@@ -18,6 +18,7 @@ from .models import (
     version_sort_key,
 )
 from .compare import changed_fields, redline, snapshot
+from .keys import normalise_key
 from .roles import is_editor
 
 
@@ -269,7 +270,10 @@ def version_thresholds(version: ReferentialVersion) -> list[ConformityThreshold]
 def requirement_in(version: ReferentialVersion, key: str) -> Requirement:
     """The requirement ``key`` of ``version``, with what its page shows, else 404."""
     requirement = (
-        requirements_of(version).select_related("version", "version__referential").filter(key=key).first()
+        requirements_of(version)
+        .select_related("version", "version__referential")
+        .filter(key=normalise_key(key))
+        .first()
     )
     if requirement is None:
         raise Http404

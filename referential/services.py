@@ -29,6 +29,7 @@ from .models import (
     frozen_text_error,
     version_sort_key,
 )
+from .keys import key_identity, normalise_key
 from .text import normalise_line, normalise_text
 
 Status = ReferentialVersion.Status
@@ -341,10 +342,20 @@ def delete_requirement(*, requirement: Requirement, by: User | None) -> None:
 
 
 def _validate_requirement(requirement: Requirement) -> None:
+    requirement.key = normalise_key(requirement.key)
     requirement.full_clean(exclude=["version", "origin"], validate_unique=False)
-    clash = Requirement.objects.filter(version_id=requirement.version_id, key=requirement.key).exclude(pk=requirement.pk)
-    if clash.exists():
-        raise ValidationError({"key": _("La clé %(key)s est déjà utilisée dans cette version.") % {"key": requirement.key}})
+    # Keys a reader cannot tell apart (case, no-break spaces) are the same key.
+    identity = key_identity(requirement.key)
+    others = Requirement.objects.filter(version_id=requirement.version_id).exclude(pk=requirement.pk)
+    for other in others.values_list("key", flat=True):
+        if key_identity(other) == identity:
+            if other == requirement.key:
+                message = _("La clé %(key)s est déjà utilisée dans cette version.") % {"key": requirement.key}
+            else:
+                message = _(
+                    "La clé %(key)s ne se distingue pas de la clé %(other)s, déjà utilisée dans cette version."
+                ) % {"key": requirement.key, "other": other}
+            raise ValidationError({"key": message})
 
 
 # Transitions -------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from .. import queries, services
 from ..compare import compare_versions
+from ..keys import normalise_key
 from ..models import Actor, ConformityThreshold, NonConformityLevel, Requirement
 from .caching import VersionCacheMixin
 from .errors import ErrorSerializer
@@ -309,7 +310,7 @@ class RequirementDetail(VersionScopedMixin, VersionCacheMixin, NoFilters, generi
         return RequirementUpdateSerializer if self.request.method == "PATCH" else RequirementSerializer
 
     def get_object(self):
-        requirement = queries.requirements_of(self.version).filter(key=self.kwargs["key"]).first()
+        requirement = queries.requirements_of(self.version).filter(key=normalise_key(self.kwargs["key"])).first()
         if requirement is None:
             raise Http404
         queries.version_outline(self.version, requirements=[requirement])
