@@ -7,6 +7,10 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from core.roles import is_editor
+
+from .compare import changed_fields, redline, snapshot
+from .keys import normalise_key
 from .models import (
     Actor,
     ConformityThreshold,
@@ -17,9 +21,6 @@ from .models import (
     Section,
     version_sort_key,
 )
-from .compare import changed_fields, redline, snapshot
-from .keys import normalise_key
-from .roles import is_editor
 
 
 def visible_versions(user) -> QuerySet[ReferentialVersion]:

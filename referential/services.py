@@ -14,10 +14,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from simple_history.utils import bulk_create_with_history
 
-from .errors import ConcurrentEdit, DomainError, PublicationFailed, TransitionNotAllowed
+from core.audit import bulk_create_with_links, stamp
+from core.errors import DomainError, TransitionNotAllowed
+
+from .errors import ConcurrentEdit, PublicationFailed
 from .models import (
     Actor,
     ConformityThreshold,
@@ -64,13 +67,6 @@ def _locked_version(version: ReferentialVersion) -> ReferentialVersion:
     return ReferentialVersion.objects.select_for_update().select_related("referential").get(pk=version.pk)
 
 
-def _audit(instance, reason: str, by: User | None = None) -> None:
-    """Say why and by whom, for the history row the next save writes. Without ``by``, the user of
-    the current request is recorded (simple-history's middleware); commands have no request."""
-    instance._change_reason = reason
-    if by is not None:
-        instance._history_user = by
-
 
 def _require_editable(version: ReferentialVersion) -> None:
     if error := frozen_text_error(version.status):
@@ -109,7 +105,7 @@ def create_version(
     version = ReferentialVersion(referential=referential, number=number, change_summary=change_summary)
     version.full_clean(exclude=["referential"], validate_unique=False)
     _check_number_is_new(referential, number)
-    _audit(version, _("Création du brouillon"), by)
+    stamp(version, gettext_noop("Création du brouillon"), by=by)
     version.save()
     return version
 
@@ -146,14 +142,14 @@ def start_draft(
             _("Le numéro %(number)s doit être supérieur à celui de la version copiée (%(source)s).")
             % {"number": number, "source": source.number}
         )
-    _audit(draft, _("Brouillon copié de la version %(number)s") % {"number": source.number}, by)
+    stamp(draft, gettext_noop("Brouillon copié de la version %(number)s") % {"number": source.number}, by=by)
     draft.save()
     copy_version_content(source=source, target=draft, by=by)
     return draft
 
 
 def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersion, by: User | None) -> None:
-    reason = _("Copie de la version %(number)s") % {"number": source.number}
+    reason = gettext_noop("Copie de la version %(number)s") % {"number": source.number}
     section_map: dict[int, Section] = {}
     sections = list(source.sections.order_by("parent_id", "position", "id"))
     # Parents first, so each copy can point at its parent's copy.
@@ -172,7 +168,7 @@ def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersi
                 title=section.title,
                 intro=section.intro,
             )
-            _audit(copy, reason, by)
+            stamp(copy, reason, by=by)
             copy.save()
             section_map[section.pk] = copy
         if len(next_round) == len(pending):
@@ -195,26 +191,8 @@ def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersi
         )
         for req in originals
     ]
-    created = bulk_create_with_history(copies, Requirement, default_user=by, default_change_reason=reason)
-    # bulk_create returns primary keys on PostgreSQL and SQLite alike; reread to be safe on both.
-    by_origin = dict(target.requirements.values_list("origin_id", "pk")) if created else {}
-    links = [(by_origin[req.pk], actor.pk) for req in originals for actor in req.actors.all()]
-    through = Requirement.actors.through
-    through.objects.bulk_create([through(requirement_id=r, actor_id=a) for r, a in links])
-    # The copies' history rows were written before their actors existed: add the actors to them,
-    # or the first edit of a copy would show its actors as added.
-    first_record = dict(Requirement.history.filter(id__in=by_origin.values()).values_list("id", "history_id"))
-    historical_link = Requirement.history.model.actors.model
-    historical_link.objects.bulk_create(
-        [
-            historical_link(
-                history_id=first_record[link.requirement_id],
-                id=link.pk,
-                requirement_id=link.requirement_id,
-                actor_id=link.actor_id,
-            )
-            for link in through.objects.filter(requirement_id__in=by_origin.values())
-        ]
+    bulk_create_with_links(
+        copies, m2m_field="actors", links=[[a.pk for a in req.actors.all()] for req in originals], by=by, reason=reason
     )
     bulk_create_with_history(
         [
@@ -273,7 +251,7 @@ def create_requirement(
         position=position,
     )
     _validate_requirement(requirement)
-    _audit(requirement, _("Création"), by)
+    stamp(requirement, gettext_noop("Création"), by=by)
     requirement.save()
     actors = list(actors)
     if actors:
@@ -321,7 +299,7 @@ def update_requirement(
             setattr(requirement, field, value)
     _validate_requirement(requirement)
     requirement.revision += 1
-    _audit(requirement, reason or _("Modification"), by)
+    stamp(requirement, reason or gettext_noop("Modification"), by=by)
     if actors is not UNCHANGED:
         # Actors first, without their own history rows: the save below writes one row for the
         # whole edit, fields and actors together.
@@ -337,7 +315,7 @@ def delete_requirement(*, requirement: Requirement, by: User | None) -> None:
     """Remove a requirement from a draft; a frozen text keeps all of its requirements."""
     requirement = Requirement.objects.select_related("version").get(pk=requirement.pk)
     _require_editable(requirement.version)
-    _audit(requirement, _("Suppression"), by)
+    stamp(requirement, gettext_noop("Suppression"), by=by)
     requirement.delete()
 
 
@@ -451,7 +429,7 @@ def submit_version_to_consultation(*, version: ReferentialVersion, by: User | No
     version = _locked_version(version)
     _check_transition(version, Status.CONSULTATION)
     version.status = Status.CONSULTATION
-    _audit(version, _("Soumise à concertation"), by)
+    stamp(version, gettext_noop("Soumise à concertation"), by=by)
     version.save()
     return version
 
@@ -462,7 +440,7 @@ def supersede_version(*, version: ReferentialVersion, successor: ReferentialVers
     version = _locked_version(version)
     _check_transition(version, Status.SUPERSEDED)
     version.status = Status.SUPERSEDED
-    _audit(version, _("Remplacée par la version %(number)s") % {"number": successor.number}, by)
+    stamp(version, gettext_noop("Remplacée par la version %(number)s") % {"number": successor.number}, by=by)
     version.save()
     return version
 
@@ -508,7 +486,7 @@ def publish_version(
         version.published_by = by
         version.publication_task_id = ""
         version.publication_error = ""
-        _audit(version, _("Publication"), by)
+        stamp(version, gettext_noop("Publication"), by=by)
         version.save()
     except Exception:
         # The row was not written: the stored file must not outlive the failed publication.

@@ -165,7 +165,7 @@ def test_the_data_migration_repairs_stored_comments(members, multiline, contribu
         proposed_wording=MULTILINE.replace("\n", "\r\n"),
         body="Question ?  \r\n",
     )
-    migration = importlib.import_module("consultation.migrations.0004_normalise_comment_text")
+    migration = importlib.import_module("consultation.migrations.0005_normalise_comment_text")
 
     migration.normalise_comments(django_apps, None)
 

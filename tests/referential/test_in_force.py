@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from referential import queries, services
-from referential.errors import TransitionNotAllowed
+from core.errors import TransitionNotAllowed
 from referential.models import ReferentialVersion
 from tests.factories import filled_version
 

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from consultation import services as consultation_services
 from referential import services
-from referential.errors import DomainError, TransitionNotAllowed
+from core.errors import DomainError, TransitionNotAllowed
 from referential.models import ReferentialVersion
 from tests.factories import VersionFactory, filled_version, freeze
 
