@@ -12,7 +12,7 @@ from django.db import models
 
 from referential import services
 from referential import importers
-from referential.importers import InvalidDocument, read_document
+from referential.document_reader import InvalidDocument, read_document
 from referential.keys import key_identity, key_problem, normalise_key
 from referential.models import Referential, Requirement
 from tests.factories import RequirementFactory, VersionFactory
