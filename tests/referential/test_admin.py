@@ -345,6 +345,16 @@ def test_the_start_draft_action_shows_a_refused_number_on_its_form(po_client):
     assert published.referential.versions.count() == 1
 
 
+def test_the_start_draft_action_copies_a_version_in_consultation(po_client):
+    in_consultation = freeze(filled_version(number="1.1"), Status.CONSULTATION)
+
+    run_action(po_client, "start_draft_action", [in_consultation], apply="1", number="1.2", change_summary="Suite")
+
+    draft = in_consultation.referential.versions.get(number="1.2")
+    assert draft.based_on == in_consultation
+    assert set(draft.requirements.values_list("key", flat=True)) == {"MSS 1", "MSS 2"}
+
+
 def test_the_start_draft_action_needs_a_published_version_or_one_in_consultation(po_client):
     draft = filled_version(number="1.0")
 
