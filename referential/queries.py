@@ -247,8 +247,12 @@ def mark_in_force(referential: Referential, versions, day: date) -> None:
 def version_in_force(versions, day: date) -> ReferentialVersion | None:
     """Among ``versions`` of one referential, the one in force on ``day``: the latest published (or
     since superseded) version whose in-force date is on or before it. No query."""
-    applicable = [v for v in versions if v.in_force_from is not None and v.in_force_from <= day]
-    return max(applicable, key=lambda v: (v.in_force_from, version_sort_key(v.number)), default=None)
+    def start(version):
+        # A published row with no date at all (data from before dates were kept) applies from always.
+        return version.in_force_from or (date.min if version.is_frozen else None)
+
+    applicable = [v for v in versions if start(v) is not None and start(v) <= day]
+    return max(applicable, key=lambda v: (start(v), version_sort_key(v.number)), default=None)
 
 
 def sibling_versions(user, version: ReferentialVersion) -> list[ReferentialVersion]:
