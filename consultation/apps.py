@@ -10,8 +10,8 @@ class ConsultationConfig(AppConfig):
 
     def ready(self):
         from consultation.services import no_open_consultation
-        from referential.services import PUBLICATION_CHECKS
+        from referential.services import register_publication_check
 
-        # A version cannot be published while its consultation is still open.
-        if no_open_consultation not in PUBLICATION_CHECKS:
-            PUBLICATION_CHECKS.append(no_open_consultation)
+        # A version cannot be published while its consultation is still open (the registry in
+        # referential/services.py lists every check other apps add).
+        register_publication_check("consultation.no_open_consultation", no_open_consultation)

@@ -27,17 +27,23 @@ class CommentForm(forms.Form):
     requirement = forms.IntegerField(required=False, widget=forms.HiddenInput)
     section = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, statement: str = "", **kwargs):
+    def __init__(self, *args, statement: str | None = None, **kwargs):
+        """``statement``: the text of the requirement commented on; None for a chapter or the whole
+        version, which offer no proposed wording. Left as it was, the wording proposes nothing: the
+        service (``submit_comment``) decides that, on normalised text."""
         super().__init__(*args, **kwargs)
-        self.statement = statement
-
-    def clean_proposed_wording(self):
-        wording = self.cleaned_data["proposed_wording"].strip()
-        # The field starts filled with the current statement: left as is, it proposes nothing.
-        return "" if wording == self.statement.strip() else wording
+        if statement is None:
+            del self.fields["proposed_wording"]
 
 
 class CommentEditForm(forms.Form):
+    """A contributor's change of their comment; only a comment on a requirement has a proposed wording."""
+
+    def __init__(self, *args, offers_wording: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not offers_wording:
+            del self.fields["proposed_wording"]
+
     kind = forms.ChoiceField(label=_("Nature"), choices=Comment.Kind.choices)
     body = forms.CharField(
         label=_("Commentaire"),

@@ -89,6 +89,9 @@ class Comment(models.Model):
     kind = models.CharField(_("nature"), max_length=20, choices=Kind.choices)
     body = models.TextField(_("commentaire"), max_length=BODY_MAX_LENGTH, help_text=_("Markdown."))
     proposed_wording = models.TextField(_("rédaction proposée"), max_length=BODY_MAX_LENGTH, blank=True)
+    # The requirement's statement as the contributor read it: the proposed wording's redline is
+    # computed against this text forever, whatever happens to the requirement afterwards.
+    commented_text = models.TextField(_("texte commenté"), blank=True)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="comments", verbose_name=_("auteur"))
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, related_name="comments", verbose_name=_("organisation")

@@ -13,6 +13,7 @@ from accounts.models import Organisation
 from core.errors import DomainError
 from core.roles import is_editor
 from referential.compare import redline
+from referential.keys import key_identity, normalise_key
 from referential.models import ReferentialVersion, Requirement, Section, version_sort_key
 from referential.queries import requirement_lineage, version_outline
 
@@ -319,11 +320,11 @@ COMMENT_RELATIONS = (
 
 def present_comments(comments) -> list[Comment]:
     """Attach what pages show: ``proposed_redline``, the proposed wording as a redline against the
-    statement it would replace (requirement comments only). No query: the requirement is loaded."""
+    statement the contributor commented on (requirement comments only). No query."""
     comments = list(comments)
     for comment in comments:
         comment.proposed_redline = (
-            redline(comment.requirement.statement, comment.proposed_wording)
+            redline(comment.commented_text, comment.proposed_wording)
             if comment.proposed_wording and comment.requirement_id
             else None
         )
@@ -524,11 +525,12 @@ def next_version_requirements(consultation: Consultation) -> list[Requirement]:
 def resolve_carried_by(consultation: Consultation, key: str) -> Requirement | None:
     """The requirement ``key`` in the newest version based on the consulted one; None for an empty key;
     a ValidationError naming ``carried_by`` when no next version carries that key."""
-    key = " ".join((key or "").split())
+    key = normalise_key(key)
     if not key:
         return None
+    # Compared as a reader sees keys (case, no-break spaces): a version holds one key of each identity.
     for requirement in next_version_requirements(consultation):
-        if requirement.key == key:
+        if key_identity(requirement.key) == key_identity(key):
             return requirement
     raise ValidationError(
         {"carried_by": _("Aucune version fondée sur celle-ci ne contient l'exigence « %(key)s ».") % {"key": key}}
@@ -614,7 +616,7 @@ def comment_target(
 def consultation_requirement(consultation: Consultation, key: str) -> Requirement | None:
     """The requirement ``key`` of the consulted version (None for an empty key); a ValidationError
     naming ``requirement`` when the version has no such key."""
-    key = " ".join((key or "").split())
+    key = normalise_key(key)
     if not key:
         return None
     requirement = Requirement.objects.filter(version_id=consultation.version_id, key=key).first()

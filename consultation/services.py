@@ -21,6 +21,8 @@ from core.audit import stamp
 from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.roles import is_contributor, is_editor
 from referential.models import ReferentialVersion
+from referential.services import submit_version_to_consultation
+from referential.text import normalise_text
 
 from .errors import ConsultationClosed
 from . import signals
@@ -75,7 +77,7 @@ def _require_open(consultation: Consultation, now) -> None:
 
 
 def _clean_text(value: str, field: str, *, required: bool) -> str:
-    value = (value or "").strip()
+    value = normalise_text(value)
     if required and not value:
         raise ValidationError({field: _("Ce champ est obligatoire.")})
     if len(value) > Comment.BODY_MAX_LENGTH:
@@ -87,23 +89,21 @@ def _clean_text(value: str, field: str, *, required: bool) -> str:
 
 @transaction.atomic
 def open_consultation(*, version: ReferentialVersion, opens_at: datetime, closes_at: datetime, by: User, title: str = "") -> Consultation:
-    """Put a draft to public consultation over [opens_at, closes_at); the version is then readable by all."""
+    """Put a draft to public consultation over [opens_at, closes_at); the version is then readable by
+    all and its text is frozen. Refuses a version that is not a draft, and a window already over."""
     _require_editor(by)
-    version = ReferentialVersion.objects.select_for_update().get(pk=version.pk)
-    if version.status != ReferentialVersion.Status.DRAFT:
-        raise TransitionNotAllowed(_("Seul un brouillon peut être soumis à concertation."))
     if closes_at <= opens_at:
         raise ValidationError({"closes_at": _("La clôture doit suivre l'ouverture.")})
     if closes_at <= timezone.now():
         raise ValidationError({"closes_at": _("La date de clôture est déjà passée.")})
+    # The version's own move (draft → consultation) is the referential's to make; it locks the row.
+    version = submit_version_to_consultation(version=version, by=by)
     consultation = stamp(
         Consultation(version=version, opens_at=opens_at, closes_at=closes_at, opened_by=by, title=title),
         gettext_noop("Ouverture de la concertation"),
         by=by,
     )
     consultation.save()
-    version.status = ReferentialVersion.Status.CONSULTATION
-    stamp(version, gettext_noop("Soumise à concertation"), by=by).save()
     signals.consultation_opened.send(sender=Consultation, consultation=consultation)
     return consultation
 
@@ -170,19 +170,32 @@ def submit_comment(
     if kind not in Comment.Kind.values:
         raise ValidationError({"kind": _("Nature inconnue : %(kind)s.") % {"kind": kind}})
     _check_target(consultation, requirement, section)
+    commented_text = requirement.statement if requirement is not None else ""
     comment = Comment(
         consultation=consultation,
         requirement=requirement,
         section=section,
         kind=kind,
         body=_clean_text(body, "body", required=True),
-        proposed_wording=_clean_text(proposed_wording, "proposed_wording", required=False),
+        proposed_wording=_proposal(proposed_wording, commented_text, on_requirement=requirement is not None),
+        commented_text=commented_text,
         author=author,
         organisation=membership.organisation,
     )
     with transaction.atomic():
         stamp(comment, gettext_noop("Dépôt"), by=author).save()
     return comment
+
+
+def _proposal(wording: str, commented_text: str, *, on_requirement: bool) -> str:
+    """The proposed wording as stored: only what the contributor changed. Left equal to the text
+    it was written on (the form starts filled with it), it proposes nothing."""
+    wording = _clean_text(wording, "proposed_wording", required=False)
+    if wording and not on_requirement:
+        raise ValidationError(
+            {"proposed_wording": _("Une rédaction proposée porte sur l'énoncé d'une exigence, pas sur un chapitre ou la version.")}
+        )
+    return "" if wording == normalise_text(commented_text) else wording
 
 
 def _own_open_comment(comment: Comment, user: User | None, now) -> Comment:
@@ -209,7 +222,9 @@ def edit_comment(*, comment: Comment, by: User, body: str | None = None, propose
     if body is not None:
         comment.body = _clean_text(body, "body", required=True)
     if proposed_wording is not None:
-        comment.proposed_wording = _clean_text(proposed_wording, "proposed_wording", required=False)
+        comment.proposed_wording = _proposal(
+            proposed_wording, comment.commented_text, on_requirement=comment.requirement_id is not None
+        )
     stamp(comment, gettext_noop("Modification par l'auteur"), by=by).save()
     return comment
 

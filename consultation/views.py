@@ -301,7 +301,7 @@ def comment_create(request, pk):
     refusal = services.comment_refusal(consultation, request.user)
     if refusal is not None:
         return _refused(request, refusal, consultation)
-    statement = requirement.statement if requirement else ""
+    statement = requirement.statement if requirement else None
     status = 200
     if request.method == "POST":
         form = CommentForm(request.POST, statement=statement)
@@ -312,7 +312,7 @@ def comment_create(request, pk):
                     author=request.user,
                     kind=form.cleaned_data["kind"],
                     body=form.cleaned_data["body"],
-                    proposed_wording=form.cleaned_data["proposed_wording"],
+                    proposed_wording=form.cleaned_data.get("proposed_wording", ""),
                     requirement=requirement,
                     section=section,
                 )
@@ -361,7 +361,7 @@ def comment_edit(request, pk):
     consultation = comment.consultation
     status = 200
     if request.method == "POST":
-        form = CommentEditForm(request.POST)
+        form = CommentEditForm(request.POST, offers_wording=comment.requirement_id is not None)
         if form.is_valid():
             try:
                 services.edit_comment(comment=comment, by=request.user, **form.cleaned_data)
@@ -379,7 +379,10 @@ def comment_edit(request, pk):
         refusal = services.comment_refusal(consultation, request.user)
         if refusal is not None:
             return _refused(request, refusal, consultation)
-        form = CommentEditForm(initial={"kind": comment.kind, "body": comment.body, "proposed_wording": comment.proposed_wording})
+        form = CommentEditForm(
+            initial={"kind": comment.kind, "body": comment.body, "proposed_wording": comment.proposed_wording},
+            offers_wording=comment.requirement_id is not None,
+        )
     return render(
         request,
         "consultation/comment_form.html",

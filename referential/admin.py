@@ -87,7 +87,8 @@ class VersionContentAdmin(EditorAdmin):
     list_select_related = ("version__referential",)
 
     def is_frozen(self, obj) -> bool:
-        return obj.version.is_frozen
+        # Under consultation the text is frozen too: people are commenting on it.
+        return obj.version.is_text_frozen
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("version__referential")
@@ -107,7 +108,7 @@ class VersionContentAdmin(EditorAdmin):
 
 def editable_versions():
     return (
-        ReferentialVersion.objects.exclude(status__in=ReferentialVersion.FROZEN_STATUSES)
+        ReferentialVersion.objects.exclude(status__in=ReferentialVersion.TEXT_FROZEN_STATUSES)
         .select_related("referential")
         .order_by("referential__position", "referential__code", "number")
     )
@@ -117,7 +118,7 @@ class FrozenInline(admin.TabularInline):
     """An inline of a version: read-only once the version is frozen."""
 
     def _editable(self, request, obj):
-        return is_editor(request.user) and not (obj is not None and obj.is_frozen)
+        return is_editor(request.user) and not (obj is not None and obj.is_text_frozen)
 
     def has_add_permission(self, request, obj=None):
         return self._editable(request, obj) and super().has_add_permission(request, obj)
@@ -155,7 +156,7 @@ class ActorAdmin(EditorAdmin):
         # versions (the link rows cascade without any signal): refuse, naming them.
         deleted, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
         frozen = Requirement.objects.filter(
-            actors__in=objs, version__status__in=ReferentialVersion.FROZEN_STATUSES
+            actors__in=objs, version__status__in=ReferentialVersion.TEXT_FROZEN_STATUSES
         ).select_related("version__referential").distinct()
         protected = list(protected) + [
             _("%(requirement)s (version %(version)s, figée)") % {"requirement": r, "version": r.version}
@@ -276,7 +277,12 @@ class ReferentialVersionAdmin(EditorAdmin):
         return self.fieldsets
 
     def get_readonly_fields(self, request, obj=None):
-        return () if obj is None else self.change_readonly_fields
+        if obj is None:
+            return ()
+        if obj.status == ReferentialVersion.Status.CONSULTATION:
+            # The rule is part of the text under consultation.
+            return (*self.change_readonly_fields, "conformity_rule_note")
+        return self.change_readonly_fields
 
     def get_inline_instances(self, request, obj=None):
         # The conformity rule is set once the draft exists.
@@ -298,7 +304,7 @@ class ReferentialVersionAdmin(EditorAdmin):
             _("Exigences (%(count)s)")
             % {"count": requirements if requirements is not None else obj.requirements.count()},
         )
-        if obj.is_frozen:
+        if obj.is_text_frozen:
             return links
         add = f"?version={obj.pk}"
         return format_html(
@@ -326,14 +332,20 @@ class ReferentialVersionAdmin(EditorAdmin):
         obj._state.adding = False
         obj._state.db = created._state.db
 
-    @admin.action(description=_("Démarrer un nouveau brouillon à partir de cette version publiée"), permissions=["add"])
+    @admin.action(
+        description=_("Démarrer un nouveau brouillon à partir de cette version (publiée ou en concertation)"),
+        permissions=["add"],
+    )
     def start_draft_action(self, request, queryset):
         """Asks for the new number on an intermediate page, prefilled with the next free minor number."""
         versions = list(queryset.select_related("referential")[:2])
-        if len(versions) != 1 or versions[0].status != ReferentialVersion.Status.PUBLISHED:
+        sources = (ReferentialVersion.Status.PUBLISHED, ReferentialVersion.Status.CONSULTATION)
+        if len(versions) != 1 or versions[0].status not in sources:
             self.message_user(
                 request,
-                _("Sélectionnez une seule version, celle qui est publiée : le brouillon en sera la copie."),
+                _(
+                    "Sélectionnez une seule version, publiée ou en concertation : le brouillon en sera la copie."
+                ),
                 messages.ERROR,
             )
             return None
@@ -346,6 +358,7 @@ class ReferentialVersionAdmin(EditorAdmin):
                         referential=source.referential,
                         number=form.cleaned_data["number"],
                         change_summary=form.cleaned_data["change_summary"],
+                        source=source,
                         by=request.user,
                     )
                 except (DomainError, ValidationError) as error:
@@ -419,7 +432,7 @@ class VersionScopedForm(forms.ModelForm):
             if self.instance.pk and self.scoped_field == "parent":
                 field.queryset = field.queryset.exclude(pk=self.instance.pk)
         else:
-            field.queryset = sections.exclude(version__status__in=ReferentialVersion.FROZEN_STATUSES)
+            field.queryset = sections.exclude(version__status__in=ReferentialVersion.TEXT_FROZEN_STATUSES)
             field.label_from_instance = lambda section: f"{section.version} · {section.title}"
 
 
@@ -465,12 +478,15 @@ class RequirementAdmin(VersionContentAdmin):
     ordering = ("version", "position", "id")
     filter_horizontal = ("actors",)
     # Fields handed to the services; actors are set by them too (see save_related).
-    service_fields = (*services.REQUIREMENT_FIELDS, "actors")
+    service_fields = (
+        "section", "key", "title", "statement", "level", "actors",
+        "verification_method", "compliance_deadline", "position",
+    )
 
     def get_fieldsets(self, request, obj=None):
         main = ["version", "section", "key", "title", "statement"]
         classification = ["actors", "level", "verification_method", "compliance_deadline", "position"]
-        if obj is None or obj.version.is_frozen:
+        if obj is None or obj.version.is_text_frozen:
             fieldsets = [(None, {"fields": main}), (_("Classement"), {"fields": classification})]
             if obj is not None:
                 fieldsets.append((_("Traçabilité"), {"fields": ["origin"]}))
@@ -497,15 +513,13 @@ class RequirementAdmin(VersionContentAdmin):
         if change:
             saved = services.update_requirement(
                 requirement=obj,
-                data=data,
+                **data,
                 by=request.user,
                 expected_revision=form.cleaned_data.get("revision"),
                 reason=form.cleaned_data.get("change_reason") or ADMIN_CHANGE_REASON,
             )
         else:
-            if data.get("position") is None:
-                data.pop("position", None)
-            saved = services.create_requirement(version=form.cleaned_data["version"], data=data, by=request.user)
+            saved = services.create_requirement(version=form.cleaned_data["version"], **data, by=request.user)
         # The admin logs and redirects with the object it holds: give it the saved identity.
         obj.pk = saved.pk
         obj.position = saved.position

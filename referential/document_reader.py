@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError
 
+from .keys import key_identity, key_problem, normalise_key
 from .models import (
     VERSION_NUMBER_RE,
     Actor,
@@ -27,6 +28,7 @@ from .models import (
     Section,
     version_sort_key,
 )
+from .text import normalise_line, normalise_text
 
 DEFAULT_REASON = "Import des données de démonstration"
 SLUG_RE = re.compile(r"^[-a-z0-9_]+$")
@@ -104,7 +106,8 @@ class DocumentReader:
             expected = _("un texte ou une liste de lignes") if lines else _("un texte")
             self.problem(where, _("champ « %(field)s » : %(expected)s est attendu.") % {"field": name, "expected": expected})
             return ""
-        value = value.strip() if not lines else value.strip("\n")
+        # The same form as text typed in a form (see referential/text.py).
+        value = normalise_line(value) if not lines else normalise_text(value)
         if required and not value.strip():
             self.problem(where, _("champ « %(field)s » : valeur obligatoire.") % {"field": name})
         if max_length and len(value) > max_length:
@@ -424,9 +427,10 @@ class ReferentialReader(DocumentReader):
             self.problem(where, _("une version publiée doit contenir au moins une exigence."))
         seen: set[str] = set()
         for requirement in requirements:
-            if requirement.key in seen:
+            # Keys a reader cannot tell apart (case, no-break spaces) are the same key.
+            if key_identity(requirement.key) in seen:
                 self.problem(where, _("clé « %(key)s » en double dans la version.") % {"key": requirement.key})
-            seen.add(requirement.key)
+            seen.add(key_identity(requirement.key))
         ids: set[str] = set()
         for chapter in plan.all_chapters():
             if chapter.id and chapter.id in ids:
@@ -480,9 +484,11 @@ class ReferentialReader(DocumentReader):
         obj = self.obj(raw, here, allowed=allowed, required={"key", "title", "statement", "level", "actors"})
         if obj is None:
             return None
-        key = self.text(obj, "key", here, max_length=40)
+        key = normalise_key(self.text(obj, "key", here, max_length=40))
         if key:
             here = _("%(where)s › exigence %(key)s") % {"where": where, "key": key}
+            if problem := key_problem(key):
+                self.problem(here, problem)
         requirement = RequirementPlan(
             key=key,
             title=self.text(obj, "title", here, max_length=250),
@@ -618,7 +624,7 @@ class ReferentialReader(DocumentReader):
         requirement = self.read_requirement(change["requirement"], where, allow_origin=False)
         if chapter is None or requirement is None:
             return
-        if any(r.key == requirement.key for r in plan.all_requirements()):
+        if any(key_identity(r.key) == key_identity(requirement.key) for r in plan.all_requirements()):
             self.problem(where, _("la clé « %(key)s » est déjà utilisée dans la version.") % {"key": requirement.key})
         self.insert(chapter, requirement, change.get("after"), where)
 
@@ -674,8 +680,11 @@ class ReferentialReader(DocumentReader):
         if not isinstance(new_key, str) or not new_key.strip() or len(new_key.strip()) > 40:
             self.problem(where, _("nouvelle clé invalide : un texte non vide de 40 caractères au plus est attendu."))
             return
-        new_key = new_key.strip()
-        if any(r.key == new_key for r in plan.all_requirements() if r is not requirement):
+        new_key = normalise_key(new_key)
+        if problem := key_problem(new_key):
+            self.problem(where, problem)
+            return
+        if any(key_identity(r.key) == key_identity(new_key) for r in plan.all_requirements() if r is not requirement):
             self.problem(where, _("la clé « %(key)s » est déjà utilisée dans la version.") % {"key": new_key})
             return
         requirement.key = new_key

@@ -6,9 +6,18 @@ from core.errors import DomainError, RecordFrozen
 
 
 class VersionFrozen(RecordFrozen):
-    """A published or superseded version, or something inside it, was about to change."""
+    """A published or superseded version, or the text of a version in consultation, was about to change."""
 
     default_message = _("Cette version est publiée : elle ne peut plus être modifiée.")
+
+    @classmethod
+    def under_consultation(cls) -> "VersionFrozen":
+        return cls(
+            _(
+                "Cette version est en concertation : son texte ne change plus, pour que chacun commente le "
+                "même. Préparez les changements dans un nouveau brouillon, qui peut partir de cette version."
+            )
+        )
 
 
 class ConcurrentEdit(DomainError):

@@ -2,7 +2,9 @@
 
 A version that is published (or superseded) is frozen: its row, its chapters, its
 requirements and its conformity rule refuse every change, whatever path tries it
-(admin, API, service, shell). The guards live here, on the rows themselves, so no
+(admin, API, service, shell). The text of a version in consultation is frozen the same
+way (chapters, requirements, actors, rule), because people comment on it: only its
+row moves on (to publication). The guards live here, on the rows themselves, so no
 caller can forget them.
 """
 
@@ -13,10 +15,13 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from .errors import VersionFrozen
+from .keys import key_problem
 
 VERSION_NUMBER_RE = r"^\d+(\.\d+){1,2}$"
 version_number_validator = RegexValidator(
@@ -129,6 +134,10 @@ class ReferentialVersion(models.Model):
         SUPERSEDED = "superseded", _("Remplacée")
 
     FROZEN_STATUSES = (Status.PUBLISHED, Status.SUPERSEDED)
+    # The text (chapters, requirements, actors, rule) stops changing once people may comment on it.
+    TEXT_FROZEN_STATUSES = (Status.CONSULTATION, Status.PUBLISHED, Status.SUPERSEDED)
+    # What a version in consultation keeps as it is on its own row: its number and its rule.
+    CONSULTATION_FROZEN_FIELDS = {"referential_id", "number", "based_on_id", "conformity_rule_note"}
     PUBLIC_STATUSES = (Status.CONSULTATION, Status.PUBLISHED, Status.SUPERSEDED)
 
     referential = models.ForeignKey(
@@ -201,6 +210,34 @@ class ReferentialVersion(models.Model):
         return self.status in self.FROZEN_STATUSES
 
     @property
+    def in_force_from(self):
+        """The day this version applies from: its in-force date, else the day it was published
+        (Europe/Paris); None until it is published."""
+        if self.status not in self.FROZEN_STATUSES:
+            return None
+        if self.effective_at:
+            return self.effective_at
+        return timezone.localdate(self.published_at) if self.published_at else None
+
+    def clean(self):
+        # Dates that contradict each other would make "in force" a guess: refuse them, naming the field.
+        published_on = timezone.localdate(self.published_at) if self.published_at else None
+        if self.effective_at and published_on and self.effective_at < published_on:
+            raise ValidationError(
+                {"effective_at": _("L'entrée en vigueur ne peut pas précéder la publication (%(date)s).")
+                 % {"date": date_format(published_on, "DATE_FORMAT")}}
+            )
+        if self.compliance_deadline and self.effective_at and self.compliance_deadline < self.effective_at:
+            raise ValidationError(
+                {"compliance_deadline": _("La date limite de mise en conformité ne peut pas précéder l'entrée en vigueur.")}
+            )
+
+    @property
+    def is_text_frozen(self) -> bool:
+        """True once the text may no longer change: in consultation, published or superseded."""
+        return self.status in self.TEXT_FROZEN_STATUSES
+
+    @property
     def is_publishing(self) -> bool:
         return bool(self.publication_task_id) and not self.is_frozen
 
@@ -216,6 +253,9 @@ class ReferentialVersion(models.Model):
             stored = ReferentialVersion.objects.filter(pk=self.pk).values().first()
             if stored and stored["status"] in self.FROZEN_STATUSES:
                 self._refuse_frozen_change(stored)
+            elif stored and stored["status"] == self.Status.CONSULTATION:
+                if any(stored[name] != getattr(self, name) for name in self.CONSULTATION_FROZEN_FIELDS):
+                    raise VersionFrozen.under_consultation()
         super().save(*args, **kwargs)
 
     def _refuse_frozen_change(self, stored: dict):
@@ -237,30 +277,49 @@ class ReferentialVersion(models.Model):
         return super().delete(*args, **kwargs)
 
 
+def frozen_text_error(status: str | None) -> VersionFrozen | None:
+    """The refusal to give when the text of a version in ``status`` is about to change, or None."""
+    if status == ReferentialVersion.Status.CONSULTATION:
+        return VersionFrozen.under_consultation()
+    if status in ReferentialVersion.FROZEN_STATUSES:
+        return VersionFrozen()
+    return None
+
+
+def refuse_if_text_frozen(statuses) -> None:
+    """Raise the refusal for the most lasting of these version statuses, if any freezes the text."""
+    statuses = set(statuses)
+    # A published version's refusal comes first: it is the one that never lifts.
+    for status in (*ReferentialVersion.FROZEN_STATUSES, ReferentialVersion.Status.CONSULTATION):
+        if status in statuses:
+            raise frozen_text_error(status)
+
+
 class FrozenGuardQuerySet(models.QuerySet):
-    """Bulk updates and deletes refuse to touch rows of a frozen version."""
+    """Bulk updates and deletes refuse to touch rows of a version whose text is frozen."""
 
-    version_lookup = "version__status__in"
-
-    def _touches_frozen(self) -> bool:
-        return self.filter(**{self.version_lookup: ReferentialVersion.FROZEN_STATUSES}).exists()
+    def _refuse_frozen(self) -> None:
+        refuse_if_text_frozen(
+            self.filter(version__status__in=ReferentialVersion.TEXT_FROZEN_STATUSES)
+            .values_list("version__status", flat=True)
+            .distinct()
+        )
 
     def update(self, **kwargs):
-        if self._touches_frozen():
-            raise VersionFrozen()
+        self._refuse_frozen()
         return super().update(**kwargs)
 
     def delete(self):
-        if self._touches_frozen():
-            raise VersionFrozen()
+        self._refuse_frozen()
         return super().delete()
 
-    # bulk_create skips save() too: nothing may be added to a frozen version this way either.
+    # bulk_create skips save() too: nothing may be added to a frozen text this way either.
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         version_ids = {obj.version_id for obj in objs}
-        if ReferentialVersion.objects.filter(pk__in=version_ids, status__in=ReferentialVersion.FROZEN_STATUSES).exists():
-            raise VersionFrozen()
+        refuse_if_text_frozen(
+            ReferentialVersion.objects.filter(pk__in=version_ids).values_list("status", flat=True).distinct()
+        )
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -275,15 +334,15 @@ class VersionContent(models.Model):
         if version_id is None:
             return
         status = ReferentialVersion.objects.filter(pk=version_id).values_list("status", flat=True).first()
-        if status in ReferentialVersion.FROZEN_STATUSES:
-            raise VersionFrozen()
+        if error := frozen_text_error(status):
+            raise error
         if self.pk:
             stored_version = type(self).objects.filter(pk=self.pk).values_list("version_id", flat=True).first()
             if stored_version is not None and stored_version != version_id:
                 # Moving a row into another version would change the one it left.
                 status = ReferentialVersion.objects.filter(pk=stored_version).values_list("status", flat=True).first()
-                if status in ReferentialVersion.FROZEN_STATUSES:
-                    raise VersionFrozen()
+                if error := frozen_text_error(status):
+                    raise error
 
     def save(self, *args, **kwargs):
         self._guard()
@@ -422,5 +481,7 @@ class Requirement(VersionContent):
         )
 
     def clean(self):
+        if problem := key_problem(self.key):
+            raise ValidationError({"key": problem})
         if self.section_id and self.version_id and self.section.version_id != self.version_id:
             raise ValidationError({"section": _("Le chapitre doit appartenir à la même version que l'exigence.")})

@@ -1,13 +1,16 @@
 """Reads that need shaping or prefetching. Each runs a fixed number of queries, whatever the size."""
 
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from core.roles import is_editor
 
 from .compare import changed_fields, redline, snapshot
+from .keys import normalise_key
 from .models import (
     Actor,
     ConformityThreshold,
@@ -38,14 +41,13 @@ def version_for(user, slug: str, number: str) -> ReferentialVersion:
 
 
 def referentials_with_versions(user) -> list[Referential]:
-    """Referentials, each with ``visible`` (its readable versions, newest first) and ``current`` (the published one)."""
+    """Referentials, each with ``visible`` (its readable versions, newest first), ``current`` (the one
+    in force today) and ``upcoming`` (see ``mark_in_force``)."""
     versions = ReferentialVersion.objects.visible_to(user)
     referentials = list(Referential.objects.prefetch_related(Prefetch("versions", queryset=versions, to_attr="visible")))
     for referential in referentials:
         referential.visible.sort(key=lambda v: version_sort_key(v.number), reverse=True)
-        referential.current = next(
-            (v for v in referential.visible if v.status == ReferentialVersion.Status.PUBLISHED), None
-        )
+        mark_in_force(referential, referential.visible, timezone.localdate())
     return referentials
 
 
@@ -215,8 +217,8 @@ def _load_lineage(requirement: Requirement) -> list[Requirement]:
 
 
 def referential_with_versions(user, slug: str) -> Referential:
-    """One referential with ``visible`` (its readable versions, newest first, each with ``based_on``)
-    and ``current`` (the published one); 404 if the slug is unknown."""
+    """One referential with ``visible`` (its readable versions, newest first, each with ``based_on``),
+    ``current`` (the one in force today) and ``upcoming`` (see ``mark_in_force``); 404 if unknown."""
     versions = ReferentialVersion.objects.visible_to(user).select_related("based_on")
     referential = (
         Referential.objects.filter(slug=slug)
@@ -226,10 +228,34 @@ def referential_with_versions(user, slug: str) -> Referential:
     if referential is None:
         raise Http404
     referential.visible.sort(key=lambda v: version_sort_key(v.number), reverse=True)
-    referential.current = next(
-        (v for v in referential.visible if v.status == ReferentialVersion.Status.PUBLISHED), None
-    )
+    mark_in_force(referential, referential.visible, timezone.localdate())
     return referential
+
+
+def mark_in_force(referential: Referential, versions, day: date) -> None:
+    """Set ``current`` (the version in force on ``day``) and ``upcoming`` (a version published but
+    not yet in force) on ``referential``; ``current.in_force_until`` is the last day it applies
+    when a successor is already published."""
+    referential.current = version_in_force(versions, day)
+    for version in versions:
+        version.is_in_force = version is referential.current
+    later = [v for v in versions if v.in_force_from is not None and v.in_force_from > day]
+    referential.upcoming = min(later, key=lambda v: v.in_force_from, default=None)
+    if referential.current is not None:
+        referential.current.in_force_until = (
+            referential.upcoming.in_force_from - timedelta(days=1) if referential.upcoming else None
+        )
+
+
+def version_in_force(versions, day: date) -> ReferentialVersion | None:
+    """Among ``versions`` of one referential, the one in force on ``day``: the latest published (or
+    since superseded) version whose in-force date is on or before it. No query."""
+    def start(version):
+        # A published row with no date at all (data from before dates were kept) applies from always.
+        return version.in_force_from or (date.min if version.is_frozen else None)
+
+    applicable = [v for v in versions if start(v) is not None and start(v) <= day]
+    return max(applicable, key=lambda v: (start(v), version_sort_key(v.number)), default=None)
 
 
 def sibling_versions(user, version: ReferentialVersion) -> list[ReferentialVersion]:
@@ -252,7 +278,10 @@ def version_thresholds(version: ReferentialVersion) -> list[ConformityThreshold]
 def requirement_in(version: ReferentialVersion, key: str) -> Requirement:
     """The requirement ``key`` of ``version``, with what its page shows, else 404."""
     requirement = (
-        requirements_of(version).select_related("version", "version__referential").filter(key=key).first()
+        requirements_of(version)
+        .select_related("version", "version__referential")
+        .filter(key=normalise_key(key))
+        .first()
     )
     if requirement is None:
         raise Http404
@@ -298,6 +327,9 @@ def _readable(user, version: ReferentialVersion) -> bool:
     return version.is_public or is_editor(user)
 
 
-def current_version(slug: str) -> ReferentialVersion | None:
-    """The published version of a referential, the one in force."""
-    return ReferentialVersion.objects.published().select_related("referential").filter(referential__slug=slug).first()
+def current_version(slug: str, day: date | None = None) -> ReferentialVersion | None:
+    """The version of a referential in force on ``day`` (today by default)."""
+    versions = ReferentialVersion.objects.filter(
+        referential__slug=slug, status__in=ReferentialVersion.FROZEN_STATUSES
+    ).select_related("referential")
+    return version_in_force(list(versions), day or timezone.localdate())

@@ -4,14 +4,18 @@ Views, admin, API and management commands call these; none re-implements them.
 """
 
 import logging
-from typing import Any
+from collections.abc import Callable, Iterable
+from datetime import date, datetime
 
+from django.contrib.auth.models import User
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext_lazy, gettext_noop
 from simple_history.utils import bulk_create_with_history
 
 from core.audit import bulk_create_with_links, stamp
@@ -19,18 +23,46 @@ from core.errors import DomainError, TransitionNotAllowed
 from core.protection import deletion_refused
 
 from . import signals
-from .errors import ConcurrentEdit, PublicationFailed, VersionFrozen
+from .errors import ConcurrentEdit, PublicationFailed
 from .models import (
+    Actor,
     ConformityThreshold,
+    NonConformityLevel,
     Referential,
     ReferentialVersion,
     Requirement,
     Section,
+    frozen_text_error,
     version_sort_key,
 )
+from .keys import key_identity, normalise_key
+from .text import normalise_line, normalise_text
 
 Status = ReferentialVersion.Status
 logger = logging.getLogger(__name__)
+
+# The version lifecycle, in one place: the only moves a version's status may make, each made by
+# one service below (``submit_version_to_consultation``, ``publish_version``, ``supersede_version``).
+# "In force" is not a status: it is a date (see ``effective_at``).
+VERSION_TRANSITIONS: dict[str, set[str]] = {
+    Status.DRAFT: {Status.CONSULTATION, Status.PUBLISHED},
+    Status.CONSULTATION: {Status.PUBLISHED},
+    Status.PUBLISHED: {Status.SUPERSEDED},
+    Status.SUPERSEDED: set(),
+}
+
+
+# What an editor is told when a move is not in the table, by the status it was aiming at.
+_TRANSITION_REFUSALS = {
+    Status.CONSULTATION: gettext_lazy("Seul un brouillon peut être soumis à concertation."),
+    Status.PUBLISHED: gettext_lazy("Seul un brouillon ou une version sortie de concertation peut être publié."),
+    Status.SUPERSEDED: gettext_lazy("Seule la version publiée peut être remplacée."),
+}
+
+
+def _check_transition(version: ReferentialVersion, target: str) -> None:
+    if target not in VERSION_TRANSITIONS[version.status]:
+        raise TransitionNotAllowed(_TRANSITION_REFUSALS[target])
 
 
 def _locked_version(version: ReferentialVersion) -> ReferentialVersion:
@@ -40,8 +72,8 @@ def _locked_version(version: ReferentialVersion) -> ReferentialVersion:
 
 
 def _require_editable(version: ReferentialVersion) -> None:
-    if version.is_frozen:
-        raise VersionFrozen()
+    if error := frozen_text_error(version.status):
+        raise error
 
 
 def _number_key(number: str) -> tuple[int, ...]:
@@ -69,7 +101,9 @@ def _check_number_is_new(referential: Referential, number: str) -> None:
 
 
 @transaction.atomic
-def create_version(*, referential: Referential, number: str, change_summary: str = "", by=None) -> ReferentialVersion:
+def create_version(
+    *, referential: Referential, number: str, change_summary: str = "", by: User | None
+) -> ReferentialVersion:
     """Create an empty draft; refuses a number already used or not above the last published one."""
     version = ReferentialVersion(referential=referential, number=number, change_summary=change_summary)
     version.full_clean(exclude=["referential"], validate_unique=False)
@@ -80,22 +114,44 @@ def create_version(*, referential: Referential, number: str, change_summary: str
 
 
 @transaction.atomic
-def start_draft(*, referential: Referential, number: str, change_summary: str = "", by=None) -> ReferentialVersion:
-    """Copy the current published version into a new draft: chapters, requirements (keys kept, each
-    linked to the one it came from) and conformity rule. Refuses when nothing is published yet."""
-    source = referential.versions.published().first()
+def start_draft(
+    *,
+    referential: Referential,
+    number: str,
+    change_summary: str = "",
+    source: ReferentialVersion | None = None,
+    by: User | None,
+) -> ReferentialVersion:
+    """Copy a version into a new draft: chapters, requirements (keys kept, each linked to the one it
+    came from) and conformity rule. The source is the published version unless another is named: a
+    version in consultation may be the source, so editors prepare the next text while this one is
+    being read. Refuses a draft as source, a source of another referential, and no source at all."""
     if source is None:
-        raise TransitionNotAllowed(_("Aucune version publiée à copier : créez un brouillon vide."))
+        source = referential.versions.published().first()
+        if source is None:
+            raise TransitionNotAllowed(_("Aucune version publiée à copier : créez un brouillon vide."))
+    elif source.referential_id != referential.pk:
+        raise DomainError(_("La version source appartient à un autre référentiel."))
+    elif source.status not in (Status.CONSULTATION, Status.PUBLISHED):
+        raise TransitionNotAllowed(
+            _("Un brouillon part de la version publiée ou d'une version en concertation, pas de la version %(number)s.")
+            % {"number": source.number}
+        )
     draft = ReferentialVersion(referential=referential, number=number, change_summary=change_summary, based_on=source)
     draft.full_clean(exclude=["referential", "based_on"], validate_unique=False)
     _check_number_is_new(referential, number)
+    if _number_key(number) <= _number_key(source.number):
+        raise DomainError(
+            _("Le numéro %(number)s doit être supérieur à celui de la version copiée (%(source)s).")
+            % {"number": number, "source": source.number}
+        )
     stamp(draft, gettext_noop("Brouillon copié de la version %(number)s") % {"number": source.number}, by=by)
     draft.save()
     copy_version_content(source=source, target=draft, by=by)
     return draft
 
 
-def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersion, by=None) -> None:
+def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersion, by: User | None) -> None:
     reason = gettext_noop("Copie de la version %(number)s") % {"number": source.number}
     section_map: dict[int, Section] = {}
     sections = list(source.sections.order_by("parent_id", "position", "id"))
@@ -154,59 +210,112 @@ def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersi
 
 # Requirements ------------------------------------------------------------------------------------
 
-REQUIREMENT_FIELDS = ("key", "title", "statement", "level", "verification_method", "compliance_deadline", "position", "section")
+class _Unchanged:
+    """Marks a field ``update_requirement`` leaves as it is (None is a value some fields take)."""
+
+    def __repr__(self) -> str:
+        return "UNCHANGED"
+
+
+UNCHANGED = _Unchanged()
 
 
 @transaction.atomic
-def create_requirement(*, version: ReferentialVersion, data: dict[str, Any], by=None) -> Requirement:
-    """Add a requirement to a draft; refuses on a frozen version or a key already used in it."""
+def create_requirement(
+    *,
+    version: ReferentialVersion,
+    section: Section,
+    key: str,
+    title: str,
+    statement: str,
+    level: NonConformityLevel | None = None,
+    actors: Iterable[Actor] = (),
+    verification_method: str = "",
+    compliance_deadline: date | None = None,
+    position: int | None = None,
+    by: User | None,
+) -> Requirement:
+    """Add a requirement to a draft, after the last one unless a position is given; refuses on a
+    version whose text is frozen (in consultation or published) or a key already used in it."""
     version = _locked_version(version)
     _require_editable(version)
-    data = dict(data)  # the caller's dict stays as it was
-    actors = data.pop("actors", None)
-    requirement = Requirement(version=version, **{k: v for k, v in data.items() if k in REQUIREMENT_FIELDS})
-    if "position" not in data:
+    if position is None:
         last = version.requirements.order_by("-position").values_list("position", flat=True).first()
-        requirement.position = (last or 0) + 10
+        position = (last or 0) + 10
+    requirement = Requirement(
+        version=version,
+        section=section,
+        key=key,
+        title=normalise_line(title),
+        statement=normalise_text(statement),
+        level=level,
+        verification_method=normalise_line(verification_method),
+        compliance_deadline=compliance_deadline,
+        position=position,
+    )
     _validate_requirement(requirement)
     stamp(requirement, gettext_noop("Création"), by=by)
     requirement.save()
-    if actors is not None:
+    actors = list(actors)
+    if actors:
         requirement.actors.set(actors)
     return requirement
 
 
 @transaction.atomic
 def update_requirement(
-    *, requirement: Requirement, data: dict[str, Any], by=None, expected_revision: int | None = None, reason: str = ""
+    *,
+    requirement: Requirement,
+    by: User | None,
+    expected_revision: int | None = None,
+    reason: str = "",
+    section: Section | _Unchanged = UNCHANGED,
+    key: str | _Unchanged = UNCHANGED,
+    title: str | _Unchanged = UNCHANGED,
+    statement: str | _Unchanged = UNCHANGED,
+    level: NonConformityLevel | None | _Unchanged = UNCHANGED,
+    actors: Iterable[Actor] | _Unchanged = UNCHANGED,
+    verification_method: str | _Unchanged = UNCHANGED,
+    compliance_deadline: date | None | _Unchanged = UNCHANGED,
+    position: int | _Unchanged = UNCHANGED,
 ) -> Requirement:
-    """Change a draft requirement. With ``expected_revision``, refuses if someone saved it in between."""
+    """Change the named fields of a draft requirement (the others stay as they are). With
+    ``expected_revision``, refuses if someone saved it in between; refuses on a frozen text."""
     requirement = Requirement.objects.select_for_update().select_related("version").get(pk=requirement.pk)
     _require_editable(requirement.version)
     if expected_revision is not None and expected_revision != requirement.revision:
         raise ConcurrentEdit()
-    data = dict(data)  # the caller's dict stays as it was
-    actors = data.pop("actors", None)
-    for field, value in data.items():
-        if field in REQUIREMENT_FIELDS:
+    changes = {
+        "section": section,
+        "key": key,
+        "title": title if title is UNCHANGED else normalise_line(title),
+        "statement": statement if statement is UNCHANGED else normalise_text(statement),
+        "level": level,
+        "verification_method": (
+            verification_method if verification_method is UNCHANGED else normalise_line(verification_method)
+        ),
+        "compliance_deadline": compliance_deadline,
+        "position": position,
+    }
+    for field, value in changes.items():
+        if value is not UNCHANGED:
             setattr(requirement, field, value)
     _validate_requirement(requirement)
     requirement.revision += 1
     stamp(requirement, reason or gettext_noop("Modification"), by=by)
-    if actors is not None:
+    if actors is not UNCHANGED:
         # Actors first, without their own history rows: the save below writes one row for the
         # whole edit, fields and actors together.
         requirement.skip_history_when_saving = True
-        requirement.actors.set(actors)
+        requirement.actors.set(list(actors))
         del requirement.skip_history_when_saving
     requirement.save()
     return requirement
 
 
 @transaction.atomic
-@transaction.atomic
-def delete_requirement(*, requirement: Requirement, by=None) -> None:
-    """Remove a requirement from a draft; a frozen version keeps all of its requirements, and one that
+def delete_requirement(*, requirement: Requirement, by: User | None) -> None:
+    """Remove a requirement from a draft; a frozen text keeps all of its requirements, and one that
     comments (or a later copy) point at is kept too (``DeletionRefused``, nothing written)."""
     requirement = Requirement.objects.select_related("version").get(pk=requirement.pk)
     _require_editable(requirement.version)
@@ -220,12 +329,20 @@ def delete_requirement(*, requirement: Requirement, by=None) -> None:
 
 
 def _validate_requirement(requirement: Requirement) -> None:
+    requirement.key = normalise_key(requirement.key)
     requirement.full_clean(exclude=["version", "origin"], validate_unique=False)
-    clash = Requirement.objects.filter(version_id=requirement.version_id, key=requirement.key).exclude(pk=requirement.pk)
-    if clash.exists():
-        from django.core.exceptions import ValidationError
-
-        raise ValidationError({"key": _("La clé %(key)s est déjà utilisée dans cette version.") % {"key": requirement.key}})
+    # Keys a reader cannot tell apart (case, no-break spaces) are the same key.
+    identity = key_identity(requirement.key)
+    others = Requirement.objects.filter(version_id=requirement.version_id).exclude(pk=requirement.pk)
+    for other in others.values_list("key", flat=True):
+        if key_identity(other) == identity:
+            if other == requirement.key:
+                message = _("La clé %(key)s est déjà utilisée dans cette version.") % {"key": requirement.key}
+            else:
+                message = _(
+                    "La clé %(key)s ne se distingue pas de la clé %(other)s, déjà utilisée dans cette version."
+                ) % {"key": requirement.key, "other": other}
+            raise ValidationError({"key": message})
 
 
 # Transitions -------------------------------------------------------------------------------------
@@ -234,8 +351,8 @@ def _validate_requirement(requirement: Requirement) -> None:
 def publication_problems(version: ReferentialVersion) -> list[str]:
     """Everything that keeps a version from being published, all at once."""
     problems: list[str] = []
-    if version.status not in (Status.DRAFT, Status.CONSULTATION):
-        problems.append(_("Seul un brouillon ou une version sortie de concertation peut être publié."))
+    if Status.PUBLISHED not in VERSION_TRANSITIONS[version.status]:
+        problems.append(str(_TRANSITION_REFUSALS[Status.PUBLISHED]))
     requirements = list(version.requirements.prefetch_related("actors").order_by("position"))
     if not requirements:
         problems.append(_("La version ne contient aucune exigence."))
@@ -253,17 +370,94 @@ def publication_problems(version: ReferentialVersion) -> list[str]:
                 % {"title": title}
             )
         seen.add((parent_id, position))
-    for hook in PUBLICATION_CHECKS:
-        problems.extend(hook(version))
+    problems.extend(_lineage_problems(version))
+    for check in _publication_checks.values():
+        problems.extend(check(version))
     return problems
 
 
-# Other apps add their own checks (for instance: no consultation still open).
-PUBLICATION_CHECKS: list = []
+def _lineage_problems(version: ReferentialVersion) -> list[str]:
+    """A version replaces the one in force only if it carries its changes: it must be based on the
+    version published now, and no other version of the referential may be in consultation (its
+    readers would be commenting on a text already overtaken)."""
+    problems: list[str] = []
+    others = version.referential.versions.exclude(pk=version.pk)
+    for other in others.filter(status=Status.CONSULTATION).order_by("number"):
+        problems.append(
+            _(
+                "La version %(other)s est en concertation : publiez-la d'abord (après la clôture de sa "
+                "concertation), puis démarrez le brouillon suivant à partir d'elle."
+            )
+            % {"other": other.number}
+        )
+    published = others.filter(status=Status.PUBLISHED).first()
+    if published is not None and version.based_on_id != published.pk:
+        based_on = version.based_on.number if version.based_on_id else None
+        if based_on:
+            message = _(
+                "La version %(number)s est fondée sur la version %(based_on)s, mais la version publiée est "
+                "la %(published)s : ses changements seraient perdus. Démarrez un nouveau brouillon à partir "
+                "de la version %(published)s et reportez-y vos modifications."
+            )
+        else:
+            message = _(
+                "La version %(number)s n'est fondée sur aucune version, mais la version %(published)s est "
+                "publiée : démarrez un nouveau brouillon à partir de la version %(published)s."
+            )
+        problems.append(message % {"number": version.number, "based_on": based_on, "published": published.number})
+    return problems
+
+
+# Checks other apps add to publication ------------------------------------------------------------
+#
+# The referential cannot import the apps built on it (consultation, workshops…), yet some of their
+# rules bear on publication. Each such app registers its check here from its ``AppConfig.ready()``.
+# Registered today:
+#   - consultation: a version whose consultation is still open is not published.
+
+PublicationCheck = Callable[[ReferentialVersion], list[str]]
+_publication_checks: dict[str, PublicationCheck] = {}
+
+
+def register_publication_check(name: str, check: PublicationCheck) -> None:
+    """Make ``publication_problems`` also run ``check`` (a version → the blocking problems it finds,
+    as sentences for the editor). Registering a name again replaces its check."""
+    _publication_checks[name] = check
+
+
+def registered_publication_checks() -> dict[str, PublicationCheck]:
+    """The checks other apps registered, by name (for the record and for tests)."""
+    return dict(_publication_checks)
 
 
 @transaction.atomic
-def publish_version(*, version: ReferentialVersion, by, published_at=None) -> ReferentialVersion:
+def submit_version_to_consultation(*, version: ReferentialVersion, by: User | None) -> ReferentialVersion:
+    """Draft → consultation: the version becomes readable by all and its text freezes (comments are
+    written on it). Refuses any other status. The consultation itself (its window) is recorded by
+    ``consultation.services.open_consultation``, which calls this."""
+    version = _locked_version(version)
+    _check_transition(version, Status.CONSULTATION)
+    version.status = Status.CONSULTATION
+    stamp(version, gettext_noop("Soumise à concertation"), by=by)
+    version.save()
+    return version
+
+
+@transaction.atomic
+def supersede_version(*, version: ReferentialVersion, successor: ReferentialVersion, by: User | None) -> ReferentialVersion:
+    """Published → superseded, when ``successor`` is published in its place; refuses any other status."""
+    version = _locked_version(version)
+    _check_transition(version, Status.SUPERSEDED)
+    version.status = Status.SUPERSEDED
+    stamp(version, gettext_noop("Remplacée par la version %(number)s") % {"number": successor.number}, by=by)
+    version.save()
+    return version
+
+
+@transaction.atomic
+def publish_version(
+    *, version: ReferentialVersion, by: User | None, published_at: datetime | None = None
+) -> ReferentialVersion:
     """Freeze a draft or a version out of consultation, with its PDF stored and fingerprinted; the
     previously published one is superseded. If the PDF cannot be built, nothing changes.
     ``published_at`` defaults to now; imports of historical versions pass their real date."""
@@ -274,6 +468,15 @@ def publish_version(*, version: ReferentialVersion, by, published_at=None) -> Re
     if problems:
         raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
     published_at = published_at or timezone.now()
+    published_on = timezone.localdate(published_at)
+    if version.effective_at and version.effective_at < published_on:
+        raise TransitionNotAllowed(
+            _("La version ne peut pas être publiée."),
+            problems=[
+                _("Date d'entrée en vigueur (effective_at) : le %(date)s précède la publication ; choisissez le jour de la publication ou plus tard.")
+                % {"date": date_format(version.effective_at, "DATE_FORMAT")}
+            ],
+        )
     try:
         built = build_version_pdf(version, preview=False, published_at=published_at)
     except Exception as exc:  # the engine's errors are many; the editor needs one clear message
@@ -281,11 +484,8 @@ def publish_version(*, version: ReferentialVersion, by, published_at=None) -> Re
         raise PublicationFailed(
             _("La construction du PDF a échoué (%(error)s) : la version n'a pas été publiée.") % {"error": exc}
         ) from exc
-    previous = version.referential.versions.select_for_update().filter(status=Status.PUBLISHED).exclude(pk=version.pk)
-    for old in previous:
-        old.status = Status.SUPERSEDED
-        stamp(old, gettext_noop("Remplacée par la version %(number)s") % {"number": version.number}, by=by)
-        old.save()
+    for old in version.referential.versions.filter(status=Status.PUBLISHED).exclude(pk=version.pk):
+        supersede_version(version=old, successor=version, by=by)
     version.pdf.save(f"{version.referential.slug}/{built.filename}", ContentFile(built.content), save=False)
     try:
         version.pdf_sha256 = built.sha256
@@ -305,7 +505,7 @@ def publish_version(*, version: ReferentialVersion, by, published_at=None) -> Re
     return version
 
 
-def request_publication(*, version: ReferentialVersion, by) -> ReferentialVersion:
+def request_publication(*, version: ReferentialVersion, by: User | None) -> ReferentialVersion:
     """Check the version now (every problem at once), then publish it through the task backend:
     inline by default, so the caller gets the result or the error; queued with a worker, in which
     case the version is marked *publication en cours* until the worker is done."""

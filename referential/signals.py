@@ -4,31 +4,32 @@ from django.dispatch import receiver
 from django.utils.translation import gettext_lazy as _
 
 from .errors import VersionFrozen
-from .models import Actor, ReferentialVersion, Requirement
+from .models import Actor, ReferentialVersion, Requirement, refuse_if_text_frozen
 
 
 @receiver(m2m_changed, sender=Requirement.actors.through)
 def refuse_actor_change_on_frozen_version(sender, instance, action, reverse, pk_set, **kwargs):
-    """Adding or removing an actor is a change of the requirement: frozen versions refuse it."""
+    """Adding or removing an actor is a change of the requirement: frozen texts refuse it."""
     if not action.startswith("pre_"):
         return
     if reverse:
         requirements = Requirement.objects.filter(pk__in=pk_set or []) if pk_set else instance.requirements.all()
-        frozen = requirements.filter(version__status__in=ReferentialVersion.FROZEN_STATUSES).exists()
+        statuses = set(
+            requirements.filter(version__status__in=ReferentialVersion.TEXT_FROZEN_STATUSES).values_list(
+                "version__status", flat=True
+            )
+        )
     else:
-        frozen = ReferentialVersion.objects.filter(
-            pk=instance.version_id, status__in=ReferentialVersion.FROZEN_STATUSES
-        ).exists()
-    if frozen:
-        raise VersionFrozen()
+        statuses = set(ReferentialVersion.objects.filter(pk=instance.version_id).values_list("status", flat=True))
+    refuse_if_text_frozen(statuses)
 
 
 @receiver(pre_delete, sender=Actor)
 def refuse_deleting_an_actor_of_a_frozen_version(sender, instance, **kwargs):
     """Deleting an actor would silently drop it from published requirements."""
-    if instance.requirements.filter(version__status__in=ReferentialVersion.FROZEN_STATUSES).exists():
+    if instance.requirements.filter(version__status__in=ReferentialVersion.TEXT_FROZEN_STATUSES).exists():
         raise VersionFrozen(
-            _("Cet acteur est cité par des exigences publiées : il ne peut pas être supprimé.")
+            _("Cet acteur est cité par des exigences publiées ou en concertation : il ne peut pas être supprimé.")
         )
 
 

@@ -90,7 +90,9 @@ def requirement_comment_form(context, requirement, version):
     form = None
     if state.may_comment:
         form = CommentForm(
-            initial={"requirement": requirement.pk, "proposed_wording": requirement.statement}, auto_id="exigence-%s"
+            initial={"requirement": requirement.pk, "proposed_wording": requirement.statement},
+            statement=requirement.statement,
+            auto_id="exigence-%s",
         )
     return {
         "state": state,

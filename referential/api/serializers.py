@@ -69,6 +69,8 @@ class VersionSerializer(serializers.ModelSerializer):
     based_on = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
     requirements_url = serializers.SerializerMethodField()
+    in_force_from = serializers.DateField(read_only=True, allow_null=True, help_text="Jour d'entrée en vigueur (sinon de publication) ; vide avant publication.")
+    in_force = serializers.SerializerMethodField(help_text="Vrai pour la version en vigueur aujourd'hui.")
 
     class Meta:
         model = ReferentialVersion
@@ -79,6 +81,8 @@ class VersionSerializer(serializers.ModelSerializer):
             "status_label",
             "change_summary",
             "based_on",
+            "in_force",
+            "in_force_from",
             "effective_at",
             "compliance_deadline",
             "requires_recommitment",
@@ -89,6 +93,10 @@ class VersionSerializer(serializers.ModelSerializer):
 
     def get_url(self, version) -> str:
         return version_url(self.context, version)
+
+    def get_in_force(self, version) -> bool:
+        # Set by queries.mark_in_force on the versions it reads.
+        return getattr(version, "is_in_force", False)
 
     def get_requirements_url(self, version) -> str:
         kwargs = {"slug": version.referential.slug, "number": version.number}
@@ -266,8 +274,10 @@ class VersionDetailSerializer(VersionSerializer):
     sections = SectionNodeSerializer(source="outline.roots", many=True, read_only=True)
 
     class Meta(VersionSerializer.Meta):
+        # Not « in_force »: a published version's answer is cached for ever, and which version is
+        # in force changes with the calendar (the versions list says it).
         fields = [
-            *VersionSerializer.Meta.fields,
+            *(name for name in VersionSerializer.Meta.fields if name != "in_force"),
             "referential_url",
             "conformity_rule_note",
             "conformity_thresholds",

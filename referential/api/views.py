@@ -4,6 +4,7 @@ serialize. Domain errors become HTTP in ``errors.exception_handler``."""
 
 from django.db.models import Prefetch, prefetch_related_objects
 from django.http import Http404
+from django.utils.dateparse import parse_date
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -16,6 +17,7 @@ from core.api_errors import ErrorSerializer
 
 from .. import queries, services
 from ..compare import compare_versions
+from ..keys import normalise_key
 from ..models import Actor, ConformityThreshold, NonConformityLevel, Requirement
 from .caching import VersionCacheMixin
 from .filters import RequirementFilter
@@ -119,12 +121,22 @@ class ReferentialDetail(NoFilters, generics.RetrieveAPIView):
         return queries.referential_with_versions(self.request.user, self.kwargs["slug"])
 
 
+IN_FORCE_AT = OpenApiParameter(
+    "in_force_at",
+    str,
+    OpenApiParameter.QUERY,
+    required=False,
+    description="AAAA-MM-JJ : ne renvoie que la version en vigueur ce jour-là (la dernière version "
+    "publiée dont la date d'entrée en vigueur est ce jour ou avant), ou une liste vide.",
+)
+
+
 @extend_schema(
     tags=TAGS,
     summary="Versions d'un référentiel, la plus récente d'abord",
-    description=VISIBILITY,
-    parameters=[SLUG],
-    responses={200: VersionSerializer(many=True), 404: NOT_FOUND},
+    description=VISIBILITY + " Le champ « in_force » marque la version en vigueur aujourd'hui.",
+    parameters=[SLUG, IN_FORCE_AT],
+    responses={200: VersionSerializer(many=True), 400: INVALID, 404: NOT_FOUND},
 )
 class VersionList(NoFilters, generics.ListAPIView):
     serializer_class = VersionSerializer
@@ -132,7 +144,22 @@ class VersionList(NoFilters, generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return []
-        return queries.referential_with_versions(self.request.user, self.kwargs["slug"]).visible
+        versions = queries.referential_with_versions(self.request.user, self.kwargs["slug"]).visible
+        raw = self.request.query_params.get("in_force_at")
+        if raw is None:
+            return versions
+        day = _parse_day(raw)
+        if day is None:
+            raise ValidationError({"in_force_at": [_("Une date s'écrit AAAA-MM-JJ, par exemple 2026-07-01.")]})
+        in_force = queries.version_in_force(versions, day)
+        return [in_force] if in_force else []
+
+
+def _parse_day(raw: str):
+    try:
+        return parse_date(raw)
+    except ValueError:  # well formed but impossible, such as 2026-02-30
+        return None
 
 
 @extend_schema(
@@ -243,9 +270,7 @@ class RequirementList(VersionScopedMixin, VersionCacheMixin, generics.ListCreate
     def create(self, request, *args, **kwargs):
         incoming = self.get_serializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        requirement = services.create_requirement(
-            version=self.version, data=dict(incoming.validated_data), by=request.user
-        )
+        requirement = services.create_requirement(version=self.version, **incoming.validated_data, by=request.user)
         body = _read_body(self, requirement)
         return Response(body, status=status.HTTP_201_CREATED, headers={"Location": body["url"]})
 
@@ -286,7 +311,7 @@ class RequirementDetail(VersionScopedMixin, VersionCacheMixin, NoFilters, generi
         return RequirementUpdateSerializer if self.request.method == "PATCH" else RequirementSerializer
 
     def get_object(self):
-        requirement = queries.requirements_of(self.version).filter(key=self.kwargs["key"]).first()
+        requirement = queries.requirements_of(self.version).filter(key=normalise_key(self.kwargs["key"])).first()
         if requirement is None:
             raise Http404
         queries.version_outline(self.version, requirements=[requirement])
@@ -304,7 +329,7 @@ class RequirementDetail(VersionScopedMixin, VersionCacheMixin, NoFilters, generi
             # Without the revision it read, a client would overwrite a colleague's save unseen.
             raise PreconditionRequired()
         requirement = services.update_requirement(
-            requirement=requirement, data=data, by=request.user, expected_revision=expected
+            requirement=requirement, **data, by=request.user, expected_revision=expected
         )
         return Response(_read_body(self, requirement))
 

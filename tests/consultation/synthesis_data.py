@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation
 from consultation.models import Answer, Comment, Consultation
 from referential.models import ReferentialVersion, Requirement, Section
-from tests.factories import RequirementFactory, contributor_user, filled_version
+from tests.factories import RequirementFactory, contributor_user, filled_version, freeze
 
 # Personal data that must never reach the public synthesis.
 AUTHOR_A = {"username": "jean.dupont", "email": "jean.dupont@messagerie-sante.example", "first_name": "Jean", "last_name": "Dupont"}
@@ -64,7 +64,7 @@ def consultation_world(*, closed: bool = True) -> World:
     """Ref version in consultation (chapters 1 Sécurité > 1.1 Transport with MSS 1, 2 Annuaire with MSS 2),
     a consultation closed yesterday (or open for ten more days), an operator that stays anonymous and a
     vendor that agreed to be named, one author in each."""
-    version = filled_version(status=ReferentialVersion.Status.CONSULTATION)
+    version = freeze(filled_version(), ReferentialVersion.Status.CONSULTATION)
     now = timezone.now()
     consultation = Consultation.objects.create(
         version=version,
@@ -91,11 +91,14 @@ def consultation_world(*, closed: bool = True) -> World:
 
 def many_comments(world: World, count: int, *, by) -> None:
     """``count`` comments spread over requirements (some answered, some hidden or withdrawn)."""
-    extra = [
-        world.version.requirements.filter(key=f"MSS {100 + n}").first()
-        or RequirementFactory(version=world.version, section=world.directory, key=f"MSS {100 + n}")
-        for n in range(3)
-    ]
+    missing = [n for n in range(3) if not world.version.requirements.filter(key=f"MSS {100 + n}").exists()]
+    if missing:
+        # Set-up only: the text of a version in consultation is frozen, so add these as a draft.
+        freeze(world.version, ReferentialVersion.Status.DRAFT)
+        for n in missing:
+            RequirementFactory(version=world.version, section=world.directory, key=f"MSS {100 + n}")
+        freeze(world.version, ReferentialVersion.Status.CONSULTATION)
+    extra = [world.version.requirements.get(key=f"MSS {100 + n}") for n in range(3)]
     targets = [world.mss1, world.mss2, *extra]
     for n in range(count):
         author = world.author_a if n % 2 else world.author_b

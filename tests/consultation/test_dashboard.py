@@ -181,7 +181,12 @@ def test_the_dashboard_runs_the_same_queries_for_10_or_100_comments(members, con
         while Comment.objects.count() < total:
             index = Comment.objects.count()
             author = contributor_a if index % 2 else contributor_b
-            comment = comment_by(author, consultation, requirement=mss1 if index % 3 else None, proposed_wording="Autre.")
+            on_requirement = bool(index % 3)
+            # Only a comment on a requirement proposes a wording.
+            comment = comment_by(
+                author, consultation, requirement=mss1 if on_requirement else None,
+                proposed_wording="Autre." if on_requirement else "",
+            )
             if index % 4 == 0:
                 services.answer_comment(comment=comment, by=editor, decision="accepted", body="Oui.", carried_by=carrier)
         with CaptureQueriesContext(connection) as captured:

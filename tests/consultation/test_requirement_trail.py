@@ -31,9 +31,9 @@ def lineage(members, editor, contributor_a, contributor_b):
     remark = comment_by(contributor_b, consultation, requirement=mss1, body="Remarque de B sur MSS 1.")
     close(consultation, editor)
     freeze(first)
-    draft = referential_services.start_draft(referential=first.referential, number="9.0")
+    draft = referential_services.start_draft(referential=first.referential, number="9.0", by=None)
     renamed = draft.requirements.get(key="MSS 1")
-    referential_services.update_requirement(requirement=renamed, data={"key": "MSS 1 bis"})
+    referential_services.update_requirement(requirement=renamed, key="MSS 1 bis", by=None)
     renamed.refresh_from_db()
     services.answer_comment(comment=question, by=editor, decision="accepted", body="Accepté : voir MSS 1 bis.", carried_by=renamed)
     return {"consultation": consultation, "old": mss1, "new": renamed, "question": question, "remark": remark, "draft": draft}

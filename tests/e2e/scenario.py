@@ -59,7 +59,7 @@ def build_scenario(*, editor=None) -> Scenario:
     def requirement(section, key, title, statement, level, actor_slugs, position, **extra):
         return RequirementFactory(
             version=v10, section=section, key=key, title=title, statement=statement,
-            level=levels[level], actors=[actors[s] for s in actor_slugs], position=position, **extra,
+        level=levels[level], actors=[actors[s] for s in actor_slugs], position=position, **extra,
         )
 
     requirement(directory, "MSS 17", "BAL dépubliée", "Une BAL dépubliée de l'annuaire **DOIT** rester ouverte et comptée comme telle.",
@@ -77,24 +77,22 @@ def build_scenario(*, editor=None) -> Scenario:
     new_sections = {s.title: s for s in v11.sections.all()}
     services.update_requirement(
         requirement=new["MSS 17"],
-        data={"statement": "Une BAL dépubliée de l'annuaire **DOIT** rester ouverte et être comptée parmi les BAL actives."},
+        statement="Une BAL dépubliée de l'annuaire **DOIT** rester ouverte et être comptée parmi les BAL actives.",
         by=editor,
     )
-    services.update_requirement(requirement=new["MSS 19"], data={"key": "MSS 19.1"}, by=editor)
+    services.update_requirement(requirement=new["MSS 19"], key="MSS 19.1", by=editor)
     services.update_requirement(
-        requirement=new["MSS 30"], data={"section": new_sections["Publication dans l'annuaire"]}, by=editor
+        requirement=new["MSS 30"], section=new_sections["Publication dans l'annuaire"], by=editor
     )
     services.delete_requirement(requirement=new["MSS 40"], by=editor)
     services.create_requirement(
         version=v11,
-        data={
-            "key": "MSS 50",
-            "title": "Certificats IGC Santé",
-            "statement": "Les serveurs **DOIVENT** présenter un certificat IGC Santé.",
-            "level": levels["bloquante"],
-            "section": new_sections["Chiffrement des flux"],
-            "actors": [actors["operateur"]],
-        },
+        key="MSS 50",
+        title="Certificats IGC Santé",
+        statement="Les serveurs **DOIVENT** présenter un certificat IGC Santé.",
+        level=levels["bloquante"],
+        section=new_sections["Chiffrement des flux"],
+        actors=[actors["operateur"]],
         by=editor,
     )
     v11 = freeze(v11, ReferentialVersion.Status.CONSULTATION)

@@ -283,7 +283,7 @@ def run_action(client, action, versions, **extra):
 
 def test_the_publish_action_publishes_a_valid_draft(po_client, po):
     previous = freeze(filled_version(number="1.0"))
-    draft = filled_version(referential=previous.referential, number="1.1")
+    draft = filled_version(referential=previous.referential, number="1.1", based_on=previous)
 
     response = run_action(po_client, "publish_action", [draft])
 
@@ -345,12 +345,22 @@ def test_the_start_draft_action_shows_a_refused_number_on_its_form(po_client):
     assert published.referential.versions.count() == 1
 
 
-def test_the_start_draft_action_needs_the_published_version(po_client):
+def test_the_start_draft_action_copies_a_version_in_consultation(po_client):
+    in_consultation = freeze(filled_version(number="1.1"), Status.CONSULTATION)
+
+    run_action(po_client, "start_draft_action", [in_consultation], apply="1", number="1.2", change_summary="Suite")
+
+    draft = in_consultation.referential.versions.get(number="1.2")
+    assert draft.based_on == in_consultation
+    assert set(draft.requirements.values_list("key", flat=True)) == {"MSS 1", "MSS 2"}
+
+
+def test_the_start_draft_action_needs_a_published_version_or_one_in_consultation(po_client):
     draft = filled_version(number="1.0")
 
     response = run_action(po_client, "start_draft_action", [draft])
 
-    assert "Sélectionnez une seule version, celle qui est publiée" in shown_messages(response)[0]
+    assert "Sélectionnez une seule version, publiée ou en concertation" in shown_messages(response)[0]
     assert draft.referential.versions.count() == 1
 
 

@@ -19,20 +19,20 @@ def versions():
     old = filled_version(referential=referential, number="1.0")
     RequirementFactory(version=old, section=old.sections.get(title="Annuaire"), key="MSS 3")
     freeze(old)
-    new = services.start_draft(referential=referential, number="1.1")
+    new = services.start_draft(referential=referential, number="1.1", by=None)
 
     def copied(key):
         return Requirement.objects.get(version=new, key=key)
 
-    services.update_requirement(requirement=copied("MSS 1"), data={"key": "MSS 1 bis"})
+    services.update_requirement(requirement=copied("MSS 1"), key="MSS 1 bis", by=None)
     services.update_requirement(
         requirement=copied("MSS 2"),
-        data={"statement": "L'opérateur **DOIT** chiffrer les échanges en TLS 1.3."},
+        statement="L'opérateur **DOIT** chiffrer les échanges en TLS 1.3.", by=None,
     )
-    services.delete_requirement(requirement=copied("MSS 3"))
+    services.delete_requirement(requirement=copied("MSS 3"), by=None)
     services.create_requirement(
         version=new,
-        data={"key": "MSS 4", "title": "Nouvelle", "statement": "Texte.", "section": new.sections.get(title="Annuaire")},
+        key="MSS 4", title="Nouvelle", statement="Texte.", section=new.sections.get(title="Annuaire"), by=None,
     )
     return old, new
 

@@ -43,7 +43,7 @@ def release(version):
 def next_draft(version, number):
     """Publish ``version`` and copy it into a new draft, as editors do."""
     release(version)
-    return start_draft(referential=version.referential, number=number)
+    return start_draft(referential=version.referential, number=number, by=None)
 
 
 def requirement(version, key):
@@ -300,8 +300,8 @@ def test_comparing_the_newer_version_with_the_older_inverts_the_comparison(publi
 
 
 def test_two_drafts_of_the_same_version_pair_through_their_common_origin(published):
-    first = start_draft(referential=published.referential, number="1.1")
-    second = start_draft(referential=published.referential, number="1.2")
+    first = start_draft(referential=published.referential, number="1.1", by=None)
+    second = start_draft(referential=published.referential, number="1.2", by=None)
     edit(first, "MSS 1", key="A 1")
     edit(second, "MSS 1", key="B 1")
 

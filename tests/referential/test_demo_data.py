@@ -131,7 +131,7 @@ def test_version_1_0_is_published_on_its_historical_date_with_its_conformity_rul
 def test_the_published_version_stays_frozen_after_the_import(demo):
     requirement = version("ref1-mssante", "1.0").requirements.get(key="MSS 17")
     with pytest.raises(VersionFrozen):
-        update_requirement(requirement=requirement, data={"title": "Autre titre"})
+        update_requirement(requirement=requirement, title="Autre titre", by=None)
 
 
 def test_version_1_1_is_a_draft_whose_copied_requirements_and_chapters_point_to_their_origin(demo):
@@ -222,7 +222,7 @@ def test_loading_the_demo_twice_changes_nothing(demo):
 
 def test_reloading_keeps_what_editors_changed_since(demo):
     draft_requirement = version("ref1-mssante", "1.1").requirements.get(key="MSS 1")
-    update_requirement(requirement=draft_requirement, data={"title": "Titre revu par l'éditrice"})
+    update_requirement(requirement=draft_requirement, title="Titre revu par l'éditrice", by=None)
     NonConformityLevel.objects.filter(slug="mineure").update(label="Mineure (revue)")
     load_demo()
     assert version("ref1-mssante", "1.1").requirements.get(key="MSS 1").title == "Titre revu par l'éditrice"

@@ -263,15 +263,15 @@ def test_actors_of_a_draft_requirement_still_change():
 def test_the_requirement_services_refuse_a_frozen_version(frozen, unchanged, editor):
     requirement = frozen.requirements.first()
     with pytest.raises(VersionFrozen):
-        services.update_requirement(requirement=requirement, data={"title": "Réécrit"}, by=editor)
+        services.update_requirement(requirement=requirement, title="Réécrit", by=editor)
     with pytest.raises(VersionFrozen):
-        services.update_requirement(requirement=requirement, data={"actors": []}, by=editor)
+        services.update_requirement(requirement=requirement, actors=[], by=editor)
     with pytest.raises(VersionFrozen):
         services.delete_requirement(requirement=requirement, by=editor)
     with pytest.raises(VersionFrozen):
         services.create_requirement(
             version=frozen,
-            data={"key": "MSS 99", "title": "Tard", "statement": "…", "section": frozen.sections.first()},
+            key="MSS 99", title="Tard", statement="…", section=frozen.sections.first(),
             by=editor,
         )
 
@@ -285,7 +285,7 @@ def test_starting_a_draft_leaves_the_published_version_untouched(published, edit
     before = snapshot(published)
 
     draft = services.start_draft(referential=published.referential, number="1.1", by=editor)
-    services.update_requirement(requirement=draft.requirements.get(key="MSS 1"), data={"title": "Nouveau"}, by=editor)
+    services.update_requirement(requirement=draft.requirements.get(key="MSS 1"), title="Nouveau", by=editor)
 
     assert snapshot(published) == before
 

@@ -63,11 +63,11 @@ def published_version(catalogue, size: int, *, slug: str) -> ReferentialVersion:
 
 def next_version(version: ReferentialVersion) -> ReferentialVersion:
     """1.1, copied from ``version`` and changed a little, in consultation."""
-    draft = services.start_draft(referential=version.referential, number="1.1")
+    draft = services.start_draft(referential=version.referential, number="1.1", by=None)
     requirements = list(draft.requirements.order_by("position")[:3])
-    services.update_requirement(requirement=requirements[0], data={"statement": "Texte revu."})
-    services.update_requirement(requirement=requirements[1], data={"key": "MSS renommée"})
-    services.delete_requirement(requirement=requirements[2])
+    services.update_requirement(requirement=requirements[0], statement="Texte revu.", by=None)
+    services.update_requirement(requirement=requirements[1], key="MSS renommée", by=None)
+    services.delete_requirement(requirement=requirements[2], by=None)
     return freeze(draft, ReferentialVersion.Status.CONSULTATION)
 
 
@@ -110,7 +110,7 @@ def test_requirement_page_queries_do_not_grow_with_versions(catalogue, anonymous
     short = published_version(catalogue, 3, slug="court")
     long = published_version(catalogue, 3, slug="long")
     for number in ("1.1", "1.2", "1.3", "1.4"):
-        draft = services.start_draft(referential=long.referential, number=number)
+        draft = services.start_draft(referential=long.referential, number=number, by=None)
         ReferentialVersion.objects.filter(referential=long.referential, status="published").update(status="superseded")
         long = freeze(draft)
     counts = [
@@ -136,7 +136,7 @@ def test_referential_page_queries_do_not_grow_with_versions(who, catalogue, clie
     one = published_version(catalogue, 2, slug="une-version")
     many = published_version(catalogue, 2, slug="plusieurs-versions")
     for number in ("1.1", "1.2", "1.3"):
-        draft = services.start_draft(referential=many.referential, number=number)
+        draft = services.start_draft(referential=many.referential, number=number, by=None)
         ReferentialVersion.objects.filter(referential=many.referential, status="published").update(status="superseded")
         freeze(draft)
     VersionFactory(referential=many.referential, number="2.0")  # a draft, listed for editors

@@ -8,7 +8,7 @@ from django.urls.exceptions import Resolver404
 
 from referential.models import ReferentialVersion
 from tests.e2e.scenario import build_scenario
-from tests.factories import RequirementFactory, SectionFactory, VersionFactory
+from tests.factories import RequirementFactory, SectionFactory, VersionFactory, freeze
 
 pytestmark = pytest.mark.django_db
 
@@ -312,8 +312,9 @@ def test_an_unknown_version_is_not_found(anonymous, scenario):
     ],
 )
 def test_hostile_statements_are_inert_on_the_version_page(anonymous, scenario, statement):
-    version = VersionFactory(referential=scenario.referential, number="2.0", status=ReferentialVersion.Status.CONSULTATION)
+    version = VersionFactory(referential=scenario.referential, number="2.0")
     RequirementFactory(version=version, key="MSS 666", statement=statement)
+    freeze(version, ReferentialVersion.Status.CONSULTATION)
     html = anonymous.get(REF + "2.0/").content.decode()
     article = html[html.index('id="exigence-MSS-666"'):]
     article = article[: article.index("</article>")]
@@ -359,7 +360,7 @@ def test_requirement_history_hides_drafts_from_the_public(anonymous, client_for,
 
     ReferentialVersion.objects.filter(pk=scenario.v10.pk).update(status=ReferentialVersion.Status.SUPERSEDED)
     ReferentialVersion.objects.filter(pk=scenario.v11.pk).update(status=ReferentialVersion.Status.PUBLISHED)
-    services.start_draft(referential=scenario.referential, number="1.2")
+    services.start_draft(referential=scenario.referential, number="1.2", by=None)
     assert "Version 1.2" not in page(anonymous.get(REF + "1.1/exigences/MSS 17/")).visible_text
     assert "Version 1.2 : MSS 17" in page(client_for(editor).get(REF + "1.1/exigences/MSS 17/")).visible_text
 
@@ -454,8 +455,9 @@ def test_the_error_pages_render_without_a_request_nor_the_database():
 
 
 def test_a_chapter_without_requirements_does_not_break_the_page(anonymous, scenario):
-    version = VersionFactory(referential=scenario.referential, number="3.0", status=ReferentialVersion.Status.CONSULTATION)
+    version = VersionFactory(referential=scenario.referential, number="3.0")
     SectionFactory(version=version, title="Chapitre vide")
+    freeze(version, ReferentialVersion.Status.CONSULTATION)
     text = page(anonymous.get(REF + "3.0/")).visible_text
     assert "1. Chapitre vide" in text
     assert "Cette version ne contient encore aucune exigence." in text

@@ -58,7 +58,7 @@ def published_and_draft(editor, levels):
     draft = services.start_draft(referential=version.referential, number="1.1", by=editor)
     services.update_requirement(
         requirement=draft.requirements.get(key="MSS 2"),
-        data={"statement": "L'opérateur **DOIT** chiffrer les échanges avec TLS 1.3 au moins.", "level": levels["bloquante"]},
+        statement="L'opérateur **DOIT** chiffrer les échanges avec TLS 1.3 au moins.", level=levels["bloquante"], by=None,
     )
     return version, draft
 

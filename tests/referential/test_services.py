@@ -1,5 +1,7 @@
 """The referential services: each transition's allowed path, refused path and history row."""
 
+from datetime import date
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -47,7 +49,7 @@ def test_create_version_refuses_a_malformed_number(number):
     referential = ReferentialFactory()
 
     with pytest.raises(ValidationError) as excinfo:
-        services.create_version(referential=referential, number=number)
+        services.create_version(referential=referential, number=number, by=None)
 
     assert "number" in excinfo.value.message_dict
     assert not referential.versions.exists()
@@ -58,7 +60,7 @@ def test_create_version_refuses_a_number_already_used(number):
     version = VersionFactory(number="1.1")
 
     with pytest.raises(DomainError, match="existe déjà"):
-        services.create_version(referential=version.referential, number=number)
+        services.create_version(referential=version.referential, number=number, by=None)
 
     assert version.referential.versions.count() == 1
 
@@ -68,7 +70,7 @@ def test_create_version_refuses_a_number_not_above_the_last_published_one(number
     published = freeze(VersionFactory(number="1.2"))
 
     with pytest.raises(DomainError, match="supérieur"):
-        services.create_version(referential=published.referential, number=number)
+        services.create_version(referential=published.referential, number=number, by=None)
 
     assert published.referential.versions.count() == 1
 
@@ -78,8 +80,8 @@ def test_create_version_compares_numbers_part_by_part_and_counts_superseded_vers
     freeze(VersionFactory(referential=referential, number="1.9"), Status.SUPERSEDED)
 
     with pytest.raises(DomainError):
-        services.create_version(referential=referential, number="1.8")
-    version = services.create_version(referential=referential, number="1.10")
+        services.create_version(referential=referential, number="1.8", by=None)
+    version = services.create_version(referential=referential, number="1.10", by=None)
 
     assert version.number == "1.10"
 
@@ -149,7 +151,7 @@ def test_start_draft_is_refused_when_nothing_is_published():
     draft = filled_version(number="1.0")
 
     with pytest.raises(TransitionNotAllowed, match="Aucune version publiée"):
-        services.start_draft(referential=draft.referential, number="1.1")
+        services.start_draft(referential=draft.referential, number="1.1", by=None)
 
     assert draft.referential.versions.count() == 1
 
@@ -158,7 +160,7 @@ def test_start_draft_is_refused_with_a_number_not_above_the_published_one():
     source = freeze(filled_version(number="2.0"))
 
     with pytest.raises(DomainError):
-        services.start_draft(referential=source.referential, number="1.5")
+        services.start_draft(referential=source.referential, number="1.5", by=None)
 
     assert source.referential.versions.count() == 1
     assert Requirement.objects.count() == 2
@@ -174,14 +176,12 @@ def test_create_requirement_adds_it_after_the_last_one_with_its_actors(editor):
 
     requirement = services.create_requirement(
         version=version,
-        data={
-            "key": "MSS 3",
-            "title": "Journaliser",
-            "statement": "L'opérateur **DOIT** journaliser.",
-            "section": version.sections.first(),
-            "level": LevelFactory(slug="mineure"),
-            "actors": [actor],
-        },
+        key="MSS 3",
+        title="Journaliser",
+        statement="L'opérateur **DOIT** journaliser.",
+        section=version.sections.first(),
+        level=LevelFactory(slug="mineure"),
+        actors=[actor],
         by=editor,
     )
 
@@ -200,7 +200,7 @@ def test_create_requirement_with_a_key_already_used_names_the_key_field():
     with pytest.raises(ValidationError) as excinfo:
         services.create_requirement(
             version=version,
-            data={"key": "MSS 1", "title": "Doublon", "statement": "…", "section": version.sections.first()},
+            key="MSS 1", title="Doublon", statement="…", section=version.sections.first(), by=None,
         )
 
     assert "key" in excinfo.value.message_dict
@@ -214,7 +214,7 @@ def test_create_requirement_refuses_a_chapter_of_another_version():
 
     with pytest.raises(ValidationError) as excinfo:
         services.create_requirement(
-            version=version, data={"key": "MSS 9", "title": "Ailleurs", "statement": "…", "section": elsewhere}
+            version=version, key="MSS 9", title="Ailleurs", statement="…", section=elsewhere, by=None
         )
 
     assert "section" in excinfo.value.message_dict
@@ -226,7 +226,7 @@ def test_create_requirement_on_a_published_version_is_refused():
 
     with pytest.raises(VersionFrozen):
         services.create_requirement(
-            version=version, data={"key": "MSS 9", "title": "Tard", "statement": "…", "section": version.sections.first()}
+            version=version, key="MSS 9", title="Tard", statement="…", section=version.sections.first(), by=None
         )
 
     assert version.requirements.count() == 2
@@ -239,7 +239,7 @@ def test_update_requirement_changes_it_bumps_its_revision_and_records_the_reason
 
     updated = services.update_requirement(
         requirement=requirement,
-        data={"title": "Après", "actors": [other_actor]},
+        title="Après", actors=[other_actor],
         by=editor,
         expected_revision=1,
         reason="Suite à l'atelier n°4",
@@ -261,11 +261,11 @@ def test_update_requirement_changes_it_bumps_its_revision_and_records_the_reason
 
 def test_update_requirement_with_a_stale_revision_is_refused_and_changes_nothing():
     requirement = RequirementFactory(title="Version de Claire")
-    services.update_requirement(requirement=requirement, data={"title": "Version d'Alice"}, expected_revision=1)
+    services.update_requirement(requirement=requirement, title="Version d'Alice", expected_revision=1, by=None)
     history_rows = requirement.history.count()
 
     with pytest.raises(ConcurrentEdit):
-        services.update_requirement(requirement=requirement, data={"title": "Version de Bruno"}, expected_revision=1)
+        services.update_requirement(requirement=requirement, title="Version de Bruno", expected_revision=1, by=None)
 
     requirement.refresh_from_db()
     assert requirement.title == "Version d'Alice"
@@ -278,21 +278,34 @@ def test_update_requirement_to_a_key_already_used_names_the_key_field():
     requirement = version.requirements.get(key="MSS 2")
 
     with pytest.raises(ValidationError) as excinfo:
-        services.update_requirement(requirement=requirement, data={"key": "MSS 1"})
+        services.update_requirement(requirement=requirement, key="MSS 1", by=None)
 
     assert "key" in excinfo.value.message_dict
     requirement.refresh_from_db()
     assert (requirement.key, requirement.revision) == ("MSS 2", 1)
 
 
-def test_update_requirement_does_not_alter_the_callers_data():
-    requirement = RequirementFactory()
+def test_update_requirement_leaves_the_fields_it_is_not_given_as_they_are():
+    requirement = RequirementFactory(verification_method="Audit", compliance_deadline=date(2027, 1, 1))
     actor = ActorFactory()
-    data = {"title": "Nouveau", "actors": [actor]}
+    requirement.actors.set([actor])
 
-    services.update_requirement(requirement=requirement, data=data)
+    services.update_requirement(requirement=requirement, title="Nouveau", by=None)
 
-    assert data == {"title": "Nouveau", "actors": [actor]}
+    requirement.refresh_from_db()
+    assert requirement.title == "Nouveau"
+    assert requirement.verification_method == "Audit"
+    assert requirement.compliance_deadline == date(2027, 1, 1)
+    assert list(requirement.actors.all()) == [actor]
+
+
+def test_update_requirement_accepts_only_named_fields():
+    requirement = RequirementFactory()
+
+    untyped = {"data": {"title": "Nouveau"}}
+
+    with pytest.raises(TypeError):
+        services.update_requirement(requirement=requirement, by=None, **untyped)
 
 
 def test_delete_requirement_removes_it_from_a_draft_and_keeps_its_history(editor):
@@ -330,7 +343,7 @@ def test_publish_version_freezes_a_valid_draft_and_supersedes_the_previous_one(e
 
 
 def test_publish_version_accepts_a_version_out_of_consultation(editor):
-    version = filled_version(status=Status.CONSULTATION)
+    version = freeze(filled_version(), Status.CONSULTATION)
 
     services.publish_version(version=version, by=editor)
 
