@@ -17,6 +17,7 @@ reported with the element and its line, and nothing is imported.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import re
 import zipfile
@@ -69,8 +70,13 @@ DATATYPE_OF = {
 # Writing ------------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _attribute_name(keyword: str) -> str:
+    return keyword.replace("_", "-").upper()
+
+
 def _sub(parent, tag, text=None, **attributes):
-    element = etree.SubElement(parent, R + tag, {k.replace("_", "-").upper(): str(v) for k, v in attributes.items()})
+    element = etree.SubElement(parent, R + tag, {_attribute_name(k): str(v) for k, v in attributes.items()})
     if text is not None:
         element.text = text
     return element
