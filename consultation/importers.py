@@ -13,7 +13,6 @@ import csv
 import io
 import re
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -21,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from referential.errors import DomainError
+from referential.tabular_read import SpreadsheetError, xlsx_rows
 
 from .models import RidaItem, Workshop
 
@@ -125,26 +125,12 @@ def read_rida_file(uploaded) -> RidaTable:
 
 
 def _xlsx_grid(data: bytes):
-    from openpyxl import load_workbook
-
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise RidaFileError(_("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur."))
+    # The shared reader fills merged cells (an *Objet* merged over two rows is the object of both)
+    # and refuses zip bombs; RIDA tables may hold formulas, read as the values Excel stored.
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
-        raise RidaFileError(
-            _("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")
-        ) from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True):
-            rows.append([_cell_text(value) for value in values])
-            if len(rows) > MAX_ROWS + 50:  # blank rows are skipped later; stop reading a runaway sheet
-                break
-        return rows
-    finally:
-        workbook.close()
+        return [cells for _line, cells in xlsx_rows(data, max_rows=MAX_ROWS, formulas="values")]
+    except SpreadsheetError as error:
+        raise RidaFileError(error.message) from None
 
 
 def _cell_text(value) -> str:
