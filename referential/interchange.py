@@ -223,7 +223,7 @@ class PlannedRequirement:
 class ImportPlan:
     """What an import would do to a draft; applied only when ``problems`` is empty."""
 
-    chapters: list[tuple[tuple[str, ...], str]]  # (title path, intro) in document order
+    chapters: list[tuple[tuple[str, ...], str | None]]  # (title path, intro or None if unknown), in order
     requirements: list[PlannedRequirement]
     removed: list[Requirement]
     problems: list[str]
@@ -306,7 +306,9 @@ def _walk(document: dict, mapping: dict):
             heading = _text(obj["values"].get(chapter_attr)) if chapter_attr else ""
             if heading:
                 chapter = (*path, heading)
-                chapters.append((chapter, _statement(obj, mapping, kinds), obj))
+                # A spreadsheet says nothing of chapter introductions: None keeps the draft's own.
+                intro = _statement(obj, mapping, kinds) if document["format"] == "reqif" else None
+                chapters.append((chapter, intro, obj))
                 visit(children, chapter)
             else:
                 found.append((obj, path))

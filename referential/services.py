@@ -391,6 +391,8 @@ def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: d
         parent = by_path[path[:-1]] if len(path) > 1 else None
         sibling_count[path[:-1]] = position = sibling_count.get(path[:-1], 0) + 1
         section = by_path.get(path)
+        if intro is None:  # the file says nothing of it (a spreadsheet): keep what the draft has
+            intro = section.intro if section is not None else ""
         if section is None:
             section = Section(version=version, parent=parent, title=path[-1], intro=intro, position=position)
             _audit(section, reason, by)

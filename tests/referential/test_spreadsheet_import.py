@@ -168,3 +168,11 @@ def test_the_api_previews_a_csv(api_for, draft, editor):
     assert response.status_code == 200
     assert response.json()["format"] == "csv"
     assert response.json()["added"] == ["MSS 1", "MSS 2"]
+
+
+def test_a_spreadsheet_keeps_the_chapter_introductions_of_the_draft(db, editor):
+    source = filled_version(number="1.0")
+    source.sections.filter(title="Annuaire").update(intro="Ce chapitre traite de l'annuaire.")
+    headers, rows = requirement_table(source)
+    import_file(source, SimpleUploadedFile("export.xlsx", xlsx_bytes(headers, rows)), editor)
+    assert source.sections.get(title="Annuaire").intro == "Ce chapitre traite de l'annuaire."
