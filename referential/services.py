@@ -412,6 +412,7 @@ def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: d
     for pk in renamed:
         Requirement.objects.filter(pk=pk).update(key=f"~{pk}")
     reorder = []
+    levels = NonConformityLevel.objects.in_bulk()
     for index, planned in enumerate(plan.requirements, start=1):
         position = 10 * index
         if planned.existing is None:
@@ -423,7 +424,7 @@ def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: d
                     "key": planned.key,
                     "title": planned.title,
                     "statement": planned.statement,
-                    "level": NonConformityLevel.objects.get(pk=planned.level_id) if planned.level_id else None,
+                    "level": levels.get(planned.level_id),
                     "verification_method": planned.verification_method,
                     "compliance_deadline": planned.compliance_deadline,
                     "section": by_path[planned.chapter],
