@@ -55,7 +55,11 @@ def spec_objects(data: bytes) -> dict[str, dict[str, object]]:
 def test_the_export_validates_against_the_reqif_schema_and_reads_back_with_the_reqif_package(db, reqif_schema, tmp_path):
     version = filled_version()
     requirement = version.requirements.get(key="MSS 1")
-    requirement.statement = "Le format `XDM/1.0/DDM+<libellé> <NOM>` **DOIT** être respecté :\n\n- un\n- deux"
+    requirement.statement = (
+        "Le format `XDM/1.0/DDM+<libellé> <NOM>` **DOIT** être respecté :\n\n- un\n- deux\n\n"
+        "### Détail\n\n| champ | valeur |\n|:--|--:|\n| a | [lien](https://esante.gouv.fr) |\n\n"
+        "> citation  \navec saut\n\n```\ncode <brut>\n```\n\n---\n\n1. premier\n2. *second*"
+    )
     requirement.save()
     data = build_reqif(version)
     path = tmp_path / "export.reqif"
