@@ -12,11 +12,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
+from core.roles import is_editor
+
 from . import queries, services
 from .import_files import proposed_mapping, read_import_file
 from .interchange import CHANGE_LABELS, FIELDS, REQUIRED_FIELDS, ImportRefused, clean_mapping, plan_import
 from .models import ReferentialVersion
-from .roles import is_editor
 from .spreadsheet_import import TEMPLATE_HEADERS, template_download
 
 SALT = "referential.version-import"

@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .errors import DomainError
+from core.errors import DomainError
+
 from .models import Actor, NonConformityLevel, ReferentialVersion, Requirement, Section
 
 KEY_MAX = Requirement._meta.get_field("key").max_length

@@ -27,11 +27,12 @@ from django.utils.translation import gettext as _
 from lxml import etree
 from lxml import html as lxml_html
 
+from core.markdown import render_markdown
+from core.tabular import download
+
 from .interchange import ImportRefused, requirement_identifiers, section_identifiers
-from .markdown import render_markdown
 from .models import Actor, NonConformityLevel, ReferentialVersion
 from .queries import version_outline
-from .tabular import download
 
 REQIF_NS = "http://www.omg.org/spec/ReqIF/20110401/reqif.xsd"
 XHTML_NS = "http://www.w3.org/1999/xhtml"

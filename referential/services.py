@@ -3,19 +3,24 @@
 Views, admin, API and management commands call these; none re-implements them.
 """
 
-from typing import Any
-
 import logging
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
-from .errors import ConcurrentEdit, DomainError, PublicationFailed, TransitionNotAllowed, VersionFrozen
+from core.audit import bulk_create_with_links, stamp
+from core.errors import DomainError, TransitionNotAllowed
+
+from .errors import ConcurrentEdit, PublicationFailed, VersionFrozen
+from .interchange import ImportPlan, ImportRefused, plan_import
 from .models import (
     ConformityThreshold,
+    ImportMapping,
     NonConformityLevel,
     Referential,
     ReferentialVersion,
@@ -32,13 +37,6 @@ def _locked_version(version: ReferentialVersion) -> ReferentialVersion:
     # Lock the row so two editors cannot both move the same version at once.
     return ReferentialVersion.objects.select_for_update().select_related("referential").get(pk=version.pk)
 
-
-def _audit(instance, reason: str, by=None) -> None:
-    """Say why and by whom, for the history row the next save writes. Without ``by``, the user of
-    the current request is recorded (simple-history's middleware); commands have no request."""
-    instance._change_reason = reason
-    if by is not None:
-        instance._history_user = by
 
 
 def _require_editable(version: ReferentialVersion) -> None:
@@ -76,7 +74,7 @@ def create_version(*, referential: Referential, number: str, change_summary: str
     version = ReferentialVersion(referential=referential, number=number, change_summary=change_summary)
     version.full_clean(exclude=["referential"], validate_unique=False)
     _check_number_is_new(referential, number)
-    _audit(version, _("Création du brouillon"), by)
+    stamp(version, gettext_noop("Création du brouillon"), by=by)
     version.save()
     return version
 
@@ -91,14 +89,14 @@ def start_draft(*, referential: Referential, number: str, change_summary: str = 
     draft = ReferentialVersion(referential=referential, number=number, change_summary=change_summary, based_on=source)
     draft.full_clean(exclude=["referential", "based_on"], validate_unique=False)
     _check_number_is_new(referential, number)
-    _audit(draft, _("Brouillon copié de la version %(number)s") % {"number": source.number}, by)
+    stamp(draft, gettext_noop("Brouillon copié de la version %(number)s") % {"number": source.number}, by=by)
     draft.save()
     copy_version_content(source=source, target=draft, by=by)
     return draft
 
 
 def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersion, by=None) -> None:
-    reason = _("Copie de la version %(number)s") % {"number": source.number}
+    reason = gettext_noop("Copie de la version %(number)s") % {"number": source.number}
     section_map: dict[int, Section] = {}
     sections = list(source.sections.order_by("parent_id", "position", "id"))
     # Parents first, so each copy can point at its parent's copy.
@@ -117,7 +115,7 @@ def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersi
                 title=section.title,
                 intro=section.intro,
             )
-            _audit(copy, reason, by)
+            stamp(copy, reason, by=by)
             copy.save()
             section_map[section.pk] = copy
         if len(next_round) == len(pending):
@@ -140,26 +138,8 @@ def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersi
         )
         for req in originals
     ]
-    created = bulk_create_with_history(copies, Requirement, default_user=by, default_change_reason=reason)
-    # bulk_create returns primary keys on PostgreSQL and SQLite alike; reread to be safe on both.
-    by_origin = dict(target.requirements.values_list("origin_id", "pk")) if created else {}
-    links = [(by_origin[req.pk], actor.pk) for req in originals for actor in req.actors.all()]
-    through = Requirement.actors.through
-    through.objects.bulk_create([through(requirement_id=r, actor_id=a) for r, a in links])
-    # The copies' history rows were written before their actors existed: add the actors to them,
-    # or the first edit of a copy would show its actors as added.
-    first_record = dict(Requirement.history.filter(id__in=by_origin.values()).values_list("id", "history_id"))
-    historical_link = Requirement.history.model.actors.model
-    historical_link.objects.bulk_create(
-        [
-            historical_link(
-                history_id=first_record[link.requirement_id],
-                id=link.pk,
-                requirement_id=link.requirement_id,
-                actor_id=link.actor_id,
-            )
-            for link in through.objects.filter(requirement_id__in=by_origin.values())
-        ]
+    bulk_create_with_links(
+        copies, m2m_field="actors", links=[[a.pk for a in req.actors.all()] for req in originals], by=by, reason=reason
     )
     bulk_create_with_history(
         [
@@ -189,7 +169,7 @@ def create_requirement(*, version: ReferentialVersion, data: dict[str, Any], by=
         last = version.requirements.order_by("-position").values_list("position", flat=True).first()
         requirement.position = (last or 0) + 10
     _validate_requirement(requirement)
-    _audit(requirement, _("Création"), by)
+    stamp(requirement, gettext_noop("Création"), by=by)
     requirement.save()
     if actors is not None:
         requirement.actors.set(actors)
@@ -212,7 +192,7 @@ def update_requirement(
             setattr(requirement, field, value)
     _validate_requirement(requirement)
     requirement.revision += 1
-    _audit(requirement, reason or _("Modification"), by)
+    stamp(requirement, reason or gettext_noop("Modification"), by=by)
     if actors is not None:
         # Actors first, without their own history rows: the save below writes one row for the
         # whole edit, fields and actors together.
@@ -228,7 +208,7 @@ def delete_requirement(*, requirement: Requirement, by=None) -> None:
     """Remove a requirement from a draft; a frozen version keeps all of its requirements."""
     requirement = Requirement.objects.select_related("version").get(pk=requirement.pk)
     _require_editable(requirement.version)
-    _audit(requirement, _("Suppression"), by)
+    stamp(requirement, gettext_noop("Suppression"), by=by)
     requirement.delete()
 
 
@@ -297,7 +277,7 @@ def publish_version(*, version: ReferentialVersion, by, published_at=None) -> Re
     previous = version.referential.versions.select_for_update().filter(status=Status.PUBLISHED).exclude(pk=version.pk)
     for old in previous:
         old.status = Status.SUPERSEDED
-        _audit(old, _("Remplacée par la version %(number)s") % {"number": version.number}, by)
+        stamp(old, gettext_noop("Remplacée par la version %(number)s") % {"number": version.number}, by=by)
         old.save()
     version.pdf.save(f"{version.referential.slug}/{built.filename}", ContentFile(built.content), save=False)
     try:
@@ -308,7 +288,7 @@ def publish_version(*, version: ReferentialVersion, by, published_at=None) -> Re
         version.published_by = by
         version.publication_task_id = ""
         version.publication_error = ""
-        _audit(version, _("Publication"), by)
+        stamp(version, gettext_noop("Publication"), by=by)
         version.save()
     except Exception:
         # The row was not written: the stored file must not outlive the failed publication.
@@ -352,16 +332,12 @@ def record_publication_failure(*, version: ReferentialVersion, error: Exception)
 
 
 @transaction.atomic
-def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: dict, by) -> "ImportPlan":
+def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: dict, by) -> ImportPlan:
     """Make a draft hold exactly the requirements and chapters of an imported document (ReqIF or
     spreadsheet, see ``interchange``): requirements are matched by identifier, then by key, and
     added, changed or removed; chapters are matched by their titles. All or nothing: refuses a
     version that is not a draft and any problem of the plan, writing nothing. The mapping is
     remembered for the document's source tool."""
-    from .importers import _create_requirements  # import here: importers imports this module
-    from .interchange import ImportRefused, plan_import
-    from .models import ImportMapping
-
     version = _locked_version(version)
     _require_editable(version)
     if version.status != Status.DRAFT:
@@ -373,7 +349,7 @@ def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: d
             % {"name": document.get("filename", ""), "count": len(plan.problems)},
             problems=plan.problems,
         )
-    reason = _("Import de « %(name)s »") % {"name": document.get("filename", "")}
+    reason = gettext_noop("Import de « %(name)s »") % {"name": document.get("filename", "")}
 
     # Chapters: the file's tree, in its order; existing chapters are matched by their title path.
     sections = {s.pk: s for s in version.sections.all()}
@@ -395,12 +371,12 @@ def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: d
             intro = section.intro if section is not None else ""
         if section is None:
             section = Section(version=version, parent=parent, title=path[-1], intro=intro, position=position)
-            _audit(section, reason, by)
+            stamp(section, reason, by=by)
             section.save()
             by_path[path] = section
         elif (section.intro, section.position, section.parent_id) != (intro, position, parent.pk if parent else None):
             section.intro, section.position, section.parent = intro, position, parent
-            _audit(section, reason, by)
+            stamp(section, reason, by=by)
             section.save()
         kept.add(section.pk)
 
@@ -456,7 +432,7 @@ def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: d
     ]
     for row in rows:
         row.full_clean(exclude=["version", "section", "origin", "level"], validate_unique=False)
-    _create_requirements(rows, [p.actor_ids for _i, p in added], by=by, reason=reason)
+    bulk_create_with_links(rows, m2m_field="actors", links=[p.actor_ids for _i, p in added], by=by, reason=reason)
 
     # Chapters the file does not hold any more, now empty: the deepest first.
     obsolete = [s for s in version.sections.all() if s.pk not in kept]
@@ -464,7 +440,7 @@ def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: d
     for section in sorted(obsolete, key=lambda s: -depth[s.pk]):
         if section.requirements.exists():
             raise ImportRefused(_("Le chapitre « %(title)s » contient encore des exigences.") % {"title": section.title})
-        _audit(section, reason, by)
+        stamp(section, reason, by=by)
         section.delete()
 
     if document.get("tool"):

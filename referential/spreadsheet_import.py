@@ -26,10 +26,10 @@ import re
 
 from django.utils.translation import gettext as _
 
+from core.tabular import TabularFileError, csv_download, csv_rows, xlsx_download, xlsx_rows
+
 from .interchange import ImportRefused, normalise
 from .reqif import read_upload
-from .tabular import csv_download, xlsx_download
-from .tabular_read import SpreadsheetError, csv_rows, xlsx_rows
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
@@ -76,7 +76,7 @@ def read_spreadsheet(uploaded) -> dict:
     extension = name.lower().rsplit(".", 1)[-1] if "." in name else ""
     try:
         rows = xlsx_rows(data, max_rows=MAX_ROWS) if extension == "xlsx" else csv_rows(data, max_rows=MAX_ROWS)
-    except SpreadsheetError as error:
+    except TabularFileError as error:
         raise ImportRefused(error.message) from None
     return document_from_rows(name, "xlsx" if extension == "xlsx" else "csv", rows)
 

@@ -10,13 +10,14 @@ from rest_framework import generics, serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from core.api_errors import ErrorSerializer
+from core.roles import is_editor
+
 from .. import services
 from ..import_files import proposed_mapping, read_import_file
 from ..interchange import FIELDS, ImportRefused, clean_mapping, plan_import
 from ..reqif import reqif_download
-from ..roles import is_editor
 from ..spreadsheet_import import template_download
-from .errors import ErrorSerializer
 from .permissions import IsEditorOrReadOnly
 from .views import EDITORS_ONLY, FORBIDDEN, NOT_FOUND, NUMBER, SLUG, TAGS, VISIBILITY, NoFilters, VersionScopedMixin
 

@@ -12,7 +12,7 @@ from referential.exports import requirement_table
 from referential.import_files import proposed_mapping, read_import_file
 from referential.interchange import ImportRefused, plan_import
 from referential.spreadsheet_import import TEMPLATE_HEADERS
-from referential.tabular import xlsx_bytes
+from core.tabular import xlsx_bytes
 from tests.factories import ActorFactory, LevelFactory, VersionFactory, filled_version
 
 HEADERS = ["Clé", "Titre", "Énoncé", "Chapitre", "Niveau", "Acteurs", "Méthode de vérification", "Échéance"]

@@ -7,7 +7,7 @@ from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
 from referential import services
-from referential.errors import DomainError
+from core.errors import DomainError
 from referential.import_files import proposed_mapping, read_import_file
 from referential.interchange import FIELDS, clean_mapping, plan_import
 from referential.models import ReferentialVersion

@@ -1,0 +1,352 @@
+"""CSV and XLSX files: one writer for every table the project exports, one reader for every upload.
+
+Spreadsheets evaluate a cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula: text
+typed by users must never run as one (CSV injection). In CSV such a cell gets a leading
+apostrophe, which spreadsheets hide; in XLSX every text is written as a typed text cell, which
+is never evaluated and keeps the text exactly (so an export can be imported back).
+"""
+
+import csv
+import io
+import re
+import unicodedata
+import zipfile
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+
+from .errors import DomainError
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def neutralise(text: str) -> str:
+    """Text that no spreadsheet will read as a formula."""
+    return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def _csv_cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return timezone.localtime(value).strftime("%d/%m/%Y %H:%M") if timezone.is_aware(value) else value.strftime("%d/%m/%Y %H:%M")
+    if isinstance(value, date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, bool | int | float):
+        return str(value)
+    return neutralise(str(value))
+
+
+def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence]) -> bytes:
+    """UTF-8 with a byte-order mark and semicolons, which is what Excel in French opens directly."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";")
+    writer.writerow([str(h) for h in headers])
+    for row in rows:
+        writer.writerow([_csv_cell(cell) for cell in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def xlsx_bytes(
+    headers: Sequence[str], rows: Iterable[Sequence], *, sheet_title: str = "Export", widths: Sequence[int] | None = None
+) -> bytes:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = str(sheet_title)[:31]
+    sheet.append([str(h) for h in headers])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True, color="FFFFFF")
+        cell.fill = PatternFill("solid", fgColor="000091")
+    wrap = Alignment(wrap_text=True, vertical="top")
+    for row_index, row in enumerate(rows, start=2):
+        for column_index, value in enumerate(row, start=1):
+            cell = sheet.cell(row=row_index, column=column_index)
+            if isinstance(value, datetime) and timezone.is_aware(value):
+                value = timezone.localtime(value).replace(tzinfo=None)
+            if value is None:
+                continue
+            if isinstance(value, str):
+                cell.value = value
+                cell.data_type = "s"  # text, never a formula, whatever it starts with
+            else:
+                cell.value = value
+                if isinstance(value, date):
+                    cell.number_format = "DD/MM/YYYY HH:MM" if isinstance(value, datetime) else "DD/MM/YYYY"
+            cell.alignment = wrap
+    for index, column in enumerate(sheet.columns):
+        letter = column[0].column_letter
+        if widths and index < len(widths):
+            sheet.column_dimensions[letter].width = widths[index]
+        else:
+            longest = max((len(str(c.value or "")) for c in column[:200]), default=10)
+            sheet.column_dimensions[letter].width = min(max(longest, 8), 60)
+    sheet.freeze_panes = "A2"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def download(content: bytes, *, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def csv_download(filename: str, headers, rows) -> HttpResponse:
+    return download(csv_bytes(headers, rows), filename=filename, content_type="text/csv; charset=utf-8")
+
+
+def xlsx_download(filename: str, headers, rows, *, sheet_title: str = "Export", widths=None) -> HttpResponse:
+    return download(
+        xlsx_bytes(headers, rows, sheet_title=sheet_title, widths=widths), filename=filename, content_type=XLSX_CONTENT_TYPE
+    )
+
+
+# Reading ------------------------------------------------------------------------------------------
+#
+# Every upload (RIDA table, answer register…) is read here, in two steps: ``read_grid`` turns the file
+# into rows of text cells, then the importer maps the header row with ``map_columns`` and checks the
+# rows against the database. The grid holds strings only, so a preview can be signed and carried to
+# its confirmation.
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+# A sheet with many blank rows stops being read past this many rows beyond the importer's maximum.
+RUNAWAY_MARGIN = 100
+
+
+class TabularFileError(DomainError):
+    """The file as a whole cannot be read as a table; nothing was imported."""
+
+    default_message = gettext_lazy("Ce fichier ne peut pas être importé.")
+
+
+def normalise_header(text) -> str:
+    """A column title without case, accents, spaces or punctuation: « Question / Remarque » → ``questionremarque``."""
+    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    return re.sub(r"[^a-z0-9#]", "", plain)
+
+
+def cell_text(value) -> str:
+    """A cell as text: dates as ``YYYY-MM-DD``, whole numbers without ``.0``, line breaks as ``\\n``, trimmed."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    # Spreadsheets on Windows write line breaks as \r\n; stored texts use \n.
+    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def read_grid(
+    uploaded,
+    *,
+    extensions: Sequence[str] = ("csv", "xlsx"),
+    max_rows: int = 500,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    error: type[DomainError] = TabularFileError,
+) -> tuple[str, list[list[str]]]:
+    """Read an uploaded ``.csv`` (UTF-8 or Windows-1252; comma, semicolon or tab) or ``.xlsx`` (first
+    sheet, values not formulas) into ``(file name, rows of text cells)``.
+
+    Raises ``error`` (a ``DomainError``) with a message for a person when no file was sent, the file is
+    larger than ``max_bytes``, empty, of another extension than ``extensions``, or unreadable.
+    """
+    formats = " ".join(f".{extension}" for extension in extensions)
+    if uploaded is None:
+        raise error(_("Choisissez un fichier (%(formats)s).") % {"formats": formats})
+    name = getattr(uploaded, "name", "") or ""
+    extension = name.lower().rsplit(".", 1)[-1] if "." in name else ""
+    if extension not in extensions:
+        raise error(
+            _("Format non pris en charge (« %(name)s ») : déposez un fichier %(formats)s.") % {"name": name, "formats": formats}
+        )
+    too_large = _("Le fichier dépasse %(size)s Mo.") % {"size": max_bytes // (1024 * 1024)}
+    if getattr(uploaded, "size", 0) and uploaded.size > max_bytes:
+        raise error(too_large)
+    data = uploaded.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise error(too_large)
+    if not data.strip():
+        raise error(_("Le fichier « %(name)s » est vide.") % {"name": name})
+    grid = _xlsx_grid(data, max_rows + RUNAWAY_MARGIN, error) if extension == "xlsx" else _csv_grid(data, error)
+    return name, grid
+
+
+def _xlsx_grid(data: bytes, row_limit: int, error: type[DomainError]) -> list[list[str]]:
+    # Merged cells filled (an *Objet* merged over two rows is the object of both), zip bombs refused;
+    # formulas are read as the values Excel stored.
+    try:
+        return [cells for _line, cells in xlsx_rows(data, max_rows=row_limit, formulas="values")]
+    except TabularFileError as refusal:
+        raise error(refusal.message) from None
+
+
+def _csv_grid(data: bytes, error: type[DomainError]) -> list[list[str]]:
+    if b"\x00" in data:
+        raise error(_("Ce fichier CSV est illisible : il contient des données binaires."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel in French saves "CSV (séparateur : point-virgule)" in Windows-1252.
+        text = data.decode("cp1252", errors="replace")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max([";", ",", "\t"], key=first_line.count)
+    try:
+        return [[cell_text(value) for value in row] for row in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)]
+    except csv.Error:
+        raise error(_("Ce fichier CSV est illisible : vérifiez les guillemets et le séparateur.")) from None
+
+
+def table_rows(
+    grid: list[list[str]],
+    *,
+    name: str,
+    columns: dict[str, tuple[str, set[str]]],
+    required: Sequence[str],
+    max_rows: int,
+    error: type[DomainError] = TabularFileError,
+    missing_hint: str = "",
+) -> tuple[list[dict], list[str]]:
+    """Map a grid's first non-empty row (its headers) to fields and return ``(rows, ignored titles)``.
+
+    ``columns`` maps each field to ``(title as written, spellings accepted once normalised)``. Each
+    row is ``{"line": n, field: text…}`` (``line`` counts from 1 in the file); blank rows are skipped.
+    Raises ``error`` on an empty file, a column given twice, a ``required`` column missing
+    (``missing_hint`` is added to that message), no row, or more than ``max_rows`` rows.
+    """
+    numbered = [(line, cells) for line, cells in enumerate(grid, start=1) if any(cells)]
+    if not numbered:
+        raise error(_("Le fichier « %(name)s » est vide.") % {"name": name})
+    _header_line, header = numbered[0]
+    positions: dict[str, int] = {}
+    ignored = []
+    for position, title in enumerate(header):
+        key = normalise_header(title)
+        fieldname = next((f for f, (_label, spellings) in columns.items() if key in spellings), None)
+        if fieldname is None:
+            if title:
+                ignored.append(title)
+            continue
+        if fieldname in positions:
+            raise error(_("La colonne « %(column)s » apparaît deux fois dans les en-têtes.") % {"column": columns[fieldname][0]})
+        positions[fieldname] = position
+    missing = [columns[f][0] for f in required if f not in positions]
+    if missing:
+        message = _("Colonnes manquantes : %(columns)s.") % {"columns": ", ".join(f"« {column} »" for column in missing)}
+        raise error(f"{message} {missing_hint}".strip())
+    rows = []
+    for line, cells in numbered[1:]:
+        row = {"line": line, **{f: (cells[p] if p < len(cells) else "") for f, p in positions.items()}}
+        if any(row[f] for f in positions):
+            rows.append(row)
+    if not rows:
+        raise error(_("Le fichier ne contient aucune ligne après les en-têtes."))
+    if len(rows) > max_rows:
+        raise error(_("Le fichier compte plus de %(max)s lignes : découpez-le.") % {"max": max_rows})
+    return rows, ignored
+
+# Reading requirement tables and other hand-made sheets ---------------------------------------------
+#
+# The habits of Excel in French and guards against hostile files. CSV: UTF-8 (with or without a
+# byte-order mark) or Windows-1252; semicolon, comma or tab. XLSX: the first sheet; a merged cell
+# gives its value to every cell of the merge; formulas are refused (never evaluated) or, for tables
+# whose formulas are harmless, read as the value Excel stored. An archive that would inflate past a
+# limit (zip bomb) is refused before openpyxl opens it. Rows are ``(line, cells)``: the line a row
+# starts on in the file, for error messages.
+
+MAX_UNCOMPRESSED = 40 * 1024 * 1024
+MAX_RATIO = 200  # deflate rarely beats 1:100 on real sheets; bombs go far beyond
+
+
+def check_zip(data: bytes, *, label: str) -> None:
+    """Refuse an archive that is damaged or would inflate beyond the limits, before anything inflates it."""
+    unreadable = _("Ce fichier %(label)s est illisible : enregistrez-le à nouveau depuis votre tableur.") % {"label": label}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise TabularFileError(unreadable) from None
+    with archive:
+        total = sum(info.file_size for info in archive.infolist())
+        packed = sum(info.compress_size for info in archive.infolist()) or 1
+    if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
+        raise TabularFileError(
+            _("Ce fichier %(label)s se décompresse en %(size)s Mo (au plus %(max)s Mo) : refusé, il ressemble à une bombe de décompression.")
+            % {"label": label, "size": total // (1024 * 1024), "max": MAX_UNCOMPRESSED // (1024 * 1024)}
+        )
+
+
+def xlsx_rows(data: bytes, *, max_rows: int, formulas: str = "refuse") -> list[tuple[int, list[str]]]:
+    """(line, cells) of the first sheet. ``formulas``: ``"refuse"`` (any formula is an error naming
+    its cell) or ``"values"`` (the value Excel stored is read)."""
+    from openpyxl import load_workbook  # import here: only uploads need the reader's machinery
+
+    check_zip(data, label=".xlsx")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=formulas == "values")
+    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
+        raise TabularFileError(_("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        if sheet.max_row > max_rows + 50:
+            raise TabularFileError(_("La feuille compte plus de %(max)s lignes : découpez-la.") % {"max": max_rows})
+        grid: dict[tuple[int, int], object] = {}
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                if cell.data_type == "f" or (isinstance(cell.value, str) and cell.data_type == "f"):
+                    raise TabularFileError(
+                        _("Cellule %(cell)s (ligne %(line)s) : les formules sont refusées ; collez la valeur à la place.")
+                        % {"cell": cell.coordinate, "line": cell.row}
+                    )
+                grid[(cell.row, cell.column)] = cell.value
+        # A merged cell holds its value in its top-left cell only: every cell of the merge gets it.
+        for merged in sheet.merged_cells.ranges:
+            value = grid.get((merged.min_row, merged.min_col))
+            for row in range(merged.min_row, merged.max_row + 1):
+                for column in range(merged.min_col, merged.max_col + 1):
+                    if value is not None:
+                        grid[(row, column)] = value
+        width = max((column for _row, column in grid), default=0)
+        lines = max((row for row, _column in grid), default=0)
+        return [(line, [cell_text(grid.get((line, column))) for column in range(1, width + 1)]) for line in range(1, lines + 1)]
+    finally:
+        workbook.close()
+
+
+def csv_rows(data: bytes, *, max_rows: int) -> list[tuple[int, list[str]]]:
+    if b"\x00" in data:
+        raise TabularFileError(_("Ce fichier CSV est illisible : il contient des données binaires."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel in French saves "CSV (séparateur : point-virgule)" in Windows-1252.
+        text = data.decode("cp1252", errors="replace")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max([";", ",", "\t"], key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    previous_end = 0
+    try:
+        for values in reader:
+            # A quoted cell may span lines: a row is numbered by the line it starts on.
+            rows.append((previous_end + 1, [cell_text(value) for value in values]))
+            previous_end = reader.line_num
+            if len(rows) > max_rows + 50:
+                raise TabularFileError(_("Le fichier compte plus de %(max)s lignes : découpez-le.") % {"max": max_rows})
+    except csv.Error:
+        raise TabularFileError(
+            _("Ce fichier CSV est illisible ligne %(line)s : vérifiez les guillemets et le séparateur.") % {"line": reader.line_num}
+        ) from None
+    return rows
