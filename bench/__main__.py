@@ -1,11 +1,11 @@
 """`make bench`: speed and memory targets, measured outside the test run, printed as tables.
 
-`python -m bench` runs every benchmark; `python -m bench pdf` or `python -m bench intake` one of them.
+`python -m bench` runs every benchmark; `python -m bench pdf`, `python -m bench intake` or `python -m bench reqif` one of them.
 """
 
 import sys
 
-BENCHMARKS = ("pdf", "intake")
+BENCHMARKS = ("pdf", "intake", "reqif")
 
 
 def main(argv: list[str]) -> int:
@@ -25,6 +25,12 @@ def main(argv: list[str]) -> int:
 
         print("### Comment intake (gunicorn + PostgreSQL, loopback)\n")
         comment_intake.main()  # prints whether the target is met; like the PDF build, a miss is no failure
+        print()
+    if "reqif" in selected:
+        from bench import reqif_exchange
+
+        print("### ReqIF export and import\n")
+        reqif_exchange.main()
     return 0
 
 

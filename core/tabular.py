@@ -228,27 +228,14 @@ def _bounded_row(values, line: int, error: type[DomainError]) -> list[str]:
 
 
 def _xlsx_grid(data: bytes, row_limit: int, error: type[DomainError]) -> list[list[str]]:
-    from openpyxl import load_workbook  # import here: only uploads need the reader's machinery
-
-    unreadable = _("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")
+    # Zip bombs and oversized cells refused before and while reading; merged cells filled (an *Objet*
+    # merged over two rows is the object of both); formulas are read as the values Excel stored.
     check_archive(data, error)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
-        raise error(unreadable) from None
-    try:
-        grid = []
-        for line, values in enumerate(workbook.worksheets[0].iter_rows(values_only=True, max_col=MAX_COLUMNS), start=1):
-            grid.append(_bounded_row(values, line, error))
-            if len(grid) > row_limit:  # blank rows are skipped later; stop reading a runaway sheet
-                break
-        return grid
-    except DomainError:
-        raise
-    except Exception:  # a damaged sheet fails while streaming, not only on opening
-        raise error(unreadable) from None
-    finally:
-        workbook.close()
+        rows = xlsx_rows(data, max_rows=row_limit, formulas="values")
+    except TabularFileError as refusal:
+        raise error(refusal.message) from None
+    return [_bounded_row(cells, line, error) for line, cells in rows]
 
 
 def _csv_grid(data: bytes, error: type[DomainError], row_limit: int) -> list[list[str]]:
@@ -319,3 +306,98 @@ def table_rows(
     if len(rows) > max_rows:
         raise error(_("Le fichier compte plus de %(max)s lignes : découpez-le.") % {"max": max_rows})
     return rows, ignored
+
+# Reading requirement tables and other hand-made sheets ---------------------------------------------
+#
+# The habits of Excel in French and guards against hostile files. CSV: UTF-8 (with or without a
+# byte-order mark) or Windows-1252; semicolon, comma or tab. XLSX: the first sheet; a merged cell
+# gives its value to every cell of the merge; formulas are refused (never evaluated) or, for tables
+# whose formulas are harmless, read as the value Excel stored. An archive that would inflate past a
+# limit (zip bomb) is refused before openpyxl opens it. Rows are ``(line, cells)``: the line a row
+# starts on in the file, for error messages.
+
+MAX_UNCOMPRESSED = 40 * 1024 * 1024
+MAX_RATIO = 200  # deflate rarely beats 1:100 on real sheets; bombs go far beyond
+
+
+def check_zip(data: bytes, *, label: str) -> None:
+    """Refuse an archive that is damaged or would inflate beyond the limits, before anything inflates it."""
+    unreadable = _("Ce fichier %(label)s est illisible : enregistrez-le à nouveau depuis votre tableur.") % {"label": label}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile:
+        raise TabularFileError(unreadable) from None
+    with archive:
+        total = sum(info.file_size for info in archive.infolist())
+        packed = sum(info.compress_size for info in archive.infolist()) or 1
+    if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
+        raise TabularFileError(
+            _("Ce fichier %(label)s se décompresse en %(size)s Mo (au plus %(max)s Mo) : refusé, il ressemble à une bombe de décompression.")
+            % {"label": label, "size": total // (1024 * 1024), "max": MAX_UNCOMPRESSED // (1024 * 1024)}
+        )
+
+
+def xlsx_rows(data: bytes, *, max_rows: int, formulas: str = "refuse") -> list[tuple[int, list[str]]]:
+    """(line, cells) of the first sheet. ``formulas``: ``"refuse"`` (any formula is an error naming
+    its cell) or ``"values"`` (the value Excel stored is read)."""
+    from openpyxl import load_workbook  # import here: only uploads need the reader's machinery
+
+    check_zip(data, label=".xlsx")
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=formulas == "values")
+    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
+        raise TabularFileError(_("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")) from None
+    try:
+        sheet = workbook.worksheets[0]
+        if sheet.max_row > max_rows + 50:
+            raise TabularFileError(_("La feuille compte plus de %(max)s lignes : découpez-la.") % {"max": max_rows})
+        grid: dict[tuple[int, int], object] = {}
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.value is None:
+                    continue
+                if cell.data_type == "f" or (isinstance(cell.value, str) and cell.data_type == "f"):
+                    raise TabularFileError(
+                        _("Cellule %(cell)s (ligne %(line)s) : les formules sont refusées ; collez la valeur à la place.")
+                        % {"cell": cell.coordinate, "line": cell.row}
+                    )
+                grid[(cell.row, cell.column)] = cell.value
+        # A merged cell holds its value in its top-left cell only: every cell of the merge gets it.
+        for merged in sheet.merged_cells.ranges:
+            value = grid.get((merged.min_row, merged.min_col))
+            for row in range(merged.min_row, merged.max_row + 1):
+                for column in range(merged.min_col, merged.max_col + 1):
+                    if value is not None:
+                        grid[(row, column)] = value
+        width = max((column for _row, column in grid), default=0)
+        lines = max((row for row, _column in grid), default=0)
+        return [(line, [cell_text(grid.get((line, column))) for column in range(1, width + 1)]) for line in range(1, lines + 1)]
+    finally:
+        workbook.close()
+
+
+def csv_rows(data: bytes, *, max_rows: int) -> list[tuple[int, list[str]]]:
+    if b"\x00" in data:
+        raise TabularFileError(_("Ce fichier CSV est illisible : il contient des données binaires."))
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        # Excel in French saves "CSV (séparateur : point-virgule)" in Windows-1252.
+        text = data.decode("cp1252", errors="replace")
+    first_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max([";", ",", "\t"], key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    rows = []
+    previous_end = 0
+    try:
+        for values in reader:
+            # A quoted cell may span lines: a row is numbered by the line it starts on.
+            rows.append((previous_end + 1, [cell_text(value) for value in values]))
+            previous_end = reader.line_num
+            if len(rows) > max_rows + 50:
+                raise TabularFileError(_("Le fichier compte plus de %(max)s lignes : découpez-le.") % {"max": max_rows})
+    except csv.Error:
+        raise TabularFileError(
+            _("Ce fichier CSV est illisible ligne %(line)s : vérifiez les guillemets et le séparateur.") % {"line": reader.line_num}
+        ) from None
+    return rows

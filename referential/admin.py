@@ -307,7 +307,7 @@ class ReferentialVersionAdmin(EditorAdmin):
         if obj.is_text_frozen:
             return links
         add = f"?version={obj.pk}"
-        return format_html(
+        links = format_html(
             '{} · <a href="{}{}">{}</a> · <a href="{}{}">{}</a>',
             links,
             reverse("admin:referential_section_add"),
@@ -316,6 +316,14 @@ class ReferentialVersionAdmin(EditorAdmin):
             reverse("admin:referential_requirement_add"),
             add,
             _("ajouter une exigence"),
+        )
+        if obj.status != ReferentialVersion.Status.DRAFT:
+            return links
+        return format_html(
+            '{} · <a href="{}">{}</a>',
+            links,
+            reverse("referential:version_import", kwargs={"slug": obj.referential.slug, "number": obj.number}),
+            _("importer un fichier ReqIF, XLSX ou CSV"),
         )
 
     def save_model(self, request, obj, form, change):

@@ -459,6 +459,15 @@ class Requirement(VersionContent):
     revision = models.PositiveIntegerField(
         _("révision"), default=1, help_text=_("Augmente à chaque enregistrement ; détecte les modifications concurrentes.")
     )
+    exchange_id = models.CharField(
+        _("identifiant d'échange"),
+        max_length=120,
+        blank=True,
+        help_text=_(
+            "Identifiant ReqIF reçu à l'import, repris à l'export de toute la lignée ; vide : "
+            "l'identifiant est dérivé du référentiel et de la première exigence de la lignée."
+        ),
+    )
 
     objects = FrozenGuardQuerySet.as_manager()
     history = HistoricalRecords(m2m_fields=[actors])
@@ -485,3 +494,26 @@ class Requirement(VersionContent):
             raise ValidationError({"key": problem})
         if self.section_id and self.version_id and self.section.version_id != self.version_id:
             raise ValidationError({"section": _("Le chapitre doit appartenir à la même version que l'exigence.")})
+
+
+class ImportMapping(models.Model):
+    """How the attributes of files from one source tool map to our fields, remembered for its next file."""
+
+    source_tool = models.CharField(_("outil source"), max_length=250, unique=True)
+    mapping = models.JSONField(_("correspondance"), default=dict)
+    updated_at = models.DateTimeField(_("modifiée le"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("modifiée par"),
+    )
+
+    class Meta:
+        verbose_name = _("correspondance d'import")
+        verbose_name_plural = _("correspondances d'import")
+
+    def __str__(self):
+        return self.source_tool

@@ -24,9 +24,11 @@ from core.protection import deletion_refused
 
 from . import signals
 from .errors import ConcurrentEdit, PublicationFailed
+from .interchange import ImportPlan, ImportRefused, plan_import
 from .models import (
     Actor,
     ConformityThreshold,
+    ImportMapping,
     NonConformityLevel,
     Referential,
     ReferentialVersion,
@@ -534,3 +536,125 @@ def record_publication_failure(*, version: ReferentialVersion, error: Exception)
     ReferentialVersion.objects.filter(pk=version.pk, status__in=(Status.DRAFT, Status.CONSULTATION)).update(
         publication_task_id="", publication_error=message
     )
+
+
+# Imports from other tools ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: dict, by) -> ImportPlan:
+    """Make a draft hold exactly the requirements and chapters of an imported document (ReqIF or
+    spreadsheet, see ``interchange``): requirements are matched by identifier, then by key, and
+    added, changed or removed; chapters are matched by their titles. All or nothing: refuses a
+    version that is not a draft and any problem of the plan, writing nothing. The mapping is
+    remembered for the document's source tool."""
+    version = _locked_version(version)
+    _require_editable(version)
+    if version.status != Status.DRAFT:
+        raise TransitionNotAllowed(_("Seul un brouillon peut recevoir un import : cette version n'en est plus un."))
+    plan = plan_import(version, document, mapping)
+    if plan.problems:
+        raise ImportRefused(
+            _("Le fichier « %(name)s » n'a pas été importé : %(count)d problème(s).")
+            % {"name": document.get("filename", ""), "count": len(plan.problems)},
+            problems=plan.problems,
+        )
+    reason = gettext_noop("Import de « %(name)s »") % {"name": document.get("filename", "")}
+
+    # Chapters: the file's tree, in its order; existing chapters are matched by their title path.
+    sections = {s.pk: s for s in version.sections.all()}
+    by_path: dict[tuple[str, ...], Section] = {}
+    for section in sections.values():
+        path, current, guard = [], section, 0
+        while current is not None and guard < 100:
+            path.insert(0, current.title)
+            current = sections.get(current.parent_id)
+            guard += 1
+        by_path[tuple(path)] = section
+    sibling_count: dict[tuple[str, ...], int] = {}
+    kept: set[int] = set()
+    for path, intro in plan.chapters:
+        parent = by_path[path[:-1]] if len(path) > 1 else None
+        sibling_count[path[:-1]] = position = sibling_count.get(path[:-1], 0) + 1
+        section = by_path.get(path)
+        if intro is None:  # the file says nothing of it (a spreadsheet): keep what the draft has
+            intro = section.intro if section is not None else ""
+        if section is None:
+            section = Section(version=version, parent=parent, title=path[-1], intro=intro, position=position)
+            stamp(section, reason, by=by)
+            section.save()
+            by_path[path] = section
+        elif (section.intro, section.position, section.parent_id) != (intro, position, parent.pk if parent else None):
+            section.intro, section.position, section.parent = intro, position, parent
+            stamp(section, reason, by=by)
+            section.save()
+        kept.add(section.pk)
+
+    # Requirements the file no longer holds go first, so that their keys are free.
+    for requirement in plan.removed:
+        delete_requirement(requirement=requirement, by=by)
+    # A key may move from one requirement to another (a swap): park the changing keys first.
+    renamed = [r.existing.pk for r in plan.changed if "key" in r.changes]
+    for pk in renamed:
+        Requirement.objects.filter(pk=pk).update(key=f"~{pk}")
+    reorder = []
+    levels = NonConformityLevel.objects.in_bulk()
+    for index, planned in enumerate(plan.requirements, start=1):
+        position = 10 * index
+        if planned.existing is None:
+            continue
+        if planned.changes:
+            update_requirement(
+                requirement=planned.existing,
+                data={
+                    "key": planned.key,
+                    "title": planned.title,
+                    "statement": planned.statement,
+                    "level": levels.get(planned.level_id),
+                    "verification_method": planned.verification_method,
+                    "compliance_deadline": planned.compliance_deadline,
+                    "section": by_path[planned.chapter],
+                    "position": position,
+                    "actors": planned.actor_ids,
+                },
+                by=by,
+                reason=reason,
+            )
+        elif planned.existing.position != position:
+            planned.existing.position = position
+            reorder.append(planned.existing)
+    Requirement.objects.bulk_update(reorder, ["position"])
+    added = [(index, p) for index, p in enumerate(plan.requirements, start=1) if p.existing is None]
+    rows = [
+        Requirement(
+            version=version,
+            section=by_path[p.chapter],
+            key=p.key,
+            title=p.title,
+            statement=p.statement,
+            level_id=p.level_id,
+            verification_method=p.verification_method,
+            compliance_deadline=p.compliance_deadline,
+            position=10 * index,
+            exchange_id=p.identifier,
+        )
+        for index, p in added
+    ]
+    for row in rows:
+        row.full_clean(exclude=["version", "section", "origin", "level"], validate_unique=False)
+    bulk_create_with_links(rows, m2m_field="actors", links=[p.actor_ids for _i, p in added], by=by, reason=reason)
+
+    # Chapters the file does not hold any more, now empty: the deepest first.
+    obsolete = [s for s in version.sections.all() if s.pk not in kept]
+    depth = {s.pk: len(next(p for p, sec in by_path.items() if sec.pk == s.pk)) for s in obsolete}
+    for section in sorted(obsolete, key=lambda s: -depth[s.pk]):
+        if section.requirements.exists():
+            raise ImportRefused(_("Le chapitre « %(title)s » contient encore des exigences.") % {"title": section.title})
+        stamp(section, reason, by=by)
+        section.delete()
+
+    if document.get("tool"):
+        ImportMapping.objects.update_or_create(
+            source_tool=document["tool"][:250], defaults={"mapping": mapping, "updated_by": by}
+        )
+    return plan

@@ -7,7 +7,7 @@ expressions made of digits and dots ending with a slash: ``<number>.pdf`` and
 
 from django.urls import path, re_path
 
-from . import views
+from . import import_views, views
 from .views import VERSION_NUMBER
 
 app_name = "referential"
@@ -30,5 +30,7 @@ urlpatterns = [
     re_path(rf"{REFERENTIAL}{NUMBER}\.pdf$", views.version_pdf, name="version_pdf"),
     path("referentiels/<slug:slug>/latest.pdf", views.latest_pdf, name="latest_pdf"),
     re_path(rf"{REFERENTIAL}{NUMBER}/apercu\.pdf$", views.version_preview_pdf, name="version_preview_pdf"),
-    re_path(rf"{REFERENTIAL}{NUMBER}/export\.(?P<fmt>csv|xlsx|json)$", views.version_export, name="version_export"),
+    re_path(rf"{REFERENTIAL}{NUMBER}/export\.(?P<fmt>csv|xlsx|json|reqifz|reqif)$", views.version_export, name="version_export"),
+    re_path(rf"{REFERENTIAL}{NUMBER}/importer/$", import_views.version_import, name="version_import"),
+    re_path(rf"{REFERENTIAL}{NUMBER}/modele-import\.(?P<fmt>csv|xlsx)$", import_views.import_template, name="version_import_template"),
 ]

@@ -21,6 +21,7 @@ from . import exports, queries
 from .compare import KINDS, compare_versions
 from .documents import build_version_pdf
 from .models import ReferentialVersion
+from .reqif import reqif_download
 
 CHANGE_LABELS = {
     "key": _("clé"),
@@ -283,9 +284,11 @@ def _export_cache(response, version):
 
 
 def version_export(request, slug, number, fmt):
-    """The requirements of a version the reader may see, as CSV, XLSX or JSON (the API's shape)."""
+    """The requirements of a version the reader may see, as CSV, XLSX, JSON (the API's shape) or ReqIF."""
     version = queries.version_for(request.user, slug, number)
-    if fmt == "csv":
+    if fmt in ("reqif", "reqifz"):
+        response = reqif_download(version, zipped=fmt == "reqifz")
+    elif fmt == "csv":
         response = exports.version_csv(version)
     elif fmt == "xlsx":
         response = exports.version_xlsx(version)

@@ -7,7 +7,7 @@ and dots, a key is the rest of the path up to the final slash.
 
 from django.urls import path, re_path
 
-from . import views
+from . import imports, views
 
 app_name = "referential_api"
 
@@ -24,6 +24,9 @@ urlpatterns = [
     re_path(rf"{VERSION}requirements/$", views.RequirementList.as_view(), name="requirement-list"),
     re_path(rf"{VERSION}requirements/(?P<key>.+)/$", views.RequirementDetail.as_view(), name="requirement-detail"),
     re_path(rf"{VERSION}publish/$", views.VersionPublish.as_view(), name="version-publish"),
+    re_path(rf"{VERSION}(?P<fmt>reqifz|reqif)/$", imports.VersionReqIF.as_view(), name="version-reqif"),
+    re_path(rf"{VERSION}import/(?P<step>preview|apply)/$", imports.VersionImport.as_view(), name="version-import"),
+    re_path(rf"{VERSION}import-template\.(?P<fmt>xlsx|csv)$", imports.VersionImportTemplate.as_view(), name="version-import-template"),
     re_path(rf"{VERSION}compare/{OTHER}/$", views.VersionComparison.as_view(), name="version-compare"),
     path("nonconformity-levels/", views.NonConformityLevelList.as_view(), name="level-list"),
     path("actors/", views.ActorList.as_view(), name="actor-list"),

@@ -255,3 +255,31 @@ def test_import_is_for_editors_only_and_nothing_changes(persona, request, client
     assert preview(client, workshop, csv_file(GOOD_ROWS)).status_code == 403
     assert client.post(import_url(workshop), {"payload": payload}).status_code == 403
     assert RidaItem.objects.count() == 0
+
+
+def test_an_object_cell_merged_over_two_rows_is_the_object_of_both(workshop):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    sheet.append([1, "I", "API LPS - Jeton", "Première question", "Première réponse"])
+    sheet.append([2, "D", None, "Seconde question", "Seconde réponse"])
+    sheet.merge_cells("C2:C3")
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+
+    rows = check_rows(workshop, read_rida_file(SimpleUploadedFile("rida.xlsx", buffer.getvalue())).rows)
+
+    assert [row.problems for row in rows] == [[], []]
+    assert [row.object for row in rows] == ["API LPS - Jeton", "API LPS - Jeton"]
+
+
+def test_a_zip_bomb_posing_as_a_rida_xlsx_is_refused(workshop):
+    buffer = io.BytesIO()
+    import zipfile
+
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        with archive.open("xl/worksheets/sheet1.xml", "w") as stream:
+            for _ in range(50):
+                stream.write(b"\0" * (1024 * 1024))
+    with pytest.raises(DomainError, match="bombe de décompression"):
+        read_rida_file(SimpleUploadedFile("rida.xlsx", buffer.getvalue()))
