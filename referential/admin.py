@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .errors import DomainError
+from .printable import publication_warnings
 from .models import (
     Actor,
     ConformityThreshold,
@@ -373,6 +374,8 @@ class ReferentialVersionAdmin(EditorAdmin):
     def publish_action(self, request, queryset):
         """Publishes through ``request_publication``: inline by default, queued when a worker runs."""
         for version in queryset.select_related("referential"):
+            # Read before publishing: characters no shipped font prints are told, not refused.
+            warnings = publication_warnings(version) if not version.is_frozen else []
             try:
                 version = services.request_publication(version=version, by=request.user)
             except DomainError as error:
@@ -387,6 +390,9 @@ class ReferentialVersionAdmin(EditorAdmin):
                         _("Publication de %(version)s en cours : le PDF est en construction.") % {"version": version},
                         messages.INFO,
                     )
+                if warnings:
+                    message = _("%(version)s : des caractères s'impriment comme des carrés vides dans le PDF.") % {"version": version}
+                    self.message_user(request, _problems_html(message, warnings), messages.WARNING)
 
 
 @admin.register(ConformityThreshold)
