@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from referential.errors import DomainError
 from referential.models import Referential, ReferentialVersion, Requirement, Section, version_sort_key
-from referential.compare import redline
+from referential.markdown_redline import markdown_redline
 from referential.queries import requirement_lineage, version_outline
 from referential.roles import is_editor
 
@@ -508,7 +508,7 @@ def present_comments(comments) -> list[Comment]:
     comments = list(comments)
     for comment in comments:
         comment.proposed_redline = (
-            redline(comment.requirement.statement, comment.proposed_wording)
+            markdown_redline(comment.requirement.statement, comment.proposed_wording)
             if comment.proposed_wording and comment.requirement_id
             else None
         )

@@ -16,6 +16,7 @@ from .models import (
     version_sort_key,
 )
 from .compare import changed_fields, redline, snapshot
+from .markdown_redline import markdown_redline
 from .roles import is_editor
 
 
@@ -284,7 +285,7 @@ def requirement_history(user, requirement: Requirement) -> list[LineageStep]:
             if "title" in step.changes:
                 step.title_redline = redline(previous.title, member.title)
             if "statement" in step.changes:
-                step.statement_redline = redline(previous.statement, member.statement)
+                step.statement_redline = markdown_redline(previous.statement, member.statement)
         steps.append(step)
         previous = member
     return steps
