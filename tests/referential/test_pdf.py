@@ -6,6 +6,7 @@ import socket
 import threading
 
 import pytest
+from django.urls import reverse
 from pypdf import PdfReader
 
 from referential import services
@@ -84,6 +85,20 @@ def test_pdf_text_carries_keys_version_levels_and_the_redline(published_and_draf
     assert "Modifications depuis la version précédente" in text
     assert "TLS" in text and "1.3" in text and "1.2" in text  # both sides of the redline
     assert "Majeure → Bloquante" in text
+
+
+def test_no_markdown_markup_shows_in_the_change_annex_the_comparison_or_the_history(published_and_draft, editor, client):
+    version, draft = published_and_draft
+    published = services.publish_version(version=draft, by=editor)
+    text = pdf_text(published.pdf.read())
+    assert "énoncé reformulé" in text and "**" not in text
+    slug = published.referential.slug
+    compare = client.get(reverse("referential:compare", kwargs={"slug": slug, "a": "1.0", "b": "1.1"}))
+    history = client.get(reverse("referential:requirement_detail", kwargs={"slug": slug, "number": "1.1", "key": "MSS 2"}))
+    for page in (compare, history):
+        content = page.content.decode()
+        assert "**" not in content
+        assert "<strong>DOIT</strong>" in content and "3</ins>" in content
 
 
 def test_pdf_has_pages_outline_and_metadata(published_and_draft):
