@@ -8,6 +8,7 @@ from datetime import datetime
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from .change_annex import change_annex_groups
 from .compare import compare_versions
 from .models import NonConformityLevel, ReferentialVersion, version_sort_key
 from .pdf import html_to_pdf
@@ -67,6 +68,7 @@ def version_document_context(version: ReferentialVersion, *, preview: bool, publ
         "thresholds": list(version.thresholds.select_related("level")),
         "comparison": comparison,
         "changes": [entry for entry in comparison.entries if entry.kind != "unchanged"] if comparison else [],
+        "change_groups": change_annex_groups(comparison.changed) if comparison else [],
         "filename": version_pdf_filename(version, published_at or version.published_at),
     }
 
