@@ -8,10 +8,11 @@ from datetime import datetime
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.pdf import html_to_pdf
+
 from .change_annex import change_annex_groups
 from .compare import compare_versions
 from .models import NonConformityLevel, ReferentialVersion, version_sort_key
-from .pdf import html_to_pdf
 from .queries import version_outline
 
 

@@ -23,7 +23,7 @@ from html.parser import HTMLParser
 
 from django.utils.safestring import SafeString, mark_safe
 
-from .markdown import render_markdown
+from core.markdown import render_markdown
 
 INLINE = {"strong", "em", "code", "a", "del", "ins", "br"}
 # Elements whose text is content; text directly in the others (ul, ol, table, tr…) is layout white space.

@@ -5,6 +5,10 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from core.roles import is_editor
+
+from .compare import changed_fields, redline, snapshot
+from .markdown_redline import markdown_redline
 from .models import (
     Actor,
     ConformityThreshold,
@@ -15,9 +19,6 @@ from .models import (
     Section,
     version_sort_key,
 )
-from .compare import changed_fields, redline, snapshot
-from .markdown_redline import markdown_redline
-from .roles import is_editor
 
 
 def visible_versions(user) -> QuerySet[ReferentialVersion]:

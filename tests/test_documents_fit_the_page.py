@@ -12,12 +12,13 @@ import pdfplumber
 import pytest
 from django.utils import timezone
 
-from consultation.models import Answer, Comment, Consultation, Membership, Organisation
-from consultation.pdf import render_workshop_pdf
+from accounts.models import Membership, Organisation
+from consultation.models import Answer, Comment, Consultation
 from consultation.synthesis import render_synthesis_pdf
 from referential import services
 from referential.documents import build_version_pdf
-from tests.consultation.factories import (
+from workshops.pdf import render_workshop_pdf
+from tests.workshops.factories import (
     AgendaItemFactory,
     DocumentFactory,
     ParticipantFactory,

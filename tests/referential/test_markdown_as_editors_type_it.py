@@ -6,7 +6,7 @@ the API and the PDF receive. A change of parser or extension that changes any of
 
 import pytest
 
-from referential.markdown import render_markdown
+from core.markdown import render_markdown
 
 GOLDEN = {
     "a list right after its lead-in line": (

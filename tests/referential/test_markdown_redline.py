@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from referential.markdown import render_markdown
+from core.markdown import render_markdown
 from referential.markdown_redline import markdown_redline
 
 

@@ -6,7 +6,7 @@ import io
 import pdfplumber
 import pytest
 
-from referential.pdf import html_to_pdf
+from core.pdf import html_to_pdf
 from referential.printable import is_printable, publication_warnings, unprintable_characters
 from tests.factories import ActorFactory, LevelFactory, RequirementFactory, SectionFactory, VersionFactory
 
