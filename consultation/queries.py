@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.models import Organisation
 from core.errors import DomainError
 from core.roles import is_editor
-from referential.compare import redline
 from referential.keys import key_identity, normalise_key
+from referential.markdown_redline import markdown_redline
 from referential.models import ReferentialVersion, Requirement, Section, version_sort_key
 from referential.queries import requirement_lineage, version_outline
 
@@ -324,7 +324,7 @@ def present_comments(comments) -> list[Comment]:
     comments = list(comments)
     for comment in comments:
         comment.proposed_redline = (
-            redline(comment.commented_text, comment.proposed_wording)
+            markdown_redline(comment.commented_text, comment.proposed_wording)
             if comment.proposed_wording and comment.requirement_id
             else None
         )

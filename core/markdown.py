@@ -6,6 +6,8 @@ import markdown as markdown_lib
 import nh3
 from django.utils.safestring import SafeString, mark_safe
 
+from .markdown_lists import EditorListsExtension
+
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
     "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "hr", "del", "ins",
@@ -21,7 +23,7 @@ def _converter() -> markdown_lib.Markdown:
     # Building a converter costs more than converting a statement: one per thread, reset per use.
     converter = getattr(_local, "converter", None)
     if converter is None:
-        converter = markdown_lib.Markdown(extensions=["tables", "sane_lists"], output_format="html")
+        converter = markdown_lib.Markdown(extensions=["tables", "sane_lists", EditorListsExtension()], output_format="html")
         # Raw HTML is never markup here: it is shown as the text it is. Statements quote
         # formats such as ``XDM/1.0/DDM+<libellé> <NOM>``, which must survive verbatim.
         converter.preprocessors.deregister("html_block")

@@ -17,6 +17,8 @@ from django.core.exceptions import SuspiciousFileOperation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from .print_text import breakable_long_words
+
 logger = logging.getLogger(__name__)
 
 # Relative URLs in print templates become absolute under this base, which cannot resolve anywhere
@@ -64,6 +66,7 @@ class StaticFilesOnlyFetcher(URLFetcher):
 
 
 def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
-    """Print ``html`` as a tagged PDF (PDF/UA-1); title, author and language come from the HTML."""
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher or StaticFilesOnlyFetcher())
+    """Print ``html`` as a tagged PDF (PDF/UA-1); title, author and language come from the HTML.
+    Long words get break opportunities first, so that nothing runs off the page."""
+    document = HTML(string=breakable_long_words(html), base_url=PDF_BASE_URL, url_fetcher=fetcher or StaticFilesOnlyFetcher())
     return document.write_pdf(pdf_variant="pdf/ua-1")

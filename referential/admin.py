@@ -40,6 +40,7 @@ from core.roles import is_editor
 from core.web import add_errors_to_form
 
 from . import services
+from .printable import publication_warnings
 from .models import (
     Actor,
     ConformityThreshold,
@@ -395,6 +396,8 @@ class ReferentialVersionAdmin(EditorAdmin):
     def publish_action(self, request, queryset):
         """Publishes through ``request_publication``: inline by default, queued when a worker runs."""
         for version in queryset.select_related("referential"):
+            # Read before publishing: characters no shipped font prints are told, not refused.
+            warnings = publication_warnings(version) if not version.is_frozen else []
             try:
                 version = services.request_publication(version=version, by=request.user)
             except DomainError as error:
@@ -409,6 +412,9 @@ class ReferentialVersionAdmin(EditorAdmin):
                         _("Publication de %(version)s en cours : le PDF est en construction.") % {"version": version},
                         messages.INFO,
                     )
+                if warnings:
+                    message = _("%(version)s : des caractères s'impriment comme des carrés vides dans le PDF.") % {"version": version}
+                    self.message_user(request, _problems_html(message, warnings), messages.WARNING)
 
 
 @admin.register(ConformityThreshold)

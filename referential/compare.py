@@ -27,6 +27,7 @@ from django.db.models import Prefetch
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from .markdown_redline import markdown_redline
 from .models import Actor, ReferentialVersion, Requirement, Section
 
 KINDS = ("added", "removed", "modified", "renamed", "moved", "unchanged")
@@ -43,7 +44,8 @@ class RequirementChange:
     new: object | None  # requirement on the ``new`` side, the version compared to (None when removed)
     # Every fine-grained change of a pair, among FIELDS, whatever ``kind`` says; empty for added/removed.
     changes: set[str] = field(default_factory=set)
-    # Word-level redlines of the raw Markdown, only when the title / the statement changed.
+    # Word-level redlines, only when the title / the statement changed: the title's as plain text, the
+    # statement's as formatted text (``markdown_redline``: bold, code, links and lists kept).
     title_redline: SafeString | None = None
     statement_redline: SafeString | None = None
 
@@ -206,7 +208,7 @@ def compare_snapshots(
                 new=after,
                 changes=changes,
                 title_redline=redline(before.title, after.title) if "title" in changes else None,
-                statement_redline=redline(before.statement, after.statement) if "statement" in changes else None,
+                statement_redline=markdown_redline(before.statement, after.statement) if "statement" in changes else None,
             )
         )
     entries.extend(RequirementChange(kind="removed", old=s, new=None) for s in old if s.id not in pairs)

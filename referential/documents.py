@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from core.pdf import html_to_pdf
 
+from .change_annex import change_annex_groups
 from .compare import compare_versions
 from .models import NonConformityLevel, ReferentialVersion, version_sort_key
 from .queries import version_outline
@@ -68,6 +69,7 @@ def version_document_context(version: ReferentialVersion, *, preview: bool, publ
         "thresholds": list(version.thresholds.select_related("level")),
         "comparison": comparison,
         "changes": [entry for entry in comparison.entries if entry.kind != "unchanged"] if comparison else [],
+        "change_groups": change_annex_groups(comparison.changed) if comparison else [],
         "filename": version_pdf_filename(version, published_at or version.published_at),
     }
 

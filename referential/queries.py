@@ -11,6 +11,7 @@ from core.roles import is_editor
 
 from .compare import changed_fields, redline, snapshot
 from .keys import normalise_key
+from .markdown_redline import markdown_redline
 from .models import (
     Actor,
     ConformityThreshold,
@@ -317,7 +318,7 @@ def requirement_history(user, requirement: Requirement) -> list[LineageStep]:
             if "title" in step.changes:
                 step.title_redline = redline(previous.title, member.title)
             if "statement" in step.changes:
-                step.statement_redline = redline(previous.statement, member.statement)
+                step.statement_redline = markdown_redline(previous.statement, member.statement)
         steps.append(step)
         previous = member
     return steps

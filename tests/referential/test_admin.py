@@ -380,3 +380,16 @@ def test_adding_a_version_goes_through_the_service(po_client, po):
     version = published.referential.versions.get(number="1.1")
     assert version.history.get().history_change_reason == "Création du brouillon"
     assert get_user_model().objects.get(pk=version.history.get().history_user_id) == po
+
+
+def test_the_publish_action_warns_of_characters_that_would_print_as_boxes(po_client):
+    draft = filled_version(number="1.0")
+    Requirement.objects.filter(version=draft, key="MSS 2").update(statement="Le sujet porte « 中 ».")
+
+    response = run_action(po_client, "publish_action", [draft])
+
+    draft.refresh_from_db()
+    assert draft.status == Status.PUBLISHED
+    published, warning = shown_messages(response)
+    assert "des caractères s&#x27;impriment comme des carrés vides" in warning
+    assert "<li>MSS 2, énoncé : le caractère « 中 » (U+4E2D) ne peut pas être imprimé" in warning

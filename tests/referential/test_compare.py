@@ -213,8 +213,10 @@ def test_redlines_are_computed_only_for_a_changed_title_or_statement(published):
 
     by_key = {entry.key: entry for entry in compare_versions(published, draft).entries}
 
+    # The statement's redline is formatted text: bold kept, no Markdown markup, the literal format escaped.
     assert by_key["MSS 1"].statement_redline == (
-        "L&#x27;opérateur **<del>DOIT</del><ins>DEVRAIT</ins>** respecter la règle 1<ins> &lt;NOM&gt;</ins>."
+        "<p>L'opérateur <del><strong>DOIT</strong></del><strong><ins>DEVRAIT</ins></strong>"
+        " respecter la règle 1<ins> &lt;NOM&gt;</ins>.</p>"
     )
     assert by_key["MSS 1"].title_redline is None
     assert by_key["MSS 2"].title_redline == "Exigence <ins>&lt;script&gt;</ins>2<ins>&lt;/script&gt;</ins>"
@@ -295,7 +297,7 @@ def test_comparing_the_newer_version_with_the_older_inverts_the_comparison(publi
     ecos = {(e.old.key, e.new.key): e.kind for e in backward.entries if e.old and e.old.key.startswith("ECO")}
     assert ecos == {("ECO 1", "MSS 1"): "modified", ("ECO 2", "MSS 2"): "renamed"}
     assert backward.by_kind("modified")[0].statement_redline == (
-        "<del>Autre énoncé</del><ins>L&#x27;opérateur **DOIT** respecter la règle 1</ins>."
+        "<p><del>Autre énoncé</del><ins>L'opérateur </ins><strong><ins>DOIT</ins></strong><ins> respecter la règle 1</ins>.</p>"
     )
 
 

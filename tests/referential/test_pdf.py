@@ -6,6 +6,7 @@ import socket
 import threading
 
 import pytest
+from django.urls import reverse
 from pypdf import PdfReader
 
 from core.pdf import html_to_pdf
@@ -80,10 +81,26 @@ def test_pdf_text_carries_keys_version_levels_and_the_redline(published_and_draf
     for index in range(1, 7):
         assert f"MSS {index}" in text
     assert "1.1" in text
-    assert "Bloquante" in text and "Majeure" in text
+    assert "BLOQUANTE" in text and "MAJEURE" in text  # levels print in capitals
     assert "Modifications depuis la version précédente" in text
+    # The change annex: one table per kind of change, each naming the requirement.
+    assert "Exigences reformulées (1)" in text and "Niveau de non-conformité modifié (1)" in text
     assert "TLS" in text and "1.3" in text and "1.2" in text  # both sides of the redline
-    assert "Majeure → Bloquante" in text
+    assert "MSS 2 Exigence numéro 2 MAJEURE BLOQUANTE" in " ".join(text.split())
+
+
+def test_no_markdown_markup_shows_in_the_change_annex_the_comparison_or_the_history(published_and_draft, editor, client):
+    version, draft = published_and_draft
+    published = services.publish_version(version=draft, by=editor)
+    text = pdf_text(published.pdf.read())
+    assert "Exigences reformulées" in text and "**" not in text
+    slug = published.referential.slug
+    compare = client.get(reverse("referential:compare", kwargs={"slug": slug, "a": "1.0", "b": "1.1"}))
+    history = client.get(reverse("referential:requirement_detail", kwargs={"slug": slug, "number": "1.1", "key": "MSS 2"}))
+    for page in (compare, history):
+        content = page.content.decode()
+        assert "**" not in content
+        assert "<strong>DOIT</strong>" in content and "3</ins>" in content
 
 
 def test_pdf_has_pages_outline_and_metadata(published_and_draft):

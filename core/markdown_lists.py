@@ -1,0 +1,74 @@
+"""Lists as editors type them, for Python-Markdown.
+
+Editors write ``L'opérateur **DOIT** :`` and, on the very next line, ``- chiffrer``; they nest with two
+spaces as often as with four. Python-Markdown wants a blank line before a list and four spaces per
+level. This preprocessor rewrites the source before parsing, following CommonMark's rules:
+
+- a bullet list, or an ordered list starting at 1, may start right after a paragraph line (a blank
+  line is inserted); ``en\\n2024. Puis…`` stays a paragraph, as in CommonMark;
+- inside a list, an item indented more than the item above it is nested one level deeper, whatever
+  the number of spaces (1 to 8), and the item is re-indented by four spaces per level;
+- text outside lists, code blocks (four spaces after a blank line) included, is left as it is.
+
+Why not an extension from PyPI: ``mdx_truly_sane_lists`` nests at a fixed indent (2 *or* 4 spaces, not
+both: with 2, a four-space nested list is flattened into its parent's text) and does not start a
+list after a paragraph line; ``mdx_breakless_lists`` does, but lets any ``2024. `` line start a list
+and inserts blank lines into code blocks. Both behaviours are one pass over the lines, here.
+"""
+
+import re
+
+from markdown.extensions import Extension
+from markdown.preprocessors import Preprocessor
+
+_ITEM = re.compile(r"^( *)([*+-]|(\d{1,9})\.) +(\S.*)$")
+
+
+class EditorListsPreprocessor(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        out: list[str] = []
+        markers: list[int] = []  # indentation of the item markers of the open list, one per level
+        previous_blank = True
+        paragraph_in_item = False  # the current item holds a paragraph after a blank line
+        for line in lines:
+            if not line.strip():
+                out.append(line)
+                previous_blank = True
+                continue
+            indent = len(line) - len(line.lstrip(" "))
+            item = _ITEM.match(line)
+            if item and not markers and indent < 4:
+                ordered_not_one = item.group(3) is not None and int(item.group(3)) != 1
+                if previous_blank or not ordered_not_one:
+                    if not previous_blank:
+                        out.append("")
+                    markers = [indent]
+            if item and markers:
+                while len(markers) > 1 and indent < markers[-1]:
+                    markers.pop()
+                if indent > markers[-1]:
+                    markers.append(indent)
+                elif len(markers) == 1:
+                    markers[0] = min(markers[0], indent)
+                depth = len(markers) - 1
+                if paragraph_in_item and not previous_blank:
+                    out.append("")  # else Python-Markdown reads the item as more of that paragraph
+                paragraph_in_item = False
+                out.append(" " * (4 * depth) + f"{item.group(2)} {item.group(4)}")
+            elif markers and previous_blank and indent == 0:
+                markers = []  # a paragraph after the list: the list is over
+                out.append(line)
+            elif markers and indent > 0:
+                # More text of the current item (after a blank line, a paragraph of its own).
+                paragraph_in_item = paragraph_in_item or previous_blank
+                out.append(" " * (4 * len(markers)) + line.lstrip(" "))
+            else:
+                out.append(line)
+            previous_blank = False
+        return out
+
+
+class EditorListsExtension(Extension):
+    def extendMarkdown(self, md):
+        # After whitespace normalisation (priority 30), before anything reads blocks.
+        md.preprocessors.register(EditorListsPreprocessor(md), "editor_lists", 27)
