@@ -7,4 +7,9 @@ class ReferentialConfig(AppConfig):
     verbose_name = _("Référentiels")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from . import signals  # noqa: F401  (guards on many-to-many changes)
+        from .search import register_sqlite_functions
+
+        connection_created.connect(register_sqlite_functions, dispatch_uid="referential_search_functions")

@@ -1,5 +1,6 @@
 from django import template
 
+from .. import search
 from ..markdown import render_markdown
 
 register = template.Library()
@@ -8,3 +9,15 @@ register = template.Library()
 @register.filter(name="markdown")
 def markdown_filter(text):
     return render_markdown(text)
+
+
+@register.filter
+def highlight(value, q):
+    """The words of ``value`` found by the search ``q`` wrapped in <mark> (accents and case ignored)."""
+    return search.highlight(value, q)
+
+
+@register.filter
+def highlight_key(key, q):
+    """A requirement key marked whole when the search found it however spaced (`mss17`)."""
+    return search.highlight_key(key, q)
