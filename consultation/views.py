@@ -475,6 +475,11 @@ def _next_url(request, default: str) -> str:
     return default
 
 
+def _at_message(url: str) -> str:
+    """``url`` landing on the page's message (templates/_messages.html), not somewhere below it."""
+    return url.split("#", 1)[0] + "#message"
+
+
 def _add_service_errors(form, error: ValidationError) -> None:
     if not hasattr(error, "error_dict"):
         form.add_error(None, error)
@@ -569,7 +574,7 @@ def comment_create(request, pk):
                     request,
                     _("Votre commentaire est enregistré. Vous pouvez le modifier ou le retirer jusqu'à la clôture de la concertation."),
                 )
-                return redirect(_next_url(request, f"{consultation.get_absolute_url()}#mes-commentaires"))
+                return redirect(_at_message(_next_url(request, consultation.get_absolute_url())))
         status = 400
     else:
         unknown = (requirement_id and requirement is None) or (section_id and section is None)
@@ -619,7 +624,7 @@ def comment_edit(request, pk):
                 return _refused(request, error, consultation)
             else:
                 messages.success(request, _("Votre commentaire est modifié ; la version précédente reste dans son historique."))
-                return redirect(_next_url(request, f"{consultation.get_absolute_url()}#commentaire-{comment.pk}"))
+                return redirect(_at_message(_next_url(request, consultation.get_absolute_url())))
         status = 400
     else:
         if comment.author_id != request.user.pk:
@@ -644,17 +649,39 @@ def comment_edit(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_withdraw(request, pk):
+    """GET asks for confirmation (a page, so it works without JavaScript); POST withdraws."""
     if not request.user.is_authenticated:
-        raise PermissionDenied
+        if request.method == "POST":
+            raise PermissionDenied
+        return redirect_to_login(request.get_full_path())
     comment = queries.comment_to_write(request.user, pk)
+    if request.method == "GET":
+        consultation = comment.consultation
+        if comment.author_id != request.user.pk:
+            return _refused(request, PermissionRefused(_("Vous ne pouvez retirer que vos propres commentaires.")), consultation)
+        refusal = services.comment_refusal(consultation, request.user)
+        if refusal is not None:
+            return _refused(request, refusal, consultation)
+        back = _next_url(request, f"{consultation.get_absolute_url()}#commentaire-{comment.pk}")
+        return render(
+            request,
+            "consultation/comment_withdraw.html",
+            {
+                "consultation": consultation,
+                "comment": comment,
+                "next": _next_url(request, ""),
+                "back": back,
+                "breadcrumb_data": _consultation_breadcrumb(consultation, _("Retirer mon commentaire")),
+            },
+        )
     try:
         services.withdraw_comment(comment=comment, by=request.user)
     except DomainError as error:
         return _refused(request, error, comment.consultation)
     messages.success(request, _("Votre commentaire est retiré. L'ANS le conserve, marqué comme retiré."))
-    return redirect(_next_url(request, f"{comment.consultation.get_absolute_url()}#mes-commentaires"))
+    return redirect(_at_message(_next_url(request, comment.consultation.get_absolute_url())))
 
 
 @require_GET
