@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.utils.translation import pgettext_lazy
 
 from referential.admin_base import EditorAdmin as HistoryReasonAdmin
 from referential.admin_base import EditorsOnly
@@ -198,7 +199,7 @@ class ConsultationAdmin(HistoryReasonAdmin):
     def phase(self, obj):
         from .queries import consultation_phase
 
-        return {"upcoming": _("À venir"), "open": _("Ouverte"), "closed": _("Close")}[consultation_phase(obj)]
+        return {"upcoming": _("À venir"), "open": _("Ouverte"), "closed": pgettext_lazy("concertation terminée", "Close")}[consultation_phase(obj)]
 
     @admin.display(description=_("tableau de bord"))
     def dashboard_link(self, obj):

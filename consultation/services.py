@@ -13,11 +13,11 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_date
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
+from referential.dates import human_date
 from referential.errors import ConsultationClosed, DomainError, PermissionRefused, TransitionNotAllowed
 from referential.models import Referential, ReferentialVersion
 from referential.roles import is_contributor, is_editor
@@ -380,12 +380,12 @@ def _require_open(consultation: Consultation, now) -> None:
     if now < consultation.opens_at:
         raise ConsultationClosed(
             _("La concertation ouvre le %(date)s : les commentaires ne sont pas encore acceptés.")
-            % {"date": date_format(timezone.localtime(consultation.opens_at), "DATETIME_FORMAT")}
+            % {"date": human_date(consultation.opens_at, "datetime")}
         )
     if now >= consultation.closes_at:
         raise ConsultationClosed(
             _("La concertation est close depuis le %(date)s : les commentaires ne sont plus acceptés.")
-            % {"date": date_format(timezone.localtime(consultation.closes_at), "DATETIME_FORMAT")}
+            % {"date": human_date(consultation.closes_at, "datetime")}
         )
 
 

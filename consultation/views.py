@@ -351,7 +351,23 @@ def _confirm_register_import(request, consultation, context):
 
 @require_GET
 def synthesis_page(request, pk):
-    """The synthesis: public once published; before that, editors see it as a preview, others get 404."""
+    """The synthesis: public once published; before that, editors see it as a preview, and others
+    are told it is not published yet (404: there is nothing to read nor to cache)."""
+    if not is_editor(request.user):
+        consultation = queries.consultation_for(request.user, pk)
+        if not consultation.synthesis_is_published:
+            return _private_if_unpublished(
+                render(
+                    request,
+                    "consultation/synthesis_pending.html",
+                    {
+                        "consultation": consultation,
+                        "breadcrumb_data": _consultation_breadcrumb(consultation, _("Synthèse")),
+                    },
+                    status=404,
+                ),
+                consultation,
+            )
     consultation = queries.synthesis_consultation(request.user, pk)
     context = synthesis.synthesis_context(consultation)
     context.update(

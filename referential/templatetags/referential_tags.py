@@ -1,6 +1,7 @@
 from django import template
 
 from .. import search
+from ..labels import label_of
 from ..markdown import render_markdown
 
 register = template.Library()
@@ -21,3 +22,9 @@ def highlight(value, q):
 def highlight_key(key, q):
     """A requirement key marked whole when the search found it however spaced (`mss17`)."""
     return search.highlight_key(key, q)
+
+
+@register.filter
+def label(item):
+    """A level's or an actor's label in the page's language (``labels.label_of``)."""
+    return label_of(item)
