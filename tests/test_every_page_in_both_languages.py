@@ -156,3 +156,15 @@ def test_dates_in_each_language():
 def test_english_translations_put_no_space_before_punctuation():
     spaced = [msgstr for _msgid, msgstr in catalogue() if re.search(r"\w[ \u202f\xa0][:;!?](\s|$)", msgstr)]
     assert not spaced
+
+
+def test_file_sizes_in_each_language():
+    from referential.sizes import file_size
+
+    with translation.override("fr"):
+        assert file_size(1536 * 1024) == "1,5\u00a0Mo"
+        assert file_size(820 * 1024) == "820\u00a0Ko"
+        assert file_size(12) == "12\u00a0octets"
+    with translation.override("en"):
+        assert file_size(1536 * 1024) == "1.5\u00a0MB"
+        assert file_size(820 * 1024) == "820\u00a0KB"

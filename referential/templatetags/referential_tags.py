@@ -1,6 +1,6 @@
 from django import template
 
-from .. import search
+from .. import search, sizes
 from ..labels import label_of
 from ..markdown import render_markdown
 
@@ -28,3 +28,10 @@ def highlight_key(key, q):
 def label(item):
     """A level's or an actor's label in the page's language (``labels.label_of``)."""
     return label_of(item)
+
+
+@register.filter
+def file_size(size):
+    """A size in bytes as French readers write it (« 1,5 Mo », « 820 Ko »), "1.5 MB" in English;
+    Django's own filesizeformat says « Mio » in French."""
+    return sizes.file_size(size)
