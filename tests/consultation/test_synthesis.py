@@ -311,4 +311,5 @@ def test_the_window_dates_are_shown_in_paris_time(anonymous, synthesis_setup):
         opens_at=datetime(2025, 1, 1, 8, 0, tzinfo=UTC),
     )
     publish(world)
-    assert "au 1 février 2025" in anonymous.get(url("synthesis", world)).content.decode()
+    # The first of a month is written « 1er » in French.
+    assert "au 1er février 2025" in anonymous.get(url("synthesis", world)).content.decode()
