@@ -208,14 +208,14 @@ def compare_pick(request, slug):
     return _compare_choice(request, referential, same=bool(old) and old == new)
 
 
-def _compare_choice(request, referential, *, same: bool, old=None):
+def _compare_choice(request, referential, *, same: bool):
+    """The picker, preset to the two latest versions."""
     return render(
         request,
         "referential/compare_choice.html",
         {
             "referential": referential,
             "versions": referential.visible,
-            "old": old,
             "same": same,
             "pick_url": reverse("referential:compare_pick", kwargs={"slug": referential.slug}),
             "breadcrumb_data": _breadcrumb(
@@ -229,7 +229,7 @@ def compare(request, slug, a, b):
     old = queries.version_for(request.user, slug, a)
     new = queries.version_for(request.user, slug, b)
     if old.pk == new.pk:
-        return _compare_choice(request, queries.referential_with_versions(request.user, slug), same=True, old=old)
+        return _compare_choice(request, queries.referential_with_versions(request.user, slug), same=True)
     comparison = compare_versions(old, new)
     groups = {kind: [] for kind in KINDS}
     for entry in comparison.entries:

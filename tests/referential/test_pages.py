@@ -421,7 +421,10 @@ def test_comparing_a_version_with_itself_offers_the_choice_instead_of_an_empty_c
     response = anonymous.get(REF + "comparer/1.1/1.1/")
     text = page(response).visible_text
     assert "Une version comparée à elle-même ne change pas. Choisissez deux versions différentes." in text
-    assert 'id="comparer-a"' in response.content.decode()
+    html = response.content.decode()
+    start, end = html.index('id="comparer-a"'), html.index('id="comparer-b"')
+    assert '<option value="1.0" selected>' in html[start:end]  # preset to two different versions
+    assert '<option value="1.1" selected>' in html[end:]
 
 
 def test_the_comparison_choice_of_an_unknown_referential_is_not_found(anonymous, scenario):
