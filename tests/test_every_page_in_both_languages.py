@@ -12,9 +12,10 @@ import pytest
 from django.utils import timezone, translation
 
 from consultation import services
-from consultation.models import Consultation, Membership, Organisation
+from accounts.models import Membership, Organisation
+from consultation.models import Consultation
 from referential.dates import human_date
-from tests.consultation.factories import full_workshop
+from tests.workshops.factories import full_workshop
 from tests.e2e.scenario import build_scenario
 from tests.factories import contributor_user, editor_user
 

@@ -1,8 +1,9 @@
 from django import template
 
+from core.markdown import render_markdown
+
 from .. import search, sizes
 from ..labels import label_of
-from ..markdown import render_markdown
 
 register = template.Library()
 

@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from consultation import services
-from consultation.models import Consultation, Membership, Organisation
-from tests.consultation.factories import full_workshop
+from accounts.models import Membership, Organisation
+from consultation.models import Consultation
+from tests.workshops.factories import full_workshop
 from tests.e2e.conftest import describe
 from tests.e2e.scenario import build_scenario
 from tests.e2e.test_consultation_pages import log_in
