@@ -216,7 +216,7 @@ def _compare_choice(request, referential, *, same: bool):
             "versions": referential.visible,
             "same": same,
             "pick_url": reverse("referential:compare_pick", kwargs={"slug": referential.slug}),
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 _("Comparer deux versions"), (referential.get_absolute_url(), referential.code)
             ),
         },
