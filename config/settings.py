@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # French full-text search and unaccent (referential/search.py); inert on SQLite
     "widget_tweaks",
     "dsfr",
     "rest_framework",
@@ -93,6 +94,7 @@ INSTALLED_APPS = [
     "workshops",
     "accounts",
     "notifications",
+    "legal",
 ]
 
 MIDDLEWARE = [

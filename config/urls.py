@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("consultation.urls")),
     path("", include("workshops.urls")),
     path("", include("accounts.urls")),
+    path("", include("legal.urls")),
     path("", include("referential.urls")),
 ]
 if settings.DEBUG:

@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.admin_base import EditorAdmin as HistoryReasonAdmin
 from core.errors import DomainError
@@ -73,7 +74,7 @@ class ConsultationAdmin(HistoryReasonAdmin):
     def phase(self, obj):
         from consultation.queries import consultation_phase
 
-        return {"upcoming": _("À venir"), "open": _("Ouverte"), "closed": _("Close")}[consultation_phase(obj)]
+        return {"upcoming": _("À venir"), "open": _("Ouverte"), "closed": pgettext_lazy("concertation terminée", "Close")}[consultation_phase(obj)]
 
     @admin.display(description=_("tableau de bord"))
     def dashboard_link(self, obj):

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -20,6 +19,7 @@ from accounts.models import Membership, Organisation
 from core.audit import stamp
 from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.roles import is_contributor, is_editor
+from referential.dates import human_date
 from referential.models import ReferentialVersion
 from referential.services import submit_version_to_consultation
 from referential.text import normalise_text
@@ -67,12 +67,12 @@ def _require_open(consultation: Consultation, now) -> None:
     if now < consultation.opens_at:
         raise ConsultationClosed(
             _("La concertation ouvre le %(date)s : les commentaires ne sont pas encore acceptés.")
-            % {"date": date_format(timezone.localtime(consultation.opens_at), "DATETIME_FORMAT")}
+            % {"date": human_date(consultation.opens_at, "datetime")}
         )
     if now >= consultation.closes_at:
         raise ConsultationClosed(
             _("La concertation est close depuis le %(date)s : les commentaires ne sont plus acceptés.")
-            % {"date": date_format(timezone.localtime(consultation.closes_at), "DATETIME_FORMAT")}
+            % {"date": human_date(consultation.closes_at, "datetime")}
         )
 
 

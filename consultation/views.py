@@ -117,7 +117,23 @@ def _confirm_register_import(request, consultation, context):
 
 @require_GET
 def synthesis_page(request, pk):
-    """The synthesis: public once published; before that, editors see it as a preview, others get 404."""
+    """The synthesis: public once published; before that, editors see it as a preview, and others
+    are told it is not published yet (404: there is nothing to read nor to cache)."""
+    if not is_editor(request.user):
+        consultation = queries.consultation_for(request.user, pk)
+        if not consultation.synthesis_is_published:
+            return _private_if_unpublished(
+                render(
+                    request,
+                    "consultation/synthesis_pending.html",
+                    {
+                        "consultation": consultation,
+                        "breadcrumb_data": _consultation_breadcrumb(consultation, _("Synthèse")),
+                    },
+                    status=404,
+                ),
+                consultation,
+            )
     consultation = queries.synthesis_consultation(request.user, pk)
     context = synthesis.synthesis_context(consultation)
     context.update(
@@ -242,6 +258,11 @@ def _next_url(request, default: str) -> str:
     return default
 
 
+def _at_message(url: str) -> str:
+    """``url`` landing on the page's message (templates/_messages.html), not somewhere below it."""
+    return url.split("#", 1)[0] + "#message"
+
+
 def _as_int(value) -> int | None:
     try:
         return int(value)
@@ -325,7 +346,7 @@ def comment_create(request, pk):
                     request,
                     _("Votre commentaire est enregistré. Vous pouvez le modifier ou le retirer jusqu'à la clôture de la concertation."),
                 )
-                return redirect(_next_url(request, f"{consultation.get_absolute_url()}#mes-commentaires"))
+                return redirect(_at_message(_next_url(request, consultation.get_absolute_url())))
         status = 400
     else:
         form = CommentForm(
@@ -371,7 +392,7 @@ def comment_edit(request, pk):
                 return _refused(request, error, consultation)
             else:
                 messages.success(request, _("Votre commentaire est modifié ; la version précédente reste dans son historique."))
-                return redirect(_next_url(request, f"{consultation.get_absolute_url()}#commentaire-{comment.pk}"))
+                return redirect(_at_message(_next_url(request, consultation.get_absolute_url())))
         status = 400
     else:
         if comment.author_id != request.user.pk:
@@ -399,17 +420,39 @@ def comment_edit(request, pk):
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def comment_withdraw(request, pk):
+    """GET asks for confirmation (a page, so it works without JavaScript); POST withdraws."""
     if not request.user.is_authenticated:
-        raise PermissionDenied
+        if request.method == "POST":
+            raise PermissionDenied
+        return redirect_to_login(request.get_full_path())
     comment = queries.comment_to_write(request.user, pk)
+    if request.method == "GET":
+        consultation = comment.consultation
+        if comment.author_id != request.user.pk:
+            return _refused(request, PermissionRefused(_("Vous ne pouvez retirer que vos propres commentaires.")), consultation)
+        refusal = services.comment_refusal(consultation, request.user)
+        if refusal is not None:
+            return _refused(request, refusal, consultation)
+        back = _next_url(request, f"{consultation.get_absolute_url()}#commentaire-{comment.pk}")
+        return render(
+            request,
+            "consultation/comment_withdraw.html",
+            {
+                "consultation": consultation,
+                "comment": comment,
+                "next": _next_url(request, ""),
+                "back": back,
+                "breadcrumb_data": _consultation_breadcrumb(consultation, _("Retirer mon commentaire")),
+            },
+        )
     try:
         services.withdraw_comment(comment=comment, by=request.user)
     except DomainError as error:
         return _refused(request, error, comment.consultation)
     messages.success(request, _("Votre commentaire est retiré. L'ANS le conserve, marqué comme retiré."))
-    return redirect(_next_url(request, f"{comment.consultation.get_absolute_url()}#mes-commentaires"))
+    return redirect(_at_message(_next_url(request, comment.consultation.get_absolute_url())))
 
 
 @require_GET

@@ -9,4 +9,9 @@ class ReferentialConfig(AppConfig):
     editor_actions = ("add", "change", "delete", "view")
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from . import signals  # noqa: F401  (guards on many-to-many changes)
+        from .search import register_sqlite_functions
+
+        connection_created.connect(register_sqlite_functions, dispatch_uid="referential_search_functions")

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
@@ -22,6 +22,7 @@ from .models import (
     Section,
     version_sort_key,
 )
+from .search import search_requirements
 
 
 def visible_versions(user) -> QuerySet[ReferentialVersion]:
@@ -69,7 +70,9 @@ def filter_requirements(
     q: str | None = None,
 ) -> QuerySet[Requirement]:
     """Filters shared by the version page and the API: level and actor by slug, chapter (with its
-    sub-chapters) by id, and a text search over key, title and statement."""
+    sub-chapters) by id, and a text search over key, title and statement as French readers type it
+    (``search.search_requirements``: accents and case ignored, keys however spaced; each match
+    carries ``search_rank``)."""
     if level:
         requirements = requirements.filter(level__slug=level)
     if actor:
@@ -78,8 +81,7 @@ def filter_requirements(
         ids = _section_and_descendants(requirements, section)
         requirements = requirements.filter(section_id__in=ids)
     if q:
-        q = q.strip()
-        requirements = requirements.filter(Q(key__icontains=q) | Q(title__icontains=q) | Q(statement__icontains=q))
+        requirements = search_requirements(requirements, q.strip())
     return requirements.distinct() if actor else requirements
 
 

@@ -196,16 +196,39 @@ def requirement_detail(request, slug, number, key):
 
 
 def compare_pick(request, slug):
-    """The two-version picker submits here by GET; send the reader to the comparison's canonical URL."""
+    """The two-version picker submits here by GET; send the reader to the comparison's canonical URL.
+
+    Without two different versions (no choice yet, a stale link, the same version twice) the reader
+    is offered the choice instead of an error or an empty comparison."""
     old, new = request.GET.get("a", ""), request.GET.get("b", "")
-    if not (re.fullmatch(VERSION_NUMBER, old) and re.fullmatch(VERSION_NUMBER, new)):
-        raise Http404
-    return redirect("referential:compare", slug=slug, a=old, b=new)
+    if re.fullmatch(VERSION_NUMBER, old) and re.fullmatch(VERSION_NUMBER, new) and old != new:
+        return redirect("referential:compare", slug=slug, a=old, b=new)
+    referential = queries.referential_with_versions(request.user, slug)
+    return _compare_choice(request, referential, same=bool(old) and old == new)
+
+
+def _compare_choice(request, referential, *, same: bool):
+    """The picker, preset to the two latest versions."""
+    return render(
+        request,
+        "referential/compare_choice.html",
+        {
+            "referential": referential,
+            "versions": referential.visible,
+            "same": same,
+            "pick_url": reverse("referential:compare_pick", kwargs={"slug": referential.slug}),
+            "breadcrumb_data": breadcrumb(
+                _("Comparer deux versions"), (referential.get_absolute_url(), referential.code)
+            ),
+        },
+    )
 
 
 def compare(request, slug, a, b):
     old = queries.version_for(request.user, slug, a)
     new = queries.version_for(request.user, slug, b)
+    if old.pk == new.pk:
+        return _compare_choice(request, queries.referential_with_versions(request.user, slug), same=True)
     comparison = compare_versions(old, new)
     groups = {kind: [] for kind in KINDS}
     for entry in comparison.entries:

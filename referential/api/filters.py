@@ -12,7 +12,9 @@ class RequirementFilter(django_filters.FilterSet):
     level = django_filters.CharFilter(label=_("Niveau de non-conformité (identifiant, par exemple « majeure »)"))
     actor = django_filters.CharFilter(label=_("Acteur concerné (identifiant)"))
     section = django_filters.NumberFilter(label=_("Chapitre (identifiant), sous-chapitres compris"))
-    q = django_filters.CharFilter(label=_("Texte cherché dans la clé, le titre et l'énoncé"))
+    q = django_filters.CharFilter(
+        label=_("Texte cherché dans la clé, le titre et l'énoncé, sans tenir compte des accents ni des majuscules")
+    )
 
     class Meta:
         model = Requirement
@@ -22,10 +24,12 @@ class RequirementFilter(django_filters.FilterSet):
         # One call with every filter, so the API filters exactly as the version page does.
         data = self.form.cleaned_data
         section = data.get("section")
-        return filter_requirements(
+        requirements = filter_requirements(
             queryset,
             level=data.get("level") or None,
             actor=data.get("actor") or None,
             section=int(section) if section is not None else None,
             q=data.get("q") or None,
         )
+        # A text search lists the best matches first (a key typed whole, then the text's rank).
+        return requirements.order_by("-search_rank", "position", "id") if data.get("q") else requirements

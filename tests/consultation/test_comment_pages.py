@@ -138,7 +138,7 @@ def test_commenting_from_the_requirement_page_returns_to_it(members, consultatio
     )
 
     assert response.status_code == 302
-    assert response["Location"] == f"{requirement_url}#concertations-exigence"
+    assert response["Location"] == f"{requirement_url}#message"  # lands on the success message
     comment = Comment.objects.get()
     assert (comment.requirement, comment.author, comment.kind) == (mss1, contributor_a, "proposal")
     _response, html = page(client, requirement_url)
@@ -296,6 +296,54 @@ def test_withdrawing_keeps_the_comment_and_shows_it_withdrawn_to_its_author(comm
     _response, html = page(client, comment_a.consultation.get_absolute_url())
     assert "Retiré par son auteur" in html
     assert reverse("consultation:comment_edit", kwargs={"pk": comment_a.pk}) not in html
+
+
+def test_withdrawing_asks_for_confirmation_on_a_page_that_needs_no_javascript(comment_a, client_for):
+    client = client_for(comment_a.author)
+    url = reverse("consultation:comment_withdraw", kwargs={"pk": comment_a.pk})
+    _response, html = page(client, comment_a.consultation.get_absolute_url())
+    assert f'href="{url}' in html  # the comment's "Retirer" leads to the confirmation
+    assert f'action="{url}"' not in html  # and withdraws nothing by itself
+
+    response, html = page(client, url)
+
+    assert response.status_code == 200
+    assert f"Voulez-vous vraiment retirer le commentaire n° {comment_a.pk}\u202f?" in html
+    assert "Le TLS 1.3 suffit-il ?" in html
+    assert f'<form method="post" action="{url}">' in html
+    comment_a.refresh_from_db()
+    assert comment_a.status == Comment.Status.SUBMITTED
+
+
+def test_the_withdrawal_confirmation_is_refused_to_others_after_closing_and_to_anonymous(
+    comment_a, contributor_b, client_for, anonymous, editor
+):
+    url = reverse("consultation:comment_withdraw", kwargs={"pk": comment_a.pk})
+    assert client_for(contributor_b).get(url).status_code == 403
+    assert anonymous.get(url).status_code == 302
+    close(comment_a.consultation, editor)
+    assert client_for(comment_a.author).get(url).status_code == 409
+
+
+@pytest.mark.parametrize("action", ["create", "edit", "withdraw"])
+def test_after_a_comment_is_posted_edited_or_withdrawn_the_page_lands_on_the_message(
+    action, comment_a, consultation, mss1, client_for
+):
+    client = client_for(comment_a.author)
+    next_url = f"{mss1.get_absolute_url()}#concertations-exigence"
+    if action == "create":
+        url, data = create_url(consultation), {"kind": "remark", "body": "Autre remarque.", "requirement": mss1.pk}
+    elif action == "edit":
+        url, data = reverse("consultation:comment_edit", kwargs={"pk": comment_a.pk}), {"kind": "remark", "body": "Précisé."}
+    else:
+        url, data = reverse("consultation:comment_withdraw", kwargs={"pk": comment_a.pk}), {}
+
+    response = client.post(url, {**data, "next": next_url})
+
+    assert response["Location"] == f"{mss1.get_absolute_url()}#message"
+    html = client.get(response["Location"]).content.decode()
+    landing = html[html.index('id="message"') :]
+    assert "fr-alert--success" in landing[: landing.index("</div>") + 200]
 
 
 def test_withdrawing_after_closing_is_refused_with_the_reason(comment_a, client_for, editor):

@@ -194,3 +194,28 @@ def test_the_dashboard_runs_the_same_queries_for_10_or_100_comments(members, con
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
     print(f"dashboard: {counts[0]} queries")
+
+
+def test_the_answer_form_starts_without_a_decision_and_requires_one(comment_a, client_for, editor):
+    client = client_for(editor)
+    html = client.get(dashboard_url(comment_a.consultation)).content.decode()
+    select = html[html.index(f'id="decision-{comment_a.pk}"') :]
+    select = select[: select.index("</select>")]
+    assert 'name="decision" required' in select
+    assert '<option value="" selected disabled>Choisir une décision</option>' in select
+    assert select.count(" selected") == 1  # no decision is preselected
+
+    response = client.post(
+        reverse("consultation:comment_answer", kwargs={"pk": comment_a.pk}), {"decision": "", "body": "Vu."}, follow=True
+    )
+    assert "Décision : Ce champ est obligatoire." in response.content.decode()
+    assert not Answer.objects.exists()
+
+
+def test_revising_an_answer_keeps_its_decision_selected(comment_a, client_for, editor):
+    services.answer_comment(comment=comment_a, by=editor, decision="rejected", body="Non.", carried_by=None)
+    html = client_for(editor).get(dashboard_url(comment_a.consultation)).content.decode()
+    select = html[html.index(f'id="decision-{comment_a.pk}"') :]
+    select = select[: select.index("</select>")]
+    assert '<option value="" disabled>' in select
+    assert '<option value="rejected" selected>' in select

@@ -83,6 +83,18 @@ def test_the_synthesis_is_not_found_before_publication_except_by_editors(client_
         assert client.get(url(name, world)).status_code == 404, name
 
 
+def test_an_unpublished_synthesis_says_it_is_not_published_yet(anonymous, synthesis_setup):
+    world = synthesis_setup
+    response = anonymous.get(url("synthesis", world))
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "Synthèse pas encore publiée" in html
+    assert world.consultation.get_absolute_url() in html
+    assert HIDDEN_TEXT not in html and "Faut-il imposer TLS 1.3" not in html
+    listing = anonymous.get(reverse("consultation:consultation_list")).content.decode()
+    assert "pas encore publiée" in listing
+
+
 def test_editors_preview_the_unpublished_synthesis_with_a_banner_and_a_publish_button(client_for, editor, synthesis_setup):
     world = synthesis_setup
     response = client_for(editor).get(url("synthesis", world))
@@ -299,4 +311,5 @@ def test_the_window_dates_are_shown_in_paris_time(anonymous, synthesis_setup):
         opens_at=datetime(2025, 1, 1, 8, 0, tzinfo=UTC),
     )
     publish(world)
-    assert "au 1 février 2025" in anonymous.get(url("synthesis", world)).content.decode()
+    # The first of a month is written « 1er » in French.
+    assert "au 1er février 2025" in anonymous.get(url("synthesis", world)).content.decode()

@@ -404,7 +404,32 @@ def test_comparison_shows_renamed_keys_and_moved_chapters(anonymous, scenario):
 def test_the_version_picker_redirects_to_the_comparison(anonymous, scenario):
     response = anonymous.get(REF + "comparer/", {"a": "1.0", "b": "1.1"})
     assert response.status_code == 302 and response["Location"] == REF + "comparer/1.0/1.1/"
-    assert anonymous.get(REF + "comparer/", {"a": "latest", "b": "1.1"}).status_code == 404
+
+
+
+@pytest.mark.parametrize("query", [{}, {"a": "latest", "b": "1.1"}, {"a": "1.1", "b": "1.1"}])
+def test_the_comparison_without_two_different_versions_offers_the_choice(anonymous, scenario, query):
+    response = anonymous.get(REF + "comparer/", query)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'class="compare-form"' in html
+    assert '<option value="1.0"' in html and '<option value="1.1"' in html
+    if query.get("a") == query.get("b") == "1.1":
+        assert "Une version comparée à elle-même ne change pas." in html
+
+
+def test_comparing_a_version_with_itself_offers_the_choice_instead_of_an_empty_comparison(anonymous, scenario):
+    response = anonymous.get(REF + "comparer/1.1/1.1/")
+    text = page(response).visible_text
+    assert "Une version comparée à elle-même ne change pas. Choisissez deux versions différentes." in text
+    html = response.content.decode()
+    start, end = html.index('id="comparer-a"'), html.index('id="comparer-b"')
+    assert '<option value="1.0" selected>' in html[start:end]  # preset to two different versions
+    assert '<option value="1.1" selected>' in html[end:]
+
+
+def test_the_comparison_choice_of_an_unknown_referential_is_not_found(anonymous, scenario):
+    assert anonymous.get("/referentiels/inconnu/comparer/").status_code == 404
 
 
 # URLs and errors ---------------------------------------------------------------------------------
