@@ -28,7 +28,7 @@ def drop_configuration(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("referential", "0003_level_delay_help")]
+    dependencies = [("referential", "0005_requirement_exchange_id_import_mapping")]
 
     operations = [
         UnaccentExtension(),  # does nothing on other databases
