@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "referential",
     "consultation",
     "accounts",
+    "assessment",
 ]
 
 MIDDLEWARE = [

@@ -12,6 +12,7 @@ urlpatterns = [
     path("api/v1/", include("config.api_urls")),
     path("", include("consultation.urls")),
     path("", include("accounts.urls")),
+    path("", include("assessment.urls")),
     path("", include("referential.urls")),
 ]
 if settings.DEBUG:

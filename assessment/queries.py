@@ -1,0 +1,237 @@
+"""Reads of self-assessments: who sees which, and the grid with its verdict, deadlines and progress.
+
+``assessment_grid`` runs a constant handful of queries whatever the number of requirements, so the
+page, the exports, the API and the submission snapshot all read the same shaped rows.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from consultation.models import Membership
+from referential.models import ReferentialVersion, Section
+from referential.roles import is_editor
+
+from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, Result
+from .verdict import AnswerFacts, DeadlineState, Verdict, compute_verdict, deadline_state, finding_deadline
+
+
+def version_in_force_on(version: ReferentialVersion) -> date | None:
+    """The day a version came into force, from which remediation delays are counted.
+
+    The one place that decides it: today a version is in force from its publication; when versions
+    carry their own in-force date, this function reads it and nothing else changes."""
+    if version.published_at is None:
+        return None
+    return timezone.localdate(version.published_at)
+
+
+def assessments_visible_to(user) -> QuerySet[Assessment]:
+    """Editors see every assessment; a contributor, only their own organisation's; anyone else, none.
+    Nothing of an assessment is public."""
+    assessments = Assessment.objects.select_related("organisation", "version__referential", "actor")
+    if is_editor(user):
+        return assessments
+    if user is None or not user.is_authenticated:
+        return assessments.none()
+    membership = Membership.objects.filter(user=user).only("organisation_id").first()
+    if membership is None:
+        return assessments.none()
+    return assessments.filter(organisation_id=membership.organisation_id)
+
+
+@dataclass
+class GridRow:
+    answer: AssessmentAnswer
+    evidence: list[Evidence]
+    chapter_number: str
+    chapter_title: str
+    section_number: str
+    deadline: DeadlineState | None = None
+    tipping: bool = False
+
+    @property
+    def requirement(self):
+        return self.answer.requirement
+
+
+@dataclass
+class Progress:
+    label: str
+    total: int = 0
+    by_result: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def evaluated(self) -> int:
+        return self.total - self.by_result.get(Result.NOT_EVALUATED, 0)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.evaluated / self.total) if self.total else 0
+
+    def add(self, result: str) -> None:
+        self.total += 1
+        self.by_result[result] = self.by_result.get(result, 0) + 1
+
+    def bars(self):
+        """(result value, label, count, percent of the total) in the results' order, for the charts."""
+        return [
+            (value, label, self.by_result.get(value, 0), round(100 * self.by_result.get(value, 0) / self.total) if self.total else 0)
+            for value, label in Result.choices
+        ]
+
+
+@dataclass
+class Grid:
+    assessment: Assessment
+    rows: list[GridRow]
+    thresholds: list  # ConformityThreshold, level selected
+    verdict: Verdict
+    in_force_on: date | None
+    by_chapter: list[Progress]
+    by_level: list[Progress]
+    overall: Progress
+
+    @property
+    def gaps(self) -> list[GridRow]:
+        return [row for row in self.rows if row.answer.result in GAP_RESULTS]
+
+    @property
+    def tipping_rows(self) -> list[GridRow]:
+        return [row for row in self.rows if row.tipping]
+
+    @property
+    def complete(self) -> bool:
+        return self.overall.evaluated == self.overall.total
+
+    def snapshot(self, *, number: int, submitted_at: datetime, submitted_by) -> dict:
+        """Everything a submitted revision must keep, self-contained: it never reads the live rows again."""
+        assessment, version = self.assessment, self.assessment.version
+        return {
+            "revision": number,
+            "submitted_at": submitted_at.isoformat(),
+            "submitted_by": submitted_by.get_full_name() or submitted_by.get_username(),
+            "organisation": assessment.organisation.name,
+            "referential": {"code": version.referential.code, "title": version.referential.title},
+            "version": {"number": version.number, "pdf_sha256": version.pdf_sha256},
+            "in_force_on": self.in_force_on.isoformat() if self.in_force_on else None,
+            "actor": assessment.actor.label,
+            "rule": [
+                {"level": t.level.slug, "label": t.level.label, "max_findings": t.max_findings} for t in self.thresholds
+            ],
+            "verdict": {
+                "value": self.verdict.value,
+                "tipping": list(self.verdict.tipping),
+                "counts": [
+                    {"level": c.level, "findings": c.findings, "max_findings": c.max_findings} for c in self.verdict.counts
+                ],
+            },
+            "answers": [
+                {
+                    "requirement_id": row.requirement.pk,
+                    "key": row.requirement.key,
+                    "title": row.requirement.title,
+                    "statement": row.requirement.statement,
+                    "chapter": f"{row.chapter_number}. {row.chapter_title}",
+                    "level": row.requirement.level.slug if row.requirement.level else None,
+                    "level_label": row.requirement.level.label if row.requirement.level else "",
+                    "result": row.answer.result,
+                    "result_label": str(row.answer.get_result_display()),
+                    "justification": row.answer.justification,
+                    "owner": row.answer.owner,
+                    "planned_date": row.answer.planned_date.isoformat() if row.answer.planned_date else None,
+                    "found_on": row.answer.found_on.isoformat() if row.answer.found_on else None,
+                    "deadline": row.deadline.deadline.isoformat() if row.deadline and row.deadline.deadline else None,
+                    "overdue": bool(row.deadline and row.deadline.overdue),
+                    "planned_too_late": bool(row.deadline and row.deadline.planned_too_late),
+                    "tipping": row.tipping,
+                    "evidence": [
+                        {
+                            "label": e.label,
+                            "filename": e.filename,
+                            "sha256": e.sha256,
+                            "link": e.link,
+                            "effective_date": e.effective_date.isoformat(),
+                        }
+                        for e in row.evidence
+                    ],
+                }
+                for row in self.rows
+            ],
+        }
+
+
+def _chapters(version: ReferentialVersion):
+    """Numbering of every section ("2.1") and its top-level chapter, from one query."""
+    sections = list(Section.objects.filter(version=version).order_by("position", "id"))
+    children: dict[int | None, list[Section]] = {}
+    for section in sections:
+        children.setdefault(section.parent_id, []).append(section)
+    numbers: dict[int, tuple[str, Section]] = {}
+
+    def walk(parent_id, prefix, top):
+        for index, section in enumerate(children.get(parent_id, []), start=1):
+            number = f"{prefix}{index}"
+            chapter = top or section
+            numbers[section.pk] = (number, chapter)
+            walk(section.pk, f"{number}.", chapter)
+
+    walk(None, "", None)
+    return numbers
+
+
+def assessment_grid(assessment: Assessment, *, today: date | None = None) -> Grid:
+    """The assessment's rows in the version's order, with live verdict, deadlines and progress.
+    Five queries, whatever the number of requirements."""
+    today = today or timezone.localdate()
+    version = assessment.version
+    answers = list(
+        assessment.answers.select_related("requirement__level", "requirement__section")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.filter(withdrawn_at__isnull=True), to_attr="live_evidence"))
+        .order_by("requirement__position", "requirement_id")
+    )
+    thresholds = list(version.thresholds.select_related("level"))
+    numbers = _chapters(version)
+    in_force_on = version_in_force_on(version)
+    verdict = compute_verdict(
+        (AnswerFacts(a.requirement.key, a.result, a.requirement.level.slug if a.requirement.level else None) for a in answers),
+        {t.level.slug: t.max_findings for t in thresholds},
+    )
+    tipping = set(verdict.tipping)
+    rows, by_chapter, by_level = [], {}, {}
+    overall = Progress(label="")
+    for answer in answers:
+        requirement = answer.requirement
+        number, chapter = numbers.get(requirement.section_id, ("", requirement.section))
+        row = GridRow(
+            answer=answer,
+            evidence=answer.live_evidence,
+            chapter_number=number.split(".")[0],
+            chapter_title=chapter.title,
+            section_number=number,
+            tipping=requirement.key in tipping,
+        )
+        if answer.result in GAP_RESULTS:
+            deadline = finding_deadline(
+                in_force_on=in_force_on,
+                found_on=answer.found_on,
+                delay_days=requirement.level.remediation_delay_days if requirement.level else None,
+            )
+            row.deadline = deadline_state(deadline=deadline, planned_date=answer.planned_date, today=today)
+        rows.append(row)
+        overall.add(answer.result)
+        by_chapter.setdefault(chapter.pk, Progress(label=f"{row.chapter_number}. {chapter.title}")).add(answer.result)
+        level = requirement.level
+        by_level.setdefault(level.rank if level else 10**6, Progress(label=level.label if level else "—")).add(answer.result)
+    return Grid(
+        assessment=assessment,
+        rows=rows,
+        thresholds=thresholds,
+        verdict=verdict,
+        in_force_on=in_force_on,
+        by_chapter=list(by_chapter.values()),
+        by_level=[by_level[rank] for rank in sorted(by_level)],
+        overall=overall,
+    )
