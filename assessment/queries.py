@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from django.db.models import Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from consultation.models import Membership
-from referential.models import ReferentialVersion, Section
+from referential.models import Actor, ReferentialVersion, Requirement, Section
 from referential.roles import is_editor
 
-from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, Result
+from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, Result, ReviewComment, Submission
 from .verdict import AnswerFacts, DeadlineState, Verdict, compute_verdict, deadline_state, finding_deadline
 
 
@@ -234,4 +235,136 @@ def assessment_grid(assessment: Assessment, *, today: date | None = None) -> Gri
         by_chapter=list(by_chapter.values()),
         by_level=[by_level[rank] for rank in sorted(by_level)],
         overall=overall,
+    )
+
+
+def assessment_for(user, pk) -> Assessment:
+    """The assessment if the user may see it; a 404 otherwise, so its existence is not revealed."""
+    return get_object_or_404(assessments_visible_to(user), pk=pk)
+
+
+def answer_for(assessment: Assessment, pk) -> AssessmentAnswer:
+    return get_object_or_404(
+        AssessmentAnswer.objects.select_related("requirement__level", "requirement__section", "carried_from__requirement"),
+        assessment=assessment,
+        pk=pk,
+    )
+
+
+def evidence_for(user, pk) -> Evidence:
+    return get_object_or_404(
+        Evidence.objects.select_related("answer__assessment"), pk=pk, answer__assessment__in=assessments_visible_to(user)
+    )
+
+
+def submission_for(assessment: Assessment, number) -> Submission:
+    return get_object_or_404(Submission.objects.select_related("submitted_by"), assessment=assessment, number=number)
+
+
+def assessable_options() -> list[tuple[ReferentialVersion, list[Actor]]]:
+    """Published versions and the actor roles that have requirements in them: what may be assessed."""
+    versions = list(ReferentialVersion.objects.published().select_related("referential").order_by("referential__position", "referential__code"))
+    pairs = (
+        Requirement.actors.through.objects.filter(requirement__version__in=versions)
+        .values_list("requirement__version_id", "actor_id")
+        .distinct()
+    )
+    by_version: dict[int, set[int]] = {}
+    for version_id, actor_id in pairs:
+        by_version.setdefault(version_id, set()).add(actor_id)
+    actors = {a.pk: a for a in Actor.objects.filter(pk__in={a for ids in by_version.values() for a in ids})}
+    return [
+        (version, sorted((actors[pk] for pk in by_version.get(version.pk, ())), key=lambda a: (a.position, a.label)))
+        for version in versions
+        if version.pk in by_version
+    ]
+
+
+def review_comments_by_requirement(assessment: Assessment) -> dict[int | None, list[ReviewComment]]:
+    """The ANS's requests on the latest submission, by requirement id (``None``: on the whole)."""
+    latest = assessment.submissions.order_by("-number").first()
+    if latest is None:
+        return {}
+    comments: dict[int | None, list[ReviewComment]] = {}
+    for comment in latest.review_comments.select_related("author"):
+        comments.setdefault(comment.requirement_id, []).append(comment)
+    return comments
+
+
+@dataclass
+class Dashboard:
+    version: ReferentialVersion
+    assessments: list[Assessment]
+    latest: dict[int, Submission]  # by assessment id
+    verdicts: list[tuple[str, int]]
+    most_non_conformant: list[tuple[str, str, int]]
+    overdue: list[tuple[Assessment, dict]]
+    older_version: list[Assessment]
+    matrix_columns: list[Assessment]
+    matrix_rows: list[tuple[str, str, list[tuple[str, str] | None]]]  # key, title, (result, label) per column
+
+
+def dashboard(version: ReferentialVersion, *, today: date | None = None) -> Dashboard:
+    """The ANS's view of one version, read from each assessment's latest submission (what the
+    organisation declared), never from answers still being edited."""
+    today = today or timezone.localdate()
+    assessments = list(
+        Assessment.objects.filter(version=version).select_related("organisation", "actor").order_by("organisation__name", "actor__position")
+    )
+    latest: dict[int, Submission] = {}
+    for submission in Submission.objects.filter(assessment__version=version).order_by("assessment_id", "number"):
+        latest[submission.assessment_id] = submission
+    verdict_counts = {value: 0 for value in Submission.Verdict.values}
+    gaps: dict[str, list] = {}
+    overdue = []
+    for assessment in assessments:
+        submission = latest.get(assessment.pk)
+        if submission is None:
+            continue
+        verdict_counts[submission.verdict] += 1
+        for answer in submission.snapshot["answers"]:
+            if answer["result"] in GAP_RESULTS:
+                entry = gaps.setdefault(answer["key"], [answer["title"], 0])
+                entry[1] += 1
+                if answer["deadline"] and date.fromisoformat(answer["deadline"]) < today:
+                    overdue.append((assessment, answer))
+    verdicts = [(label, verdict_counts[value]) for value, label in Submission.Verdict.choices]
+    verdicts.append((str(Assessment.Status.IN_PROGRESS.label), sum(1 for a in assessments if a.pk not in latest)))
+    current_orgs = {(a.organisation_id, a.actor_id) for a in assessments}
+    older = [
+        a
+        for a in Assessment.objects.filter(version__referential_id=version.referential_id)
+        .exclude(version=version)
+        .select_related("organisation", "actor", "version")
+        .order_by("organisation__name")
+        if (a.organisation_id, a.actor_id) not in current_orgs
+    ]
+    keys = list(
+        Requirement.objects.filter(version=version).order_by("position", "id").values_list("key", "title")
+    )
+    labels = dict(Result.choices)
+    columns = [a for a in assessments if a.pk in latest]
+    declared = [{a["key"]: a["result"] for a in latest[c.pk].snapshot["answers"]} for c in columns]
+    matrix_rows = [
+        (key, title, [(results[key], labels.get(results[key], results[key])) if key in results else None for results in declared])
+        for key, title in keys
+    ]
+    return Dashboard(
+        version=version,
+        assessments=assessments,
+        latest=latest,
+        verdicts=verdicts,
+        most_non_conformant=sorted(((key, title, n) for key, (title, n) in gaps.items()), key=lambda item: (-item[2], item[0]))[:10],
+        overdue=overdue,
+        older_version=older,
+        matrix_columns=columns,
+        matrix_rows=matrix_rows,
+    )
+
+
+def dashboard_versions() -> list[ReferentialVersion]:
+    return list(
+        ReferentialVersion.objects.filter(status__in=ReferentialVersion.FROZEN_STATUSES)
+        .select_related("referential")
+        .order_by("referential__position", "referential__code", "-published_at")
     )

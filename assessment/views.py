@@ -1,28 +1,304 @@
 """Self-assessment pages: parse the request, call a query or a service, render.
 
-Nothing of an assessment is public: every page of one goes through ``queries.assessments_visible_to``,
-so another organisation's assessment is a 404, never a 403 that would confirm it exists. The one
-public page is the attestation check, which answers only "matches a submission" or not.
+Nothing of an assessment is public: every page of one goes through ``queries.assessment_for``, so
+another organisation's assessment is a 404, never a 403 that would confirm it exists. The one
+public page is the attestation check, which answers only whether a document matches a submission.
 """
 
 import hashlib
 
-from django.shortcuts import render
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from .forms import VerifyForm
-from .models import Submission
+from referential.compare import redline
+from referential.errors import DomainError
+from referential.models import Actor, ReferentialVersion
+from referential.roles import is_editor
+
+from . import queries, services
+from .forms import AnswerForm, EvidenceForm, VerifyForm
+from .models import Assessment, Result, Submission
 
 
 def _breadcrumb(current, *links):
     return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
 
 
+def _list_link():
+    return (reverse("assessment:list"), _("Autoévaluations"))
+
+
+def _assessment_link(assessment):
+    return (assessment.get_absolute_url(), str(assessment.version))
+
+
+def _form_errors(form, error) -> None:
+    """A service's refusal shown on the form: field errors next to their field, the rest on top."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, field_messages in error.message_dict.items():
+            form.add_error(field if field in form.fields else None, field_messages)
+    elif isinstance(error, ValidationError):
+        form.add_error(None, error.messages)
+    else:
+        form.add_error(None, [str(error.message), *map(str, error.problems)])
+
+
+def _private(response):
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def assessment_list(request):
+    may_start = True
+    try:
+        services.member_organisation(request.user)
+    except DomainError:
+        may_start = False
+    return _private(render(
+        request,
+        "assessment/assessment_list.html",
+        {
+            "assessments": queries.assessments_visible_to(request.user).order_by("-created_at"),
+            "options": queries.assessable_options() if may_start else [],
+            "is_editor": is_editor(request.user),
+            "breadcrumb_data": _breadcrumb(_("Autoévaluations")),
+        },
+    ))
+
+
+@login_required
+@require_POST
+def assessment_start(request):
+    version = get_object_or_404(ReferentialVersion.objects.published(), pk=_as_int(request.POST.get("version")))
+    actor = get_object_or_404(Actor, pk=_as_int(request.POST.get("actor")))
+    try:
+        assessment = services.start_assessment(version=version, actor=actor, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("assessment:list")
+    return redirect(assessment)
+
+
+def _as_int(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+RESULT_FILTERS = {value for value in Result.values}
+
+
+def _grid_context(request, assessment, *, problems=None):
+    grid = queries.assessment_grid(assessment)
+    result = request.GET.get("resultat")
+    rows = [row for row in grid.rows if row.answer.result == result] if result in RESULT_FILTERS else grid.rows
+    member = not is_editor(request.user)
+    review = queries.review_comments_by_requirement(assessment) if assessment.status == Assessment.Status.CHANGES_REQUESTED else {}
+    return {
+        "assessment": assessment,
+        "grid": grid,
+        "rows": rows,
+        "result_filter": result if result in RESULT_FILTERS else "",
+        "results": Result.choices,
+        "problems": problems,
+        "submissions": list(assessment.submissions.order_by("-number")),
+        "may_edit": member,
+        "review": review,
+        "review_general": review.get(None, []),
+        "breadcrumb_data": _breadcrumb(str(assessment.version), _list_link()),
+    }
+
+
+@login_required
+@require_GET
+def assessment_detail(request, pk):
+    assessment = queries.assessment_for(request.user, pk)
+    return _private(render(request, "assessment/assessment_detail.html", _grid_context(request, assessment)))
+
+
+@login_required
+@require_POST
+def assessment_submit(request, pk):
+    assessment = queries.assessment_for(request.user, pk)
+    try:
+        submission = services.submit_assessment(assessment=assessment, by=request.user)
+    except services.SubmissionRefused as error:
+        context = _grid_context(request, assessment, problems=[str(p) for p in error.problems])
+        return _private(render(request, "assessment/assessment_detail.html", context, status=409))
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect(assessment)
+    messages.success(request, _("Révision %(number)s soumise : son attestation est prête.") % {"number": submission.number})
+    return redirect("assessment:submission", pk=assessment.pk, number=submission.number)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def answer_edit(request, pk, answer_pk):
+    assessment = queries.assessment_for(request.user, pk)
+    answer = queries.answer_for(assessment, answer_pk)
+    initial = {
+        "result": answer.result,
+        "justification": answer.justification,
+        "owner": answer.owner,
+        "planned_date": answer.planned_date,
+        "revision": answer.revision,
+    }
+    form = AnswerForm(request.POST or None, initial=initial, auto_id="reponse-%s")
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_answer(answer=answer, by=request.user, **form.cleaned_data)
+        except (DomainError, ValidationError) as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Réponse à %(key)s enregistrée.") % {"key": answer.requirement.key})
+            return redirect(f"{assessment.get_absolute_url()}#exigence-{answer.pk}")
+    return _answer_page(request, assessment, answer, form, EvidenceForm(auto_id="preuve-%s"))
+
+
+def _answer_page(request, assessment, answer, form, evidence_form, status=200):
+    carried = answer.carried_from
+    reworded = (
+        redline(carried.requirement.statement, answer.requirement.statement)
+        if carried is not None and carried.requirement.statement != answer.requirement.statement
+        else None
+    )
+    return _private(render(
+        request,
+        "assessment/answer_form.html",
+        {
+            "assessment": assessment,
+            "answer": answer,
+            "form": form,
+            "evidence_form": evidence_form,
+            "evidence": answer.evidence.filter(withdrawn_at__isnull=True),
+            "reworded": reworded,
+            "review": queries.review_comments_by_requirement(assessment).get(answer.requirement_id, [])
+            if assessment.status == Assessment.Status.CHANGES_REQUESTED else [],
+            "may_edit": not is_editor(request.user),
+            "breadcrumb_data": _breadcrumb(answer.requirement.key, _list_link(), _assessment_link(assessment)),
+        },
+        status=status,
+    ))
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk, answer_pk):
+    assessment = queries.assessment_for(request.user, pk)
+    answer = queries.answer_for(assessment, answer_pk)
+    form = EvidenceForm(request.POST, request.FILES, auto_id="preuve-%s")
+    if form.is_valid():
+        try:
+            services.add_evidence(
+                answer=answer,
+                by=request.user,
+                effective_date=form.cleaned_data["effective_date"],
+                label=form.cleaned_data["label"],
+                upload=form.cleaned_data["document"],
+                link=form.cleaned_data["link"],
+            )
+        except (DomainError, ValidationError) as error:
+            _form_errors(form, error)
+        else:
+            messages.success(request, _("Preuve ajoutée."))
+            return redirect("assessment:answer", pk=assessment.pk, answer_pk=answer.pk)
+    answer_form = AnswerForm(initial={"result": answer.result, "justification": answer.justification, "owner": answer.owner,
+                                      "planned_date": answer.planned_date, "revision": answer.revision}, auto_id="reponse-%s")
+    return _answer_page(request, assessment, answer, answer_form, form, status=400)
+
+
+@login_required
+@require_POST
+def evidence_withdraw(request, pk):
+    evidence = queries.evidence_for(request.user, pk)
+    try:
+        services.withdraw_evidence(evidence=evidence, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("Preuve retirée (elle reste dans l'historique)."))
+    return redirect("assessment:answer", pk=evidence.answer.assessment_id, answer_pk=evidence.answer_id)
+
+
+@login_required
+@require_GET
+def evidence_file(request, pk):
+    evidence = queries.evidence_for(request.user, pk)
+    if not evidence.file:
+        raise Http404
+    return _private(FileResponse(evidence.file.open("rb"), as_attachment=True, filename=evidence.filename))
+
+
+@login_required
+@require_GET
+def submission_detail(request, pk, number):
+    assessment = queries.assessment_for(request.user, pk)
+    submission = queries.submission_for(assessment, number)
+    editor = is_editor(request.user)
+    latest = assessment.submissions.order_by("-number").values_list("number", flat=True).first()
+    return _private(render(
+        request,
+        "assessment/submission_detail.html",
+        {
+            "assessment": assessment,
+            "submission": submission,
+            "s": submission.snapshot,
+            "review_comments": list(submission.review_comments.select_related("requirement", "author")),
+            "may_review": editor and latest == submission.number and assessment.status == Assessment.Status.SUBMITTED,
+            "breadcrumb_data": _breadcrumb(
+                _("Révision %(number)s") % {"number": submission.number}, _list_link(), _assessment_link(assessment)
+            ),
+        },
+    ))
+
+
+@login_required
+@require_GET
+def attestation_pdf(request, pk, number):
+    assessment = queries.assessment_for(request.user, pk)
+    submission = queries.submission_for(assessment, number)
+    filename = f"attestation_{assessment.version.referential.slug}_v{assessment.version.number}_r{submission.number}.pdf"
+    response = FileResponse(submission.attestation.open("rb"), content_type="application/pdf", filename=filename)
+    response["ETag"] = f'"{submission.attestation_sha256}"'
+    return _private(response)
+
+
+@login_required
+@require_POST
+def request_changes(request, pk, number):
+    if not is_editor(request.user):
+        raise Http404
+    assessment = queries.assessment_for(request.user, pk)
+    submission = queries.submission_for(assessment, number)
+    requirements = {a.requirement_id: a.requirement for a in assessment.answers.select_related("requirement")}
+    comments = {None: request.POST.get("general", "")}
+    for requirement_id, requirement in requirements.items():
+        body = request.POST.get(f"exigence-{requirement_id}", "")
+        if body.strip():
+            comments[requirement] = body
+    try:
+        services.request_changes(submission=submission, by=request.user, comments=comments)
+    except (DomainError, ValidationError) as error:
+        messages.error(request, getattr(error, "message", None) or " ".join(error.messages))
+    else:
+        messages.success(request, _("Demande de modification envoyée à l'organisation."))
+    return redirect("assessment:submission", pk=assessment.pk, number=submission.number)
+
+
 @require_http_methods(["GET", "POST"])
 def verify(request):
     """Anyone holding an attestation checks it: the answer is yes or no, and nothing else."""
-    form = VerifyForm(request.POST or None, request.FILES or None)
+    form = VerifyForm(request.POST, request.FILES) if request.method == "POST" else VerifyForm()
     matches = None
     if request.method == "POST" and form.is_valid():
         sha256 = form.cleaned_data["sha256"]
@@ -37,3 +313,26 @@ def verify(request):
         "assessment/verify.html",
         {"form": form, "matches": matches, "breadcrumb_data": _breadcrumb(_("Vérifier une attestation"))},
     )
+
+
+@login_required
+@require_GET
+def dashboard(request):
+    """Editors only; anyone else gets a 404 (the page's existence is nobody else's business)."""
+    if not is_editor(request.user):
+        raise Http404
+    versions = queries.dashboard_versions()
+    selected = _as_int(request.GET.get("version"))
+    version = next((v for v in versions if v.pk == selected), None) or next(
+        (v for v in versions if v.status == ReferentialVersion.Status.PUBLISHED), versions[0] if versions else None
+    )
+    return _private(render(
+        request,
+        "assessment/dashboard.html",
+        {
+            "versions": versions,
+            "version": version,
+            "board": queries.dashboard(version) if version else None,
+            "breadcrumb_data": _breadcrumb(_("Tableau de bord"), _list_link()),
+        },
+    ))

@@ -62,6 +62,25 @@ def build_version(levels, operator_role, proxy_role, *, number="1.0", status=Ref
     return version
 
 
+def big_version(levels, actor, size: int, *, number="3.0"):
+    """A published version of ``size`` requirements over four chapters, levels in turn, all for ``actor``."""
+    from referential.models import Requirement
+
+    version = VersionFactory(number=number)
+    sections = [SectionFactory(version=version, title=f"Chapitre {i}", position=i) for i in range(4)]
+    ranked = [levels["bloquante"], levels["majeure"], levels["mineure"]]
+    rows = Requirement.objects.bulk_create(
+        Requirement(version=version, section=sections[i % 4], key=f"EX {i:04d}", title=f"Exigence {i}",
+                    statement="L'opérateur **DOIT** respecter cette exigence.", level=ranked[i % 3], position=i)
+        for i in range(size)
+    )
+    Requirement.actors.through.objects.bulk_create(Requirement.actors.through(requirement_id=r.pk, actor_id=actor.pk) for r in rows)
+    for level, max_findings in zip(ranked, (0, 5, 20)):
+        ThresholdFactory(version=version, level=level, max_findings=max_findings)
+    ReferentialVersion.objects.filter(pk=version.pk).update(published_at=PUBLISHED_AT)
+    return freeze(version)
+
+
 @pytest.fixture
 def version(levels, operator_role, proxy_role):
     return build_version(levels, operator_role, proxy_role)
