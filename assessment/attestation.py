@@ -10,9 +10,11 @@ from datetime import date, datetime
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from referential.pdf import html_to_pdf
+
+from .grid_io import action_plan_rows
 
 
 def verification_url() -> str:
@@ -45,3 +47,13 @@ def attestation_html(snapshot: dict) -> str:
 
 def build_attestation(snapshot: dict) -> bytes:
     return html_to_pdf(attestation_html(snapshot))
+
+
+def build_action_plan(grid) -> bytes:
+    """The open gaps of an assessment, with owners and deadlines, printed."""
+    with translation.override("fr"):
+        html = render_to_string(
+            "pdf/action_plan.html",
+            {"assessment": grid.assessment, "grid": grid, "rows": list(action_plan_rows(grid)), "today": timezone.localdate()},
+        )
+    return html_to_pdf(html)

@@ -22,7 +22,10 @@ from referential.errors import ConcurrentEdit, DomainError, PermissionRefused, T
 from referential.models import Actor, ReferentialVersion, Requirement
 from referential.roles import is_contributor, is_editor
 
+from .attestation import build_attestation
+from .grid_io import GridImportRefused, check_import, import_problems
 from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, Result, ReviewComment, Submission
+from .queries import assessment_grid
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_TEXT = 10_000
@@ -189,8 +192,16 @@ def update_answer(
     unknown result and a save based on a stale read (``revision``)."""
     assessment = _editable(answer.assessment, by)
     answer = AssessmentAnswer.objects.select_for_update().get(pk=answer.pk)
+    answer.assessment = assessment
     if revision is not None and revision != answer.revision:
         raise AnswerChangedMeanwhile()
+    return _write_answer(
+        answer, by=by, result=result, justification=justification, owner=owner, planned_date=planned_date,
+        to_reconfirm=False, today=today, reason="Réponse modifiée",
+    )
+
+
+def _write_answer(answer, *, by, result, justification, owner, planned_date, to_reconfirm, today, reason) -> AssessmentAnswer:
     if result not in Result.values:
         raise ValidationError({"result": _("Résultat inconnu : %(result)s.") % {"result": result}})
     was_gap = answer.is_gap
@@ -203,10 +214,10 @@ def update_answer(
     elif not answer.is_gap:
         answer.found_on = None
         answer.planned_date = None
-    answer.to_reconfirm = False
+    answer.to_reconfirm = to_reconfirm
     answer.revision += 1
-    _stamp(answer, "Réponse modifiée", by).save()
-    _reopen(assessment, by)
+    _stamp(answer, reason, by).save()
+    _reopen(answer.assessment, by)
     return answer
 
 
@@ -280,9 +291,6 @@ def submission_problems(rows) -> list[str]:
 def submit_assessment(*, assessment: Assessment, by, now: datetime | None = None) -> Submission:
     """Freeze the current answers as the next revision, with its attestation PDF and SHA-256.
     Refuses, listing every problem, an incomplete grid; refuses a grid with nothing new since the last submission."""
-    from .attestation import build_attestation  # import here: attestation renders queries, which read services' helpers
-    from .queries import assessment_grid
-
     assessment = _editable(assessment, by)
     if assessment.status == Assessment.Status.SUBMITTED:
         raise TransitionNotAllowed(_("Cette révision est déjà soumise : rien n'a changé depuis."))
@@ -336,3 +344,45 @@ def request_changes(*, submission: Submission, by, comments: dict[Requirement | 
     assessment.status = Assessment.Status.CHANGES_REQUESTED
     _stamp(assessment, "Modifications demandées par l'ANS", by).save()
     return created
+
+
+@transaction.atomic
+def import_grid(*, assessment: Assessment, rows: list[dict], revisions: dict[str, int], by, today: date | None = None) -> int:
+    """Write every change of an imported grid, or none: the rows are checked again, and an answer
+    changed by someone else since the preview (``revisions``: key → revision seen) refuses the whole
+    import. New evidence links are added with today's effective date. Returns the rows changed."""
+    assessment = _editable(assessment, by)
+    today = today or timezone.localdate()
+    grid = assessment_grid(assessment, today=today)
+    checked = check_import(assessment, grid, rows)
+    problems = import_problems(checked)
+    for row in checked:
+        if row.answer_id is not None and revisions.get(row.key, row.revision) != row.revision:
+            problems.append(
+                _("Ligne %(line)s : %(key)s a été modifiée dans l'application depuis l'aperçu.") % {"line": row.line, "key": row.key}
+            )
+    if problems:
+        raise GridImportRefused(problems=problems)
+    answers = {a.pk: a for a in AssessmentAnswer.objects.select_for_update().filter(assessment=assessment)}
+    changed = 0
+    for row in checked:
+        if not row.changes:
+            continue
+        changed += 1
+        answer = answers[row.answer_id]
+        answer.assessment = assessment
+        values = row.values
+        planned = date.fromisoformat(values["planned_date"]) if values["planned_date"] else None
+        if (
+            values["result"], values["justification"], values["owner"], planned, values["to_reconfirm"]
+        ) != (answer.result, answer.justification, answer.owner, answer.planned_date, answer.to_reconfirm):
+            _write_answer(
+                answer, by=by, result=values["result"], justification=values["justification"], owner=values["owner"],
+                planned_date=planned, to_reconfirm=values["to_reconfirm"], today=today, reason="Import de la grille",
+            )
+        for link in row.new_links:
+            evidence = Evidence(answer=answer, link=link, effective_date=today, added_by=by)
+            _stamp(evidence, "Import de la grille", by).save()
+    if changed:
+        _reopen(assessment, by)
+    return changed

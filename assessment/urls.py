@@ -18,4 +18,9 @@ urlpatterns = [
     path("autoevaluations/<int:pk>/revisions/<int:number>/", views.submission_detail, name="submission"),
     path("autoevaluations/<int:pk>/revisions/<int:number>/attestation.pdf", views.attestation_pdf, name="attestation"),
     path("autoevaluations/<int:pk>/revisions/<int:number>/demander-des-modifications/", views.request_changes, name="request_changes"),
+    path("autoevaluations/<int:pk>/grille.xlsx", views.export_xlsx, name="export_xlsx"),
+    path("autoevaluations/<int:pk>/grille.csv", views.export_csv, name="export_csv"),
+    path("autoevaluations/<int:pk>/importer/", views.import_xlsx, name="import_xlsx"),
+    path("autoevaluations/<int:pk>/plan-d-action.xlsx", views.action_plan_xlsx, name="action_plan_xlsx"),
+    path("autoevaluations/<int:pk>/plan-d-action.pdf", views.action_plan_pdf, name="action_plan_pdf"),
 ]

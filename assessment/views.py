@@ -9,6 +9,7 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,8 +21,10 @@ from referential.compare import redline
 from referential.errors import DomainError
 from referential.models import Actor, ReferentialVersion
 from referential.roles import is_editor
+from referential.tabular import XLSX_CONTENT_TYPE, download
 
-from . import queries, services
+from . import grid_io, queries, services
+from .attestation import build_action_plan
 from .forms import AnswerForm, EvidenceForm, VerifyForm
 from .models import Assessment, Result, Submission
 
@@ -336,3 +339,98 @@ def dashboard(request):
             "breadcrumb_data": _breadcrumb(_("Tableau de bord"), _list_link()),
         },
     ))
+
+
+# Offline work: exports, action plan, import ---------------------------------------------------------
+
+IMPORT_SALT = "assessment.grid-import"
+IMPORT_MAX_AGE = 60 * 60
+
+
+def _export_name(assessment, what, extension):
+    version = assessment.version
+    return f"{what}_{version.referential.slug}_v{version.number}_{assessment.pk}.{extension}"
+
+
+@login_required
+@require_GET
+def export_xlsx(request, pk):
+    assessment = queries.assessment_for(request.user, pk)
+    content = grid_io.grid_xlsx(queries.assessment_grid(assessment))
+    return _private(download(content, filename=_export_name(assessment, "autoevaluation", "xlsx"), content_type=XLSX_CONTENT_TYPE))
+
+
+@login_required
+@require_GET
+def export_csv(request, pk):
+    assessment = queries.assessment_for(request.user, pk)
+    content = grid_io.grid_csv(queries.assessment_grid(assessment))
+    return _private(download(content, filename=_export_name(assessment, "autoevaluation", "csv"), content_type="text/csv; charset=utf-8"))
+
+
+@login_required
+@require_GET
+def action_plan_xlsx(request, pk):
+    assessment = queries.assessment_for(request.user, pk)
+    content = grid_io.action_plan_xlsx(queries.assessment_grid(assessment))
+    return _private(download(content, filename=_export_name(assessment, "plan-action", "xlsx"), content_type=XLSX_CONTENT_TYPE))
+
+
+@login_required
+@require_GET
+def action_plan_pdf(request, pk):
+    assessment = queries.assessment_for(request.user, pk)
+    content = build_action_plan(queries.assessment_grid(assessment))
+    return _private(download(content, filename=_export_name(assessment, "plan-action", "pdf"), content_type="application/pdf"))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_xlsx(request, pk):
+    """Upload the filled grid → preview of every change and every problem, line by line → confirm,
+    which writes every change or none."""
+    assessment = queries.assessment_for(request.user, pk)
+    if is_editor(request.user):
+        raise Http404
+    context = {
+        "assessment": assessment,
+        "breadcrumb_data": _breadcrumb(_("Importer la grille"), _list_link(), _assessment_link(assessment)),
+    }
+    status = 200
+    if request.method == "POST" and "payload" in request.POST:
+        try:
+            data = signing.loads(request.POST["payload"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
+        except signing.BadSignature:
+            data = None
+        if data is None or data.get("assessment") != assessment.pk:
+            messages.error(request, _("Cet aperçu a expiré ou a été altéré : déposez à nouveau le fichier."))
+            return redirect("assessment:import_xlsx", pk=assessment.pk)
+        try:
+            changed = services.import_grid(assessment=assessment, rows=data["rows"], revisions=data["revisions"], by=request.user)
+        except (DomainError, ValidationError) as error:
+            context["refusal"] = getattr(error, "message", "")
+            context["problems"] = [str(p) for p in getattr(error, "problems", [])]
+            return _private(render(request, "assessment/import.html", context, status=409))
+        messages.success(request, _("Grille importée : %(count)s exigence(s) modifiée(s).") % {"count": changed})
+        return redirect(assessment)
+    if request.method == "POST":
+        try:
+            rows = grid_io.read_grid_file(request.FILES.get("file"))
+        except grid_io.GridFileError as error:
+            context["file_error"] = error.message
+            status = 400
+        else:
+            checked = grid_io.check_import(assessment, queries.assessment_grid(assessment), rows)
+            problems = grid_io.import_problems(checked)
+            context.update(
+                filename=request.FILES["file"].name,
+                changed_rows=[row for row in checked if row.changes],
+                problems=problems,
+                unchanged=sum(1 for row in checked if not row.changes and not row.problems),
+            )
+            if not problems and context["changed_rows"]:
+                context["payload"] = signing.dumps(
+                    {"assessment": assessment.pk, "rows": rows, "revisions": {r.key: r.revision for r in checked}},
+                    salt=IMPORT_SALT, compress=True,
+                )
+    return _private(render(request, "assessment/import.html", context, status=status))
