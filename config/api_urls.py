@@ -5,4 +5,5 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("referential.api.urls")),
     path("", include("consultation.api.urls")),
+    path("", include("assessment.api.urls")),
 ]
