@@ -28,7 +28,7 @@ def attestation_context(snapshot: dict) -> dict:
         "submitted_at": datetime.fromisoformat(snapshot["submitted_at"]),
         "in_force_on": date.fromisoformat(snapshot["in_force_on"]) if snapshot["in_force_on"] else None,
         "findings": [_with_dates(a) for a in answers if a["result"] in ("partiel", "non_conforme")],
-        "evidence": [(a["key"], e) for a in answers for e in a["evidence"]],
+        "evidence": [(a["key"], {**e, "effective_date": date.fromisoformat(e["effective_date"])}) for a in answers for e in a["evidence"]],
         "conformant": snapshot["verdict"]["value"] == "conforme",
         "verification_url": verification_url(),
     }

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from consultation.models import Membership
 from referential.models import Actor, ReferentialVersion, Requirement, Section
@@ -104,6 +105,13 @@ class Grid:
         return [row for row in self.rows if row.tipping]
 
     @property
+    def verdict_lines(self) -> list[tuple[str, object]]:
+        """(level label, LevelCount) for each level the verdict counted, most severe first."""
+        labels = {t.level.slug: t.level.label for t in self.thresholds}
+        labels.update({r.requirement.level.slug: r.requirement.level.label for r in self.rows if r.requirement.level})
+        return [(labels.get(count.level, count.level), count) for count in self.verdict.counts]
+
+    @property
     def complete(self) -> bool:
         return self.overall.evaluated == self.overall.total
 
@@ -126,7 +134,8 @@ class Grid:
                 "value": self.verdict.value,
                 "tipping": list(self.verdict.tipping),
                 "counts": [
-                    {"level": c.level, "findings": c.findings, "max_findings": c.max_findings} for c in self.verdict.counts
+                    {"level": c.level, "label": label, "findings": c.findings, "max_findings": c.max_findings}
+                    for label, c in self.verdict_lines
                 ],
             },
             "answers": [
@@ -329,7 +338,7 @@ def dashboard(version: ReferentialVersion, *, today: date | None = None) -> Dash
                 if answer["deadline"] and date.fromisoformat(answer["deadline"]) < today:
                     overdue.append((assessment, answer))
     verdicts = [(label, verdict_counts[value]) for value, label in Submission.Verdict.choices]
-    verdicts.append((str(Assessment.Status.IN_PROGRESS.label), sum(1 for a in assessments if a.pk not in latest)))
+    verdicts.append((_("Jamais soumises"), sum(1 for a in assessments if a.pk not in latest)))
     current_orgs = {(a.organisation_id, a.actor_id) for a in assessments}
     older = [
         a

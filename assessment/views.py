@@ -271,7 +271,7 @@ def attestation_pdf(request, pk, number):
     assessment = queries.assessment_for(request.user, pk)
     submission = queries.submission_for(assessment, number)
     filename = f"attestation_{assessment.version.referential.slug}_v{assessment.version.number}_r{submission.number}.pdf"
-    response = FileResponse(submission.attestation.open("rb"), content_type="application/pdf", filename=filename)
+    response = FileResponse(submission.attestation.open("rb"), content_type="application/pdf", as_attachment=True, filename=filename)
     response["ETag"] = f'"{submission.attestation_sha256}"'
     return _private(response)
 
