@@ -192,16 +192,18 @@ def _chapters(version: ReferentialVersion):
     return numbers
 
 
-def assessment_grid(assessment: Assessment, *, today: date | None = None) -> Grid:
+def assessment_grid(assessment: Assessment, *, today: date | None = None, with_statements: bool = True) -> Grid:
     """The assessment's rows in the version's order, with live verdict, deadlines and progress.
-    Five queries, whatever the number of requirements."""
+    Four queries, whatever the number of requirements. The page passes ``with_statements=False``:
+    it does not print the statements, and not loading 2,000 of them is a third of its time."""
     today = today or timezone.localdate()
     version = assessment.version
-    answers = list(
-        assessment.answers.select_related("requirement__level", "requirement__section")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.filter(withdrawn_at__isnull=True), to_attr="live_evidence"))
-        .order_by("requirement__position", "requirement_id")
+    answers = assessment.answers.select_related("requirement__level").prefetch_related(
+        Prefetch("evidence", queryset=Evidence.objects.filter(withdrawn_at__isnull=True), to_attr="live_evidence")
     )
+    if not with_statements:
+        answers = answers.defer("requirement__statement", "requirement__verification_method", "requirement__level__definition")
+    answers = list(answers.order_by("requirement__position", "requirement_id"))
     thresholds = list(version.thresholds.select_related("level"))
     numbers = _chapters(version)
     in_force_on = version_in_force_on(version)
@@ -214,7 +216,7 @@ def assessment_grid(assessment: Assessment, *, today: date | None = None) -> Gri
     overall = Progress(label="")
     for answer in answers:
         requirement = answer.requirement
-        number, chapter = numbers.get(requirement.section_id, ("", requirement.section))
+        number, chapter = numbers[requirement.section_id]
         row = GridRow(
             answer=answer,
             evidence=answer.live_evidence,

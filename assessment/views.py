@@ -10,10 +10,12 @@ import hashlib
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -98,18 +100,23 @@ def _as_int(value) -> int | None:
 
 
 RESULT_FILTERS = {value for value in Result.values}
+ROWS_PER_PAGE = 100
 
 
 def _grid_context(request, assessment, *, problems=None):
-    grid = queries.assessment_grid(assessment)
+    grid = queries.assessment_grid(assessment, with_statements=False)
     result = request.GET.get("resultat")
     rows = [row for row in grid.rows if row.answer.result == result] if result in RESULT_FILTERS else grid.rows
+    # The summary covers every requirement; the table shows them a page at a time, so a 2,000-requirement
+    # grid renders as fast as a 100-requirement one.
+    rows_page = Paginator(rows, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     member = not is_editor(request.user)
     review = queries.review_comments_by_requirement(assessment) if assessment.status == Assessment.Status.CHANGES_REQUESTED else {}
     return {
         "assessment": assessment,
         "grid": grid,
-        "rows": rows,
+        "rows": rows_page,
+        "page_query": urlencode({"resultat": result}) if result in RESULT_FILTERS else "",
         "result_filter": result if result in RESULT_FILTERS else "",
         "results": Result.choices,
         "problems": problems,

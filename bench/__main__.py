@@ -1,11 +1,12 @@
 """`make bench`: speed and memory targets, measured outside the test run, printed as tables.
 
-`python -m bench` runs every benchmark; `python -m bench pdf` or `python -m bench intake` one of them.
+`python -m bench` runs every benchmark; `python -m bench pdf`, `python -m bench intake` or
+`python -m bench assessment` one of them.
 """
 
 import sys
 
-BENCHMARKS = ("pdf", "intake")
+BENCHMARKS = ("pdf", "intake", "assessment")
 
 
 def main(argv: list[str]) -> int:
@@ -25,6 +26,11 @@ def main(argv: list[str]) -> int:
 
         print("### Comment intake (gunicorn + PostgreSQL, loopback)\n")
         comment_intake.main()  # prints whether the target is met; like the PDF build, a miss is no failure
+    if "assessment" in selected:
+        from bench import assessment_grid
+
+        print("### Self-assessment grid and verdict\n")
+        assessment_grid.main()
     return 0
 
 
