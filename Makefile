@@ -53,6 +53,7 @@ run: install
 
 test: install system-deps
 	$(PY) manage.py makemigrations --check --dry-run -v 0
+	$(VENV)/bin/lint-imports --no-cache
 	$(PY) -m pytest -q
 
 bench: install

@@ -14,15 +14,14 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from consultation.models import Membership, Organisation
-from referential.admin_base import EditorAdmin as HistoryReasonAdmin
-from referential.admin_base import EditorsOnly
-from referential.errors import DomainError
-from referential.roles import is_editor
+from core.admin_base import EditorAdmin as HistoryReasonAdmin
+from core.admin_base import EditorsOnly
+from core.errors import DomainError
+from core.roles import is_editor
 
 from . import services
 from .forms import MergeOrganisationsForm, RefuseOrganisationForm, ThrottledAdminAuthenticationForm
-from .models import OrganisationRefusal
+from .models import Membership, Organisation, OrganisationRefusal
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 

@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Comptes et organisations")
+    # Editors approve, refuse and merge organisations in the admin (core.roles.ensure_role_groups);
+    # organisations and memberships are on record, so no delete right.
+    editor_actions = {"organisation": ("add", "change", "view"), "membership": ("add", "change", "view")}

@@ -7,20 +7,11 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from consultation.models import Organisation
-from consultation.notifications import send_templated_mail
+from core.mail import send_templated_mail
 
 from . import throttle
+from .models import Organisation
 from .services import REFUSAL_REASON_MAX_LENGTH
-
-
-def apply_service_errors(form: forms.Form, error) -> None:
-    """Put a service's ValidationError on the fields it names (the form as a whole otherwise)."""
-    if hasattr(error, "error_dict"):
-        for field, messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages)
-    else:
-        form.add_error(None, list(error.messages))
 
 
 class SignupForm(forms.Form):

@@ -1,15 +1,100 @@
-"""Accounts: login attempts (for the throttle) and the reasons organisations were refused.
+"""Accounts: organisations, people's memberships of them, the editors' decisions on organisations,
+and failed logins (for the throttle).
 
-Organisations and memberships themselves live in ``consultation.models``; this app signs people
-up, confirms their address, throttles logins and carries the editors' decisions on organisations.
+An organisation (operator, vendor…) is pending until an editor approves it; its members write in its
+name (comments, assessments) only once approved. The tables keep their original names
+(``consultation_organisation``…): the models moved here from ``consultation`` without a data copy.
 """
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
-from consultation.models import Organisation
+
+class Organisation(models.Model):
+    """A company or institution whose people take part in consultations (operators, vendors…)."""
+
+    class Kind(models.TextChoices):
+        OPERATOR = "operator", _("Opérateur MSSanté")
+        VENDOR = "vendor", _("Éditeur de logiciel")
+        PROXY_VENDOR = "proxy_vendor", _("Éditeur de proxy")
+        INSTITUTION = "institution", _("Institution")
+        OTHER = "other", _("Autre")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de validation")
+        APPROVED = "approved", _("Validée")
+        REFUSED = "refused", _("Refusée")
+        MERGED = "merged", _("Fusionnée")
+
+    # How the public synthesis names an organisation that did not agree to be named.
+    ANONYMOUS_LABELS = {
+        Kind.OPERATOR: _("Un opérateur"),
+        Kind.VENDOR: _("Un éditeur"),
+        Kind.PROXY_VENDOR: _("Un éditeur de proxy"),
+        Kind.INSTITUTION: _("Une institution"),
+        Kind.OTHER: _("Un autre contributeur"),
+    }
+
+    name = models.CharField(_("nom"), max_length=200)
+    kind = models.CharField(_("type"), max_length=20, choices=Kind.choices)
+    status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.PENDING)
+    merged_into = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="merged", verbose_name=_("fusionnée dans")
+    )
+    agrees_to_be_named = models.BooleanField(
+        _("accepte d'être nommée dans les synthèses"),
+        default=False,
+        help_text=_("Sinon, ses commentaires publiés sont attribués à son seul type (« Un opérateur »)."),
+    )
+    created_at = models.DateTimeField(_("créée le"), auto_now_add=True)
+
+    history = HistoricalRecords(table_name="consultation_historicalorganisation")
+
+    class Meta:
+        db_table = "consultation_organisation"  # moved from the consultation app, table kept
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="merged", merged_into__isnull=False) | (~Q(status="merged") & Q(merged_into__isnull=True)),
+                name="organisation_merged_iff_target",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def public_label(self) -> str:
+        """The name the public synthesis shows."""
+        return self.name if self.agrees_to_be_named else str(self.ANONYMOUS_LABELS[self.kind])
+
+
+class Membership(models.Model):
+    """A person's account in the consultation space: their organisation and confirmed e-mail."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("utilisateur")
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="members", verbose_name=_("organisation")
+    )
+    email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+
+    history = HistoricalRecords(table_name="consultation_historicalmembership")
+
+    class Meta:
+        db_table = "consultation_membership"  # moved from the consultation app, table kept
+        verbose_name = _("appartenance")
+        verbose_name_plural = _("appartenances")
+
+    def __str__(self):
+        return f"{self.user} — {self.organisation}"
 
 
 class LoginAttempt(models.Model):

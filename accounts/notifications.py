@@ -5,10 +5,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
 
-from consultation.models import Membership, Organisation
-from consultation.notifications import send_templated_mail
+from core.mail import send_templated_mail
 
-from .models import OrganisationRefusal
+from .models import Membership, Organisation, OrganisationRefusal
 from .tokens import CONFIRMATION_MAX_AGE, make_confirmation_token
 
 

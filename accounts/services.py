@@ -6,25 +6,32 @@ comment (see ``consultation.services._membership``). Each write sets the history
 ``_change_reason`` and ``_history_user``; e-mails leave once the transaction is committed.
 """
 
+from __future__ import annotations
+
 import unicodedata
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.base_user import BaseUserManager
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_update_with_history
 
-from consultation.models import Comment, Membership, Organisation
-from referential.errors import PermissionRefused, TransitionNotAllowed
-from referential.roles import CONTRIBUTOR_GROUP, is_editor
+from core.audit import stamp
+from core.errors import PermissionRefused, TransitionNotAllowed
+from core.roles import CONTRIBUTOR_GROUP, is_editor
 
-from .models import OrganisationRefusal
+from .models import Membership, Organisation, OrganisationRefusal
 from .tokens import ConfirmationLinkInvalid, read_confirmation_token
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
 
 User = get_user_model()
 Status = Organisation.Status
@@ -39,12 +46,6 @@ ORGANISATION_TRANSITIONS = {
 }
 REFUSAL_REASON_MAX_LENGTH = 2000
 
-
-def _stamp(instance, reason, by=None):
-    instance._change_reason = str(reason)
-    if by is not None:
-        instance._history_user = by
-    return instance
 
 
 def _require_editor(user) -> None:
@@ -109,6 +110,7 @@ def register_contributor(
     organisation_kind: str,
     agrees_to_be_named: bool = False,
 ) -> Membership:
+
     """Create a contributor account (username = e-mail) in a new or existing organisation, and send
     the confirmation link. Refuses an address already used, a weak password, a missing name."""
     email = BaseUserManager.normalize_email((email or "").strip())
@@ -142,9 +144,9 @@ def register_contributor(
     organisation = _existing_organisation(organisation_name)
     if organisation is None:
         organisation = Organisation(name=organisation_name, kind=organisation_kind, agrees_to_be_named=agrees_to_be_named)
-        _stamp(organisation, _("Inscription de l'organisation"), user).save()
+        stamp(organisation, gettext_noop("Inscription de l'organisation"), by=user).save()
     membership = Membership(user=user, organisation=organisation)
-    _stamp(membership, _("Inscription"), user).save()
+    stamp(membership, gettext_noop("Inscription"), by=user).save()
 
     from .tasks import send_confirmation_link
 
@@ -162,18 +164,18 @@ def membership_for_token(token: str) -> Membership:
 
 
 @transaction.atomic
-def confirm_email(token: str) -> Membership:
+def confirm_email(*, token: str) -> Membership:
     """Mark the address of a genuine, unexpired link as confirmed; confirming twice changes nothing."""
     membership = membership_for_token(token)
     membership = Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
     if membership.email_confirmed_at is None:
         membership.email_confirmed_at = timezone.now()
-        _stamp(membership, _("Adresse électronique confirmée"), membership.user).save()
+        stamp(membership, gettext_noop("Adresse électronique confirmée"), by=membership.user).save()
     return membership
 
 
 @transaction.atomic
-def send_email_confirmation(*, user) -> None:
+def send_email_confirmation(*, user: User) -> None:
     """Send a fresh confirmation link; refuses an account without membership or already confirmed."""
     membership = Membership.objects.filter(user=user).first() if user and user.is_authenticated else None
     if membership is None:
@@ -206,14 +208,14 @@ def _require_transition(organisation: Organisation, status: str) -> None:
 
 
 @transaction.atomic
-def approve_organisation(*, organisation: Organisation, by) -> Organisation:
+def approve_organisation(*, organisation: Organisation, by: User) -> Organisation:
     """Let the organisation's members comment; those with a confirmed address are told by e-mail.
     Refuses non-editors, an organisation already approved and a merged one."""
     _require_editor(by)
     organisation = _locked(organisation)
     _require_transition(organisation, Status.APPROVED)
     organisation.status = Status.APPROVED
-    _stamp(organisation, _("Validée par l'ANS"), by).save()
+    stamp(organisation, gettext_noop("Validée par l'ANS"), by=by).save()
     from .tasks import notify_organisation_approved
 
     _after_commit(notify_organisation_approved, organisation.pk)
@@ -221,7 +223,7 @@ def approve_organisation(*, organisation: Organisation, by) -> Organisation:
 
 
 @transaction.atomic
-def refuse_organisation(*, organisation: Organisation, by, reason: str) -> Organisation:
+def refuse_organisation(*, organisation: Organisation, by: User, reason: str) -> Organisation:
     """Refuse an organisation, with a reason its members are told; they can no longer comment.
     Refuses non-editors, an empty reason, an organisation already refused and a merged one."""
     _require_editor(by)
@@ -235,7 +237,7 @@ def refuse_organisation(*, organisation: Organisation, by, reason: str) -> Organ
     organisation = _locked(organisation)
     _require_transition(organisation, Status.REFUSED)
     organisation.status = Status.REFUSED
-    _stamp(organisation, _("Refusée par l'ANS"), by).save()
+    stamp(organisation, gettext_noop("Refusée par l'ANS"), by=by).save()
     refusal = OrganisationRefusal.objects.create(organisation=organisation, reason=reason, refused_by=by)
     from .tasks import notify_organisation_refused
 
@@ -243,8 +245,22 @@ def refuse_organisation(*, organisation: Organisation, by, reason: str) -> Organ
     return organisation
 
 
+def _attributed_models() -> list[type[models.Model]]:
+    """Models of other apps whose rows are written in an organisation's name (comments, assessments…):
+    each has a foreign key ``organisation`` and a history. Their rows follow a merge. Found through
+    Django's relations, so accounts needs no import of the apps that build on it."""
+    return [
+        relation.related_model
+        for relation in Organisation._meta.related_objects
+        if relation.one_to_many
+        and relation.field.name == "organisation"
+        and relation.related_model._meta.app_label != Organisation._meta.app_label
+        and hasattr(relation.related_model, "history")
+    ]
+
+
 @transaction.atomic
-def merge_organisations(*, source: Organisation, target: Organisation, by) -> Organisation:
+def merge_organisations(*, source: Organisation, target: Organisation, by: User) -> Organisation:
     """Fold a duplicate into the organisation that stays: its members and its comments' attribution
     move to ``target`` (comments keep their text), and ``source`` becomes an alias of it.
     Refuses non-editors, merging an organisation into itself, and a source or target already merged."""
@@ -263,17 +279,18 @@ def merge_organisations(*, source: Organisation, target: Organisation, by) -> Or
             _("« %(name)s » a elle-même été fusionnée dans « %(final)s » : choisissez cette dernière comme cible.")
             % {"name": target.name, "final": target.merged_into.name}
         )
-    reason = _("Fusion d'organisations")
+    reason = gettext_noop("Fusion d'organisations")
 
     memberships = list(Membership.objects.select_for_update().filter(organisation=source))
     for membership in memberships:
         membership.organisation = target
     bulk_update_with_history(memberships, Membership, ["organisation"], default_user=by, default_change_reason=reason)
 
-    comments = list(Comment.objects.select_for_update().filter(organisation=source))
-    for comment in comments:
-        comment.organisation = target
-    bulk_update_with_history(comments, Comment, ["organisation"], default_user=by, default_change_reason=reason)
+    for model in _attributed_models():
+        rows = list(model._default_manager.select_for_update().filter(organisation=source))
+        for row in rows:
+            row.organisation = target
+        bulk_update_with_history(rows, model, ["organisation"], default_user=by, default_change_reason=reason)
 
     # Organisations merged earlier into the source now point straight at the target.
     aliases = list(Organisation.objects.select_for_update().filter(merged_into=source))
@@ -283,5 +300,5 @@ def merge_organisations(*, source: Organisation, target: Organisation, by) -> Or
 
     source.status = Status.MERGED
     source.merged_into = target
-    _stamp(source, _("Fusionnée dans une autre organisation"), by).save()
+    stamp(source, gettext_noop("Fusionnée dans une autre organisation"), by=by).save()
     return source

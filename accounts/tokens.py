@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.core import signing
 from django.utils.translation import gettext_lazy as _
 
-from referential.errors import DomainError
+from core.errors import DomainError
 
 CONFIRMATION_SALT = "accounts.email-confirmation"
 CONFIRMATION_MAX_AGE = timedelta(days=3)

@@ -16,19 +16,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from consultation.models import Membership
-from referential.errors import DomainError, PermissionRefused, TransitionNotAllowed
+from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
+from core.web import add_error_messages, add_errors_to_form, breadcrumb
 
 from . import services, throttle
-from .forms import LoginForm, PasswordResetByMailForm, SignupForm, apply_service_errors
-from .models import OrganisationRefusal
+from .forms import LoginForm, PasswordResetByMailForm, SignupForm
+from .models import Membership, OrganisationRefusal
 
 # At most one fresh confirmation link a minute per session, so the button cannot flood a mailbox.
 RESEND_COOLDOWN_SECONDS = 60
-
-
-def _breadcrumb(current, *links):
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
 
 
 def _status_for(error: DomainError) -> int:
@@ -57,7 +53,7 @@ def signup(request):
                 agrees_to_be_named=data["agrees_to_be_named"],
             )
         except ValidationError as error:
-            apply_service_errors(form, error)
+            add_errors_to_form(form, error)
         else:
             login(request, membership.user)
             messages.success(
@@ -70,7 +66,7 @@ def signup(request):
     return render(
         request,
         "accounts/signup.html",
-        {"form": form, "breadcrumb_data": _breadcrumb(_("Créer un compte"))},
+        {"form": form, "breadcrumb_data": breadcrumb(_("Créer un compte"))},
         status=status,
     )
 
@@ -80,12 +76,12 @@ def confirm_email(request, token):
     """The link of the e-mail shows a button; the POST confirms, so that a mail scanner following
     links confirms nothing."""
     try:
-        membership = services.membership_for_token(token) if request.method == "GET" else services.confirm_email(token)
+        membership = services.membership_for_token(token) if request.method == "GET" else services.confirm_email(token=token)
     except DomainError as error:
         return render(
             request,
             "accounts/confirm_email.html",
-            {"error": error.message, "breadcrumb_data": _breadcrumb(_("Confirmation de l'adresse électronique"))},
+            {"error": error.message, "breadcrumb_data": breadcrumb(_("Confirmation de l'adresse électronique"))},
             status=_status_for(error),
         )
     if request.method == "POST":
@@ -96,7 +92,7 @@ def confirm_email(request, token):
     return render(
         request,
         "accounts/confirm_email.html",
-        {"membership": membership, "breadcrumb_data": _breadcrumb(_("Confirmation de l'adresse électronique"))},
+        {"membership": membership, "breadcrumb_data": breadcrumb(_("Confirmation de l'adresse électronique"))},
     )
 
 
@@ -123,7 +119,7 @@ class LoginView(auth_views.LoginView):
         return response
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(breadcrumb_data=_breadcrumb(_("Connexion")), **kwargs)
+        return super().get_context_data(breadcrumb_data=breadcrumb(_("Connexion")), **kwargs)
 
 
 class LogoutView(auth_views.LogoutView):
@@ -145,7 +141,7 @@ def account(request):
             "organisation": membership.organisation if membership else None,
             "refusal": refusal,
             "groups": list(request.user.groups.values_list("name", flat=True)),
-            "breadcrumb_data": _breadcrumb(_("Mon compte")),
+            "breadcrumb_data": breadcrumb(_("Mon compte")),
         },
     )
 
@@ -161,7 +157,7 @@ def resend_confirmation(request):
     try:
         services.send_email_confirmation(user=request.user)
     except DomainError as error:
-        messages.error(request, error.message)
+        add_error_messages(request, error)
         return redirect("accounts:account")
     request.session["accounts.confirmation_sent_at"] = now
     messages.success(request, _("Un nouveau lien de confirmation a été envoyé à %(email)s.") % {"email": request.user.email})
@@ -175,18 +171,18 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "accounts/password_reset.html"
     form_class = PasswordResetByMailForm
     success_url = reverse_lazy("accounts:password_reset_done")
-    extra_context = {"breadcrumb_data": _breadcrumb(gettext_lazy("Mot de passe oublié"))}
+    extra_context = {"breadcrumb_data": breadcrumb(gettext_lazy("Mot de passe oublié"))}
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/password_reset_done.html"
-    extra_context = {"breadcrumb_data": _breadcrumb(gettext_lazy("Mot de passe oublié"))}
+    extra_context = {"breadcrumb_data": breadcrumb(gettext_lazy("Mot de passe oublié"))}
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password_reset_complete")
-    extra_context = {"breadcrumb_data": _breadcrumb(gettext_lazy("Nouveau mot de passe"))}
+    extra_context = {"breadcrumb_data": breadcrumb(gettext_lazy("Nouveau mot de passe"))}
 
     def form_valid(self, form):
         response = super().form_valid(form)
@@ -197,4 +193,4 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
-    extra_context = {"breadcrumb_data": _breadcrumb(gettext_lazy("Nouveau mot de passe"))}
+    extra_context = {"breadcrumb_data": breadcrumb(gettext_lazy("Nouveau mot de passe"))}

@@ -3,7 +3,7 @@ declaration, written through its pages, the import or the API; a submission neve
 
 from django.contrib import admin
 
-from referential.admin_base import EditorAdmin, EditorsOnly
+from core.admin_base import EditorAdmin, EditorsOnly
 
 from .models import Assessment, AssessmentAnswer, Submission
 

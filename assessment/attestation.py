@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from referential.pdf import html_to_pdf
+from core.pdf import html_to_pdf
 
 from .grid_io import action_plan_rows
 

@@ -21,8 +21,8 @@ from django.core.validators import URLValidator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from referential.errors import DomainError
-from referential.tabular import csv_bytes, xlsx_bytes
+from core.errors import DomainError
+from core.tabular import csv_bytes, xlsx_bytes
 
 from .models import Assessment, Result
 from .queries import Grid

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from referential.errors import DomainError
+from core.errors import DomainError
 
 
 class SubmissionFrozen(DomainError):
@@ -40,7 +40,7 @@ class Assessment(models.Model):
         CHANGES_REQUESTED = "changes_requested", _("Modifications demandées")
 
     organisation = models.ForeignKey(
-        "consultation.Organisation", on_delete=models.PROTECT, related_name="assessments", verbose_name=_("organisation")
+        "accounts.Organisation", on_delete=models.PROTECT, related_name="assessments", verbose_name=_("organisation")
     )
     version = models.ForeignKey(
         "referential.ReferentialVersion", on_delete=models.PROTECT, related_name="assessments", verbose_name=_("version")

@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consultation.models import Membership
+from accounts.models import Membership
+from core.roles import is_editor
 from referential.models import Actor, ReferentialVersion, Requirement, Section
-from referential.roles import is_editor
 
 from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, Result, ReviewComment, Submission
 from .verdict import AnswerFacts, DeadlineState, Verdict, compute_verdict, deadline_state, finding_deadline

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
-from consultation.models import Membership, Organisation
-from referential.errors import ConcurrentEdit, DomainError, PermissionRefused, TransitionNotAllowed
+from accounts.models import Membership, Organisation
+from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
+from core.roles import is_contributor, is_editor
+from referential.errors import ConcurrentEdit
 from referential.models import Actor, ReferentialVersion, Requirement
-from referential.roles import is_contributor, is_editor
 
 from .attestation import build_attestation
 from .grid_io import GridImportRefused, check_import, import_problems

@@ -19,11 +19,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import DomainError
+from core.roles import is_editor
+from core.tabular import XLSX_CONTENT_TYPE, download
 from referential.compare import redline
-from referential.errors import DomainError
 from referential.models import Actor, ReferentialVersion
-from referential.roles import is_editor
-from referential.tabular import XLSX_CONTENT_TYPE, download
 
 from . import grid_io, queries, services
 from .attestation import build_action_plan

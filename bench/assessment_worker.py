@@ -18,10 +18,18 @@ def populate(size: int):
     call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model
 
+    from accounts.models import Membership, Organisation
     from assessment import services
     from assessment.models import AssessmentAnswer, Evidence
-    from consultation.models import Membership, Organisation
-    from referential.models import Actor, ConformityThreshold, NonConformityLevel, Referential, ReferentialVersion, Requirement, Section
+    from referential.models import (
+        Actor,
+        ConformityThreshold,
+        NonConformityLevel,
+        Referential,
+        ReferentialVersion,
+        Requirement,
+        Section,
+    )
 
     levels = [
         NonConformityLevel.objects.create(slug=slug, label=slug.capitalize(), definition="Définition.", rank=rank, remediation_delay_days=delay)

@@ -130,10 +130,10 @@ def _populate(clients: int, requirement_count: int) -> dict:
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
 
+    from accounts.models import Membership, Organisation
     from consultation import services
-    from consultation.models import Membership, Organisation
+    from core.roles import CONTRIBUTOR_GROUP
     from referential.models import NonConformityLevel, Referential, ReferentialVersion, Requirement, Section
-    from referential.roles import CONTRIBUTOR_GROUP
 
     call_command("migrate", verbosity=0)
     User = get_user_model()

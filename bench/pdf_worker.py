@@ -13,8 +13,14 @@ def populate(size: int):
 
     call_command("migrate", verbosity=0)
     from django.contrib.auth import get_user_model
+
     from referential.models import (
-        Actor, NonConformityLevel, Referential, ReferentialVersion, Requirement, Section,
+        Actor,
+        NonConformityLevel,
+        Referential,
+        ReferentialVersion,
+        Requirement,
+        Section,
     )
 
     levels = [
@@ -50,15 +56,16 @@ def main() -> None:
     size, mode = int(sys.argv[1]), sys.argv[2]
     django.setup()
     version, _ = populate(size)
-    from pypdf import PdfReader
     import io
+
+    from pypdf import PdfReader
 
     if mode == "ours":
         from django.template.loader import render_to_string
         from django.utils import translation
 
+        from core.pdf import html_to_pdf
         from referential.documents import version_document_context
-        from referential.pdf import html_to_pdf
 
         # The same steps as documents.build_version_pdf, timed apart: our part (queries,
         # comparison, templates) and the engine's.
@@ -74,8 +81,8 @@ def main() -> None:
         from django.utils import translation
         from weasyprint import HTML
 
+        from core.pdf import PDF_BASE_URL, StaticFilesOnlyFetcher
         from referential.documents import version_document_context
-        from referential.pdf import PDF_BASE_URL, StaticFilesOnlyFetcher
 
         with translation.override("fr"):
             html = render_to_string("pdf/version.html", version_document_context(version, preview=False))

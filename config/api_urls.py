@@ -5,5 +5,6 @@ urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("", include("referential.api.urls")),
     path("", include("consultation.api.urls")),
+    path("", include("workshops.api.urls")),
     path("", include("assessment.api.urls")),
 ]

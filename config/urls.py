@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/v1/", include("config.api_urls")),
     path("", include("consultation.urls")),
+    path("", include("workshops.urls")),
     path("", include("accounts.urls")),
     path("", include("assessment.urls")),
     path("", include("referential.urls")),

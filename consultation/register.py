@@ -13,8 +13,6 @@ stands, and ``import_register`` writes every new or changed answer through
 is already stored word for word is left alone, so importing the same file twice changes nothing.
 """
 
-import io
-import zipfile
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -22,12 +20,11 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from referential.errors import DomainError, PermissionRefused
-from referential.roles import is_editor
-from referential.tabular import xlsx_bytes
+from core.errors import DomainError, PermissionRefused
+from core.roles import is_editor
+from core.tabular import normalise_header, read_grid, table_rows, xlsx_bytes
 
 from . import queries, services
-from .importers import MAX_FILE_BYTES, normalise_header
 from .models import Answer, Comment, Consultation
 from .synthesis import file_stem
 
@@ -49,7 +46,7 @@ COLUMNS = (
 )
 WIDTHS = (7, 18, 14, 60, 40, 20, 24, 16, 16, 24, 60)
 READ_FIELDS = ("id", "decision", "answer")
-# Spellings accepted for the columns read back, once normalised (see ``importers.normalise_header``).
+# Spellings accepted for the columns read back, once normalised (see ``core.tabular.normalise_header``).
 SPELLINGS = {
     "id": {"n", "no", "num", "numero", "id", "identifiant", "ncommentaire", "numerocommentaire", "commentaire#"},
     "decision": {"decision", "decisiondelans", "decisionans"},
@@ -125,85 +122,17 @@ class RegisterFile:
 def read_register_file(uploaded) -> RegisterFile:
     """Read the first sheet of an uploaded ``.xlsx``. Only XLSX is accepted: it is what the register is
     exported as, and its text cells come back exactly as they were written."""
-    if uploaded is None:
-        raise RegisterFileError(_("Choisissez le fichier .xlsx du registre."))
-    name = getattr(uploaded, "name", "") or ""
-    if not name.lower().endswith(".xlsx"):
-        raise RegisterFileError(
-            _("Format non pris en charge (« %(name)s ») : déposez le registre au format .xlsx.") % {"name": name}
-        )
-    data = uploaded.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise RegisterFileError(_("Le fichier dépasse %(size)s Mo.") % {"size": MAX_FILE_BYTES // (1024 * 1024)})
-    if not data.strip():
-        raise RegisterFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
-    return RegisterFile(filename=name, rows=_rows_from_grid(name, _xlsx_grid(data)))
-
-
-def _xlsx_grid(data: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    unreadable = _("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise RegisterFileError(unreadable)
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
-        raise RegisterFileError(unreadable) from None
-    try:
-        grid = []
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            grid.append([_cell_text(value) for value in values])
-            if len(grid) > MAX_ROWS + 100:  # blank rows are skipped later; stop reading a runaway sheet
-                break
-        return grid
-    finally:
-        workbook.close()
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    # Spreadsheets on Windows write line breaks as \r\n; the stored answers use \n.
-    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
-def _rows_from_grid(name: str, grid: list[list[str]]) -> list[dict]:
-    numbered = [(line, cells) for line, cells in enumerate(grid, start=1) if any(cells)]
-    if not numbered:
-        raise RegisterFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
-    _header_line, header = numbered[0]
-    columns: dict[str, int] = {}
-    for position, title in enumerate(header):
-        key = normalise_header(title)
-        fieldname = next((f for f in READ_FIELDS if key in SPELLINGS[f]), None)
-        if fieldname is None:
-            continue
-        if fieldname in columns:
-            raise RegisterFileError(
-                _("La colonne « %(column)s » apparaît deux fois dans les en-têtes.") % {"column": dict(COLUMNS)[fieldname]}
-            )
-        columns[fieldname] = position
-    missing = [dict(COLUMNS)[f] for f in READ_FIELDS if f not in columns]
-    if missing:
-        raise RegisterFileError(
-            _("Colonnes manquantes : %(columns)s. Partez du registre exporté, dont la première ligne porte les en-têtes.")
-            % {"columns": ", ".join(f"« {column} »" for column in missing)}
-        )
-    rows = []
-    for line, cells in numbered[1:]:
-        row = {"line": line}
-        for fieldname, position in columns.items():
-            row[fieldname] = cells[position] if position < len(cells) else ""
-        if any(row[f] for f in READ_FIELDS):
-            rows.append(row)
-    if not rows:
-        raise RegisterFileError(_("Le fichier ne contient aucune ligne après les en-têtes."))
-    if len(rows) > MAX_ROWS:
-        raise RegisterFileError(_("Le fichier compte plus de %(max)s lignes.") % {"max": MAX_ROWS})
-    return rows
+    name, grid = read_grid(uploaded, extensions=("xlsx",), max_rows=MAX_ROWS, error=RegisterFileError)
+    rows, _ignored = table_rows(
+        grid,
+        name=name,
+        columns={field: (dict(COLUMNS)[field], SPELLINGS[field]) for field in READ_FIELDS},
+        required=READ_FIELDS,
+        max_rows=MAX_ROWS,
+        error=RegisterFileError,
+        missing_hint=_("Partez du registre exporté, dont la première ligne porte les en-têtes."),
+    )
+    return RegisterFile(filename=name, rows=rows)
 
 
 # Checking the rows --------------------------------------------------------------------------------

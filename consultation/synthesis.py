@@ -13,10 +13,16 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from referential.pdf import html_to_pdf
+from core.pdf import html_to_pdf
 
 from .models import Comment, Consultation
-from .queries import SynthesisRow, my_comments, synthesis_groups, synthesis_rows, synthesis_summary
+from .queries import (
+    SynthesisRow,
+    my_comments,
+    synthesis_groups,
+    synthesis_rows,
+    synthesis_summary,
+)
 
 
 def file_stem(consultation: Consultation) -> str:
@@ -60,7 +66,7 @@ def render_synthesis_pdf(consultation: Consultation) -> bytes:
 
 @dataclass
 class Table:
-    """A table ready for ``referential.tabular`` (CSV or XLSX)."""
+    """A table ready for ``core.tabular`` (CSV or XLSX)."""
 
     headers: list[str]
     rows: list[list]

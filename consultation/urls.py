@@ -1,4 +1,4 @@
-"""Workshop pages (DESIGN §4: ``/ateliers/<id>/``)."""
+"""Consultation pages (DESIGN §4: ``/concertations/<id>/``, ``/concertations/<id>/synthese/``)."""
 
 from django.urls import path
 
@@ -6,21 +6,8 @@ from . import views
 
 app_name = "consultation"
 
+# The editors' answer register, the synthesis, a contributor's own comments.
 urlpatterns = [
-    path("ateliers/", views.workshop_list, name="workshop_list"),
-    path("ateliers/actions/", views.action_tracker, name="action_tracker"),
-    path("ateliers/actions/<int:pk>/statut/", views.action_status, name="action_status"),
-    path("ateliers/<int:pk>/", views.workshop_detail, name="workshop_detail"),
-    path("ateliers/<int:pk>.pdf", views.workshop_pdf, name="workshop_pdf"),
-    path("ateliers/<int:pk>/rida.csv", views.rida_csv, name="rida_csv"),
-    path("ateliers/<int:pk>/rida.xlsx", views.rida_xlsx, name="rida_xlsx"),
-    path("ateliers/<int:pk>/import/", views.rida_import, name="rida_import"),
-    path("ateliers/<int:pk>/publier/", views.workshop_publish, name="workshop_publish"),
-    path("ateliers/<int:pk>/depublier/", views.workshop_unpublish, name="workshop_unpublish"),
-]
-
-# Consultations: the editors' answer register, the synthesis, a contributor's own comments.
-urlpatterns += [
     path("concertations/<int:pk>/registre.xlsx", views.register_xlsx, name="register_xlsx"),
     path("concertations/<int:pk>/registre/importer/", views.register_import, name="register_import"),
     path("concertations/<int:pk>/synthese/", views.synthesis_page, name="synthesis"),

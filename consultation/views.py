@@ -1,273 +1,40 @@
-"""Workshop pages: parse the request, call a query or a service, render.
+"""Consultation pages: parse the request, call a query or a service, render.
 
-The public reads published minutes; editors also see drafts, follow open actions and import RIDA
-tables. Every read goes through ``queries.py`` so a page runs the same queries whatever its size.
+The public reads consultations and published syntheses; contributors comment while a consultation is
+open; editors answer, moderate, import the answer register and publish the synthesis.
 """
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from referential.errors import ConsultationClosed, DomainError, PermissionRefused
-from referential.roles import is_editor
-from referential.tabular import XLSX_CONTENT_TYPE, csv_download, download, xlsx_download
+from accounts.models import Organisation
+from core.errors import DomainError, PermissionRefused
+from core.roles import is_editor
+from core.tabular import XLSX_CONTENT_TYPE, csv_download, download, xlsx_download
+from core.web import (
+    add_error_messages,
+    add_errors_to_form,
+    breadcrumb,
+    error_status,
+    read_signed_preview,
+    require_editor,
+    sign_preview,
+)
 
-from . import exports, queries, services
-from .forms import ActionStatusForm, AnswerForm, CommentEditForm, CommentForm, HideCommentForm, RidaUploadForm
-from .importers import RidaFileError, check_rows, read_rida_file
-from .models import Answer, Organisation, RidaItem, Workshop
-from .pdf import pdf_filename, render_workshop_pdf
-from . import register, synthesis
-
-# The parsed rows travel from the preview to the confirmation signed, in the form itself: nothing is
-# kept on the server between the two requests, and a tampered payload is refused.
-IMPORT_SALT = "consultation.rida-import"
-IMPORT_MAX_AGE = 60 * 60
-
-
-def _require_editor(request) -> None:
-    if not is_editor(request.user):
-        raise PermissionDenied(_("Réservé aux éditeurs de l'ANS."))
-
-
-def _breadcrumb(current, *links):
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
-
-
-def _workshops_link():
-    return (reverse("consultation:workshop_list"), _("Ateliers"))
-
-
-@require_GET
-def workshop_list(request):
-    return render(
-        request,
-        "consultation/workshop_list.html",
-        {
-            "workshops": queries.workshops_for_list(request.user),
-            "breadcrumb_data": _breadcrumb(_("Ateliers")),
-        },
-    )
-
-
-@require_GET
-def workshop_detail(request, pk):
-    workshop = queries.workshop_for(request.user, pk)
-    nature = queries.parse_nature(request.GET.get("nature"))
-    minutes = queries.workshop_minutes(workshop, nature=nature)
-    return render(
-        request,
-        "consultation/workshop_detail.html",
-        {
-            "workshop": workshop,
-            "minutes": minutes,
-            "nature": nature,
-            "nature_filters": [
-                (value, label, minutes.nature_counts.get(value, 0)) for value, label in RidaItem.Nature.choices
-            ],
-            "breadcrumb_data": _breadcrumb(
-                _("Atelier #%(number)s") % {"number": workshop.number}, _workshops_link()
-            ),
-        },
-    )
-
-
-@require_POST
-def workshop_publish(request, pk):
-    _require_editor(request)
-    workshop = get_object_or_404(Workshop, pk=pk)
-    try:
-        services.publish_workshop(workshop=workshop, by=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Le compte-rendu est publié."))
-    return redirect(workshop.get_absolute_url())
-
-
-@require_POST
-def workshop_unpublish(request, pk):
-    _require_editor(request)
-    workshop = get_object_or_404(Workshop, pk=pk)
-    try:
-        services.unpublish_workshop(workshop=workshop, by=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Le compte-rendu n'est plus visible du public."))
-    return redirect(workshop.get_absolute_url())
-
-
-def _private_if_draft(response, workshop):
-    if not workshop.is_published:
-        response["Cache-Control"] = "private, no-store"
-    return response
-
-
-@require_GET
-def workshop_pdf(request, pk):
-    workshop = queries.workshop_for(request.user, pk)
-    response = HttpResponse(render_workshop_pdf(workshop), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{pdf_filename(workshop)}"'
-    return _private_if_draft(response, workshop)
-
-
-def _export_name(workshop, extension):
-    return f"ANS_atelier_{workshop.number:02d}_{workshop.held_on:%Y%m%d}_RIDA.{extension}"
-
-
-@require_GET
-def rida_csv(request, pk):
-    workshop = queries.workshop_for(request.user, pk)
-    items = queries.rida_items_of(workshop, nature=queries.parse_nature(request.GET.get("nature")))
-    response = HttpResponse(exports.rida_csv(items), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(workshop, "csv")}"'
-    return _private_if_draft(response, workshop)
-
-
-@require_GET
-def rida_xlsx(request, pk):
-    workshop = queries.workshop_for(request.user, pk)
-    items = queries.rida_items_of(workshop, nature=queries.parse_nature(request.GET.get("nature")))
-    response = HttpResponse(
-        exports.rida_xlsx(workshop, items),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_export_name(workshop, "xlsx")}"'
-    return _private_if_draft(response, workshop)
-
-
-@require_GET
-def action_tracker(request):
-    _require_editor(request)
-    actions = queries.open_actions()
-    return render(
-        request,
-        "consultation/action_tracker.html",
-        {
-            "actions": actions,
-            "overdue_count": sum(1 for action in actions if action.is_overdue),
-            "today": timezone.localdate(),
-            "status_choices": [c for c in RidaItem.ActionStatus.choices if c[0] != RidaItem.ActionStatus.OPEN],
-            "breadcrumb_data": _breadcrumb(_("Suivi des actions"), _workshops_link()),
-        },
-    )
-
-
-@require_POST
-def action_status(request, pk):
-    _require_editor(request)
-    item = get_object_or_404(RidaItem, pk=pk)
-    form = ActionStatusForm(request.POST)
-    if not form.is_valid():
-        for errors in form.errors.values():
-            for error in errors:
-                messages.error(request, error)
-        return redirect("consultation:action_tracker")
-    try:
-        services.set_action_status(
-            item=item, status=form.cleaned_data["status"], closing_note=form.cleaned_data["closing_note"], by=request.user
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Action n° %(number)s de l'atelier #%(workshop)s : %(status)s.")
-            % {
-                "number": item.number,
-                "workshop": item.workshop.number,
-                "status": RidaItem.ActionStatus(form.cleaned_data["status"]).label.lower(),
-            },
-        )
-    return redirect("consultation:action_tracker")
-
-
-@require_http_methods(["GET", "POST"])
-def rida_import(request, pk):
-    """Upload → preview of every row and its problems → confirm, which writes all rows or none."""
-    _require_editor(request)
-    workshop = get_object_or_404(Workshop, pk=pk)
-    context = {
-        "workshop": workshop,
-        "breadcrumb_data": _breadcrumb(
-            _("Importer un tableau RIDA"),
-            _workshops_link(),
-            (workshop.get_absolute_url(), _("Atelier #%(number)s") % {"number": workshop.number}),
-        ),
-    }
-    if request.method == "POST" and "payload" in request.POST:
-        return _confirm_import(request, workshop, context)
-    form = RidaUploadForm(request.POST, request.FILES) if request.method == "POST" else RidaUploadForm()
-    if form.is_bound and form.is_valid():
-        try:
-            table = read_rida_file(form.cleaned_data["file"])
-        except RidaFileError as error:
-            form.add_error("file", error.message)
-        else:
-            rows = check_rows(workshop, table.rows)
-            context.update(table=table, rows=rows, problem_count=sum(len(r.problems) for r in rows))
-            if context["problem_count"] == 0:
-                context["payload"] = signing.dumps(
-                    {"workshop": workshop.pk, "filename": table.filename, "rows": table.rows},
-                    salt=IMPORT_SALT,
-                    compress=True,
-                )
-    context["form"] = form
-    return render(request, "consultation/rida_import.html", context)
-
-
-def _signed_preview(request, *, salt: str, scope: str, pk: int) -> dict | None:
-    """The rows an import preview signed into its form, if intact, recent and for this ``scope`` object."""
-    try:
-        data = signing.loads(request.POST.get("payload", ""), salt=salt, max_age=IMPORT_MAX_AGE)
-    except signing.BadSignature:
-        return None
-    return data if data.get(scope) == pk else None
-
-
-def _confirm_import(request, workshop, context):
-    data = _signed_preview(request, salt=IMPORT_SALT, scope="workshop", pk=workshop.pk)
-    if data is None:
-        messages.error(request, _("Cet aperçu a expiré, a été altéré ou concerne un autre atelier : déposez à nouveau le fichier."))
-        return redirect("consultation:rida_import", pk=workshop.pk)
-    try:
-        items = services.import_rida(workshop=workshop, rows=data["rows"], by=request.user)
-    except DomainError as error:
-        # The workshop changed since the preview: show the rows again, with today's problems.
-        rows = check_rows(workshop, data["rows"])
-        context.update(
-            form=RidaUploadForm(),
-            rows=rows,
-            problem_count=sum(len(r.problems) for r in rows),
-            refusal=error.message,
-            table={"filename": data.get("filename", ""), "ignored_columns": []},
-        )
-        return render(request, "consultation/rida_import.html", context, status=409)
-    messages.success(
-        request,
-        ngettext(
-            "%(count)s item importé depuis « %(name)s ».",
-            "%(count)s items importés depuis « %(name)s ».",
-            len(items),
-        )
-        % {"count": len(items), "name": data.get("filename", "")},
-    )
-    return redirect(workshop.get_absolute_url())
-
-
-# Consultations: answer register, synthesis, a contributor's own comments ---------------------------
+from . import queries, register, services, synthesis
+from .errors import ConsultationClosed
+from .forms import AnswerForm, CommentEditForm, CommentForm, HideCommentForm
+from .models import Answer
 
 REGISTER_SALT = "consultation.register-import"
 
@@ -275,7 +42,7 @@ REGISTER_SALT = "consultation.register-import"
 @require_GET
 def register_xlsx(request, pk):
     """The answer register of every comment, for editors to fill offline and import back."""
-    _require_editor(request)
+    require_editor(request)
     consultation = queries.consultation_with_version(pk)
     response = download(
         register.register_xlsx(consultation), filename=register.register_filename(consultation), content_type=XLSX_CONTENT_TYPE
@@ -288,7 +55,7 @@ def register_xlsx(request, pk):
 def register_import(request, pk):
     """Upload the filled register → preview of every change and every problem → confirm, which writes
     all the answers or none."""
-    _require_editor(request)
+    require_editor(request)
     consultation = queries.consultation_with_version(pk)
     context = {
         "consultation": consultation,
@@ -318,15 +85,14 @@ def _register_preview(context, consultation, filename, rows):
     )
     if writing and not context["problems"]:
         # Only the rows that write travel to the confirmation; they are checked again there.
-        context["payload"] = signing.dumps(
+        context["payload"] = sign_preview(
             {"consultation": consultation.pk, "filename": filename, "rows": [row.raw for row in writing]},
             salt=REGISTER_SALT,
-            compress=True,
         )
 
 
 def _confirm_register_import(request, consultation, context):
-    data = _signed_preview(request, salt=REGISTER_SALT, scope="consultation", pk=consultation.pk)
+    data = read_signed_preview(request, salt=REGISTER_SALT, scope="consultation", pk=consultation.pk)
     if data is None:
         messages.error(request, _("Cet aperçu a expiré, a été altéré ou concerne une autre concertation : déposez à nouveau le fichier."))
         return redirect("consultation:register_import", pk=consultation.pk)
@@ -371,13 +137,13 @@ def _private_if_unpublished(response, consultation):
 
 @require_POST
 def synthesis_publish(request, pk):
-    _require_editor(request)
+    require_editor(request)
     consultation = queries.consultation_with_version(pk)
     intro = request.POST.get("intro")
     try:
         services.publish_synthesis(consultation=consultation, by=request.user, intro=intro.strip() if intro is not None else None)
     except DomainError as error:
-        messages.error(request, error.message)
+        add_error_messages(request, error)
     else:
         messages.success(request, _("La synthèse est publiée : tout le monde peut la lire et la télécharger."))
     return redirect("consultation:synthesis", pk=consultation.pk)
@@ -454,11 +220,11 @@ def _consultations_link():
 
 
 def _consultation_breadcrumb(consultation, current):
-    return _breadcrumb(current, _consultations_link(), (consultation.get_absolute_url(), str(consultation)))
+    return breadcrumb(current, _consultations_link(), (consultation.get_absolute_url(), str(consultation)))
 
 
 def _refused(request, error, consultation):
-    status = 403 if isinstance(error, PermissionRefused) else 409
+    status = error_status(error)
     context = {
         "consultation": consultation,
         "message": error.message,
@@ -473,14 +239,6 @@ def _next_url(request, default: str) -> str:
     if candidate and url_has_allowed_host_and_scheme(candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return candidate
     return default
-
-
-def _add_service_errors(form, error: ValidationError) -> None:
-    if not hasattr(error, "error_dict"):
-        form.add_error(None, error)
-        return
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 def _as_int(value) -> int | None:
@@ -498,7 +256,7 @@ def consultation_list(request):
     return render(
         request,
         "consultation/consultation_list.html",
-        {"consultations": consultations, "breadcrumb_data": _breadcrumb(_("Concertations"))},
+        {"consultations": consultations, "breadcrumb_data": breadcrumb(_("Concertations"))},
     )
 
 
@@ -519,7 +277,7 @@ def consultation_detail(request, pk):
             "own_comments": queries.own_comments(request.user, consultation),
             "counts": queries.dashboard_counts(consultation) if editor else None,
             "login_url": f"{resolve_url(settings.LOGIN_URL)}?{urlencode({'next': request.path})}",
-            "breadcrumb_data": _breadcrumb(str(consultation), _consultations_link()),
+            "breadcrumb_data": breadcrumb(str(consultation), _consultations_link()),
         },
     )
 
@@ -561,7 +319,7 @@ def comment_create(request, pk):
                     section=section,
                 )
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_errors_to_form(form, error)
             except (PermissionRefused, ConsultationClosed) as error:
                 return _refused(request, error, consultation)
             else:
@@ -614,7 +372,7 @@ def comment_edit(request, pk):
             try:
                 services.edit_comment(comment=comment, by=request.user, **form.cleaned_data)
             except ValidationError as error:
-                _add_service_errors(form, error)
+                add_errors_to_form(form, error)
             except DomainError as error:
                 return _refused(request, error, consultation)
             else:
@@ -659,7 +417,7 @@ def comment_withdraw(request, pk):
 
 @require_GET
 def consultation_dashboard(request, pk):
-    _require_editor(request)
+    require_editor(request)
     consultation = queries.consultation_for(request.user, pk)
     filters = queries.DashboardFilters.from_query(request.GET)
     paginator = Paginator(queries.dashboard_comments(consultation, filters), queries.DASHBOARD_PAGE_SIZE)
@@ -696,18 +454,6 @@ def _dashboard_back(request, comment) -> str:
     return f"{_next_url(request, default)}#commentaire-{comment.pk}"
 
 
-def _error_messages(request, error) -> None:
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            for message in field_messages:
-                messages.error(request, _("%(field)s : %(message)s") % {"field": ANSWER_FIELD_LABELS.get(field, field), "message": message})
-    elif isinstance(error, ValidationError):
-        for message in error.messages:
-            messages.error(request, message)
-    else:
-        messages.error(request, error.message)
-
-
 ANSWER_FIELD_LABELS = {
     "decision": AnswerForm.base_fields["decision"].label,
     "body": AnswerForm.base_fields["body"].label,
@@ -719,11 +465,11 @@ ANSWER_FIELD_LABELS = {
 @require_POST
 def comment_answer(request, pk):
     """An editor answers (or revises the answer to) a comment; allowed after closing too."""
-    _require_editor(request)
+    require_editor(request)
     comment = queries.comment_to_write(request.user, pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        _error_messages(request, ValidationError(form.errors.as_data()))
+        add_error_messages(request, ValidationError(form.errors.as_data()), field_labels=ANSWER_FIELD_LABELS)
         return redirect(_dashboard_back(request, comment))
     try:
         carried_by = queries.resolve_carried_by(comment.consultation, form.cleaned_data["carried_by"])
@@ -735,7 +481,7 @@ def comment_answer(request, pk):
             carried_by=carried_by,
         )
     except (ValidationError, DomainError) as error:
-        _error_messages(request, error)
+        add_error_messages(request, error, field_labels=ANSWER_FIELD_LABELS)
     else:
         messages.success(request, _("Réponse enregistrée pour le commentaire n° %(id)s ; son auteur est prévenu par courriel.") % {"id": comment.pk})
     return redirect(_dashboard_back(request, comment))
@@ -743,7 +489,7 @@ def comment_answer(request, pk):
 
 @require_POST
 def comment_hide(request, pk):
-    _require_editor(request)
+    require_editor(request)
     comment = queries.comment_to_write(request.user, pk)
     form = HideCommentForm(request.POST)
     try:
@@ -751,7 +497,7 @@ def comment_hide(request, pk):
             raise ValidationError(form.errors.as_data())
         services.hide_comment(comment=comment, by=request.user, reason=form.cleaned_data["reason"])
     except (ValidationError, DomainError) as error:
-        _error_messages(request, error)
+        add_error_messages(request, error, field_labels=ANSWER_FIELD_LABELS)
     else:
         messages.success(request, _("Le commentaire n° %(id)s est masqué.") % {"id": comment.pk})
     return redirect(_dashboard_back(request, comment))
@@ -759,12 +505,12 @@ def comment_hide(request, pk):
 
 @require_POST
 def comment_unhide(request, pk):
-    _require_editor(request)
+    require_editor(request)
     comment = queries.comment_to_write(request.user, pk)
     try:
         services.unhide_comment(comment=comment, by=request.user)
     except DomainError as error:
-        _error_messages(request, error)
+        add_error_messages(request, error, field_labels=ANSWER_FIELD_LABELS)
     else:
         messages.success(request, _("Le commentaire n° %(id)s est rétabli.") % {"id": comment.pk})
     return redirect(_dashboard_back(request, comment))

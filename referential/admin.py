@@ -33,8 +33,13 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
+from core.admin_base import ADMIN_CHANGE_REASON
+from core.admin_base import EditorAdmin as BaseEditorAdmin
+from core.errors import DomainError
+from core.roles import is_editor
+from core.web import add_errors_to_form
+
 from . import services
-from .errors import DomainError
 from .models import (
     Actor,
     ConformityThreshold,
@@ -45,9 +50,6 @@ from .models import (
     Section,
     version_sort_key,
 )
-from .admin_base import EditorAdmin as BaseEditorAdmin
-from .admin_base import ADMIN_CHANGE_REASON, error_lines
-from .roles import is_editor
 
 admin.site.site_header = _("Référentiels MSSanté — espace des éditeurs")
 admin.site.site_title = _("Référentiels MSSanté")
@@ -347,8 +349,7 @@ class ReferentialVersionAdmin(EditorAdmin):
                         by=request.user,
                     )
                 except (DomainError, ValidationError) as error:
-                    for field, messages_ in error_lines(error):
-                        form.add_error(field if field in form.fields else None, messages_)
+                    add_errors_to_form(form, error)
                 else:
                     self.message_user(
                         request,

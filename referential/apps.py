@@ -5,6 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class ReferentialConfig(AppConfig):
     name = "referential"
     verbose_name = _("Référentiels")
+    # Editors work on the catalogue in the admin: full rights (core.roles.ensure_role_groups).
+    editor_actions = ("add", "change", "delete", "view")
 
     def ready(self):
         from . import signals  # noqa: F401  (guards on many-to-many changes)

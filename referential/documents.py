@@ -8,9 +8,10 @@ from datetime import datetime
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.pdf import html_to_pdf
+
 from .compare import compare_versions
 from .models import NonConformityLevel, ReferentialVersion, version_sort_key
-from .pdf import html_to_pdf
 from .queries import version_outline
 
 

@@ -2,9 +2,10 @@
 
 from django.utils.translation import gettext as _
 
+from core.tabular import csv_download, xlsx_download
+
 from .models import ReferentialVersion
 from .queries import version_outline
-from .tabular import csv_download, xlsx_download
 
 
 def requirement_table(version: ReferentialVersion) -> tuple[list[str], list[list]]:

@@ -102,7 +102,7 @@ class VersionQuerySet(models.QuerySet):
         return self.filter(status=ReferentialVersion.Status.PUBLISHED)
 
     def visible_to(self, user):
-        from .roles import is_editor
+        from core.roles import is_editor
 
         return self if is_editor(user) else self.public()
 

@@ -5,6 +5,9 @@ from dataclasses import dataclass, field
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 
+from core.roles import is_editor
+
+from .compare import changed_fields, redline, snapshot
 from .models import (
     Actor,
     ConformityThreshold,
@@ -15,8 +18,6 @@ from .models import (
     Section,
     version_sort_key,
 )
-from .compare import changed_fields, redline, snapshot
-from .roles import is_editor
 
 
 def visible_versions(user) -> QuerySet[ReferentialVersion]:

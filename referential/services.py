@@ -3,17 +3,20 @@
 Views, admin, API and management commands call these; none re-implements them.
 """
 
-from typing import Any
-
 import logging
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from simple_history.utils import bulk_create_with_history
 
-from .errors import ConcurrentEdit, DomainError, PublicationFailed, TransitionNotAllowed, VersionFrozen
+from core.audit import bulk_create_with_links, stamp
+from core.errors import DomainError, TransitionNotAllowed
+
+from .errors import ConcurrentEdit, PublicationFailed, VersionFrozen
 from .models import (
     ConformityThreshold,
     Referential,
@@ -31,13 +34,6 @@ def _locked_version(version: ReferentialVersion) -> ReferentialVersion:
     # Lock the row so two editors cannot both move the same version at once.
     return ReferentialVersion.objects.select_for_update().select_related("referential").get(pk=version.pk)
 
-
-def _audit(instance, reason: str, by=None) -> None:
-    """Say why and by whom, for the history row the next save writes. Without ``by``, the user of
-    the current request is recorded (simple-history's middleware); commands have no request."""
-    instance._change_reason = reason
-    if by is not None:
-        instance._history_user = by
 
 
 def _require_editable(version: ReferentialVersion) -> None:
@@ -75,7 +71,7 @@ def create_version(*, referential: Referential, number: str, change_summary: str
     version = ReferentialVersion(referential=referential, number=number, change_summary=change_summary)
     version.full_clean(exclude=["referential"], validate_unique=False)
     _check_number_is_new(referential, number)
-    _audit(version, _("Création du brouillon"), by)
+    stamp(version, gettext_noop("Création du brouillon"), by=by)
     version.save()
     return version
 
@@ -90,14 +86,14 @@ def start_draft(*, referential: Referential, number: str, change_summary: str = 
     draft = ReferentialVersion(referential=referential, number=number, change_summary=change_summary, based_on=source)
     draft.full_clean(exclude=["referential", "based_on"], validate_unique=False)
     _check_number_is_new(referential, number)
-    _audit(draft, _("Brouillon copié de la version %(number)s") % {"number": source.number}, by)
+    stamp(draft, gettext_noop("Brouillon copié de la version %(number)s") % {"number": source.number}, by=by)
     draft.save()
     copy_version_content(source=source, target=draft, by=by)
     return draft
 
 
 def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersion, by=None) -> None:
-    reason = _("Copie de la version %(number)s") % {"number": source.number}
+    reason = gettext_noop("Copie de la version %(number)s") % {"number": source.number}
     section_map: dict[int, Section] = {}
     sections = list(source.sections.order_by("parent_id", "position", "id"))
     # Parents first, so each copy can point at its parent's copy.
@@ -116,7 +112,7 @@ def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersi
                 title=section.title,
                 intro=section.intro,
             )
-            _audit(copy, reason, by)
+            stamp(copy, reason, by=by)
             copy.save()
             section_map[section.pk] = copy
         if len(next_round) == len(pending):
@@ -139,26 +135,8 @@ def copy_version_content(*, source: ReferentialVersion, target: ReferentialVersi
         )
         for req in originals
     ]
-    created = bulk_create_with_history(copies, Requirement, default_user=by, default_change_reason=reason)
-    # bulk_create returns primary keys on PostgreSQL and SQLite alike; reread to be safe on both.
-    by_origin = dict(target.requirements.values_list("origin_id", "pk")) if created else {}
-    links = [(by_origin[req.pk], actor.pk) for req in originals for actor in req.actors.all()]
-    through = Requirement.actors.through
-    through.objects.bulk_create([through(requirement_id=r, actor_id=a) for r, a in links])
-    # The copies' history rows were written before their actors existed: add the actors to them,
-    # or the first edit of a copy would show its actors as added.
-    first_record = dict(Requirement.history.filter(id__in=by_origin.values()).values_list("id", "history_id"))
-    historical_link = Requirement.history.model.actors.model
-    historical_link.objects.bulk_create(
-        [
-            historical_link(
-                history_id=first_record[link.requirement_id],
-                id=link.pk,
-                requirement_id=link.requirement_id,
-                actor_id=link.actor_id,
-            )
-            for link in through.objects.filter(requirement_id__in=by_origin.values())
-        ]
+    bulk_create_with_links(
+        copies, m2m_field="actors", links=[[a.pk for a in req.actors.all()] for req in originals], by=by, reason=reason
     )
     bulk_create_with_history(
         [
@@ -188,7 +166,7 @@ def create_requirement(*, version: ReferentialVersion, data: dict[str, Any], by=
         last = version.requirements.order_by("-position").values_list("position", flat=True).first()
         requirement.position = (last or 0) + 10
     _validate_requirement(requirement)
-    _audit(requirement, _("Création"), by)
+    stamp(requirement, gettext_noop("Création"), by=by)
     requirement.save()
     if actors is not None:
         requirement.actors.set(actors)
@@ -211,7 +189,7 @@ def update_requirement(
             setattr(requirement, field, value)
     _validate_requirement(requirement)
     requirement.revision += 1
-    _audit(requirement, reason or _("Modification"), by)
+    stamp(requirement, reason or gettext_noop("Modification"), by=by)
     if actors is not None:
         # Actors first, without their own history rows: the save below writes one row for the
         # whole edit, fields and actors together.
@@ -227,7 +205,7 @@ def delete_requirement(*, requirement: Requirement, by=None) -> None:
     """Remove a requirement from a draft; a frozen version keeps all of its requirements."""
     requirement = Requirement.objects.select_related("version").get(pk=requirement.pk)
     _require_editable(requirement.version)
-    _audit(requirement, _("Suppression"), by)
+    stamp(requirement, gettext_noop("Suppression"), by=by)
     requirement.delete()
 
 
@@ -296,7 +274,7 @@ def publish_version(*, version: ReferentialVersion, by, published_at=None) -> Re
     previous = version.referential.versions.select_for_update().filter(status=Status.PUBLISHED).exclude(pk=version.pk)
     for old in previous:
         old.status = Status.SUPERSEDED
-        _audit(old, _("Remplacée par la version %(number)s") % {"number": version.number}, by)
+        stamp(old, gettext_noop("Remplacée par la version %(number)s") % {"number": version.number}, by=by)
         old.save()
     version.pdf.save(f"{version.referential.slug}/{built.filename}", ContentFile(built.content), save=False)
     try:
@@ -307,7 +285,7 @@ def publish_version(*, version: ReferentialVersion, by, published_at=None) -> Re
         version.published_by = by
         version.publication_task_id = ""
         version.publication_error = ""
-        _audit(version, _("Publication"), by)
+        stamp(version, gettext_noop("Publication"), by=by)
         version.save()
     except Exception:
         # The row was not written: the stored file must not outlive the failed publication.

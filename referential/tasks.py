@@ -7,7 +7,8 @@ backend a worker (`manage.py db_worker`) runs it and the version shows *publicat
 from django.contrib.auth import get_user_model
 from django_tasks import task
 
-from .errors import DomainError
+from core.errors import DomainError
+
 from .models import ReferentialVersion
 
 

@@ -14,11 +14,13 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from core.roles import is_editor
+from core.web import breadcrumb
+
 from . import exports, queries
 from .compare import KINDS, compare_versions
 from .documents import build_version_pdf
 from .models import ReferentialVersion
-from .roles import is_editor
 
 CHANGE_LABELS = {
     "key": _("clé"),
@@ -42,10 +44,6 @@ KIND_LABELS = {
     "moved": _("Déplacées"),
     "unchanged": _("Inchangées"),
 }
-
-
-def _breadcrumb(current, *links):
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
 
 
 def _anchor(key: str) -> str:
@@ -103,7 +101,7 @@ def referential_detail(request, slug):
         {
             "referential": referential,
             "versions": referential.visible,
-            "breadcrumb_data": _breadcrumb(referential.code),
+            "breadcrumb_data": breadcrumb(referential.code),
         },
     )
 
@@ -161,7 +159,7 @@ def version_detail(request, slug, number):
             "actors": actors,
             "thresholds": queries.version_thresholds(version),
             "compare_with_based_on": can_compare,
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 _("Version %(number)s") % {"number": version.number},
                 (version.referential.get_absolute_url(), version.referential.code),
             ),
@@ -187,7 +185,7 @@ def requirement_detail(request, slug, number, key):
             "requirement": requirement,
             "anchor": _anchor(requirement.key),
             "steps": list(reversed(steps)),
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 requirement.key,
                 (referential.get_absolute_url(), referential.code),
                 (version.get_absolute_url(), _("Version %(number)s") % {"number": version.number}),
@@ -228,7 +226,7 @@ def compare(request, slug, a, b):
             "has_entries": bool(comparison.entries),
             "versions": queries.sibling_versions(request.user, old),
             "pick_url": reverse("referential:compare_pick", kwargs={"slug": slug}),
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 _("Comparaison %(old)s → %(new)s") % {"old": old.number, "new": new.number},
                 (referential.get_absolute_url(), referential.code),
             ),

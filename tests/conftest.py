@@ -1,6 +1,6 @@
 import pytest
-from django.utils import translation
 from django.test import Client
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from tests.factories import contributor_user, editor_user

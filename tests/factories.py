@@ -2,6 +2,7 @@ import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 
+from core.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP
 from referential.models import (
     Actor,
     ConformityThreshold,
@@ -11,7 +12,6 @@ from referential.models import (
     Requirement,
     Section,
 )
-from referential.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP
 
 
 class UserFactory(factory.django.DjangoModelFactory):

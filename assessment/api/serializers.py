@@ -1,7 +1,7 @@
 from django.urls import reverse
 from rest_framework import serializers
 
-from ..models import Assessment, AssessmentAnswer, Result, Submission
+from ..models import Assessment, Result, Submission
 
 
 class EvidenceSerializer(serializers.Serializer):

@@ -13,11 +13,11 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from referential.api.errors import ErrorSerializer
+from core.api_errors import ErrorSerializer
 from referential.models import Actor, ReferentialVersion
 
 from .. import queries, services
-from ..models import Assessment, Submission
+from ..models import Assessment
 from .serializers import (
     AnswerInputSerializer,
     AnswerSerializer,

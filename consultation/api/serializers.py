@@ -1,191 +1,15 @@
-"""JSON shapes of the workshop API: output only (the API is read-only), reading what the views' queries
-fetched. Markdown fields come twice: as written (``summary``) and rendered by the project's one
-sanitizing renderer (``summary_html``)."""
+"""JSON shapes of the consultation API: consultations, comments with their answers, and the input of each action."""
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from referential.markdown import render_markdown
+from core.api import absolute_url
+from core.markdown import render_markdown
 
-from ..models import (
-    AgendaItem,
-    Answer,
-    Comment,
-    Consultation,
-    Participant,
-    RidaItem,
-    RidaRequirementLink,
-    Workshop,
-    WorkshopDocument,
-)
+from ..models import Answer, Comment, Consultation
 
-
-def _absolute(context, url: str) -> str:
-    request = context.get("request")
-    return request.build_absolute_uri(url) if request is not None else url
-
-
-class ReferentialRefSerializer(serializers.Serializer):
-    slug = serializers.CharField()
-    code = serializers.CharField()
-    title = serializers.CharField()
-
-
-class DocumentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = WorkshopDocument
-        fields = ["title", "reference"]
-
-
-class AgendaPointSerializer(serializers.ModelSerializer):
-    subpoints = serializers.SerializerMethodField()
-
-    class Meta:
-        model = AgendaItem
-        fields = ["label", "subpoints"]
-
-    def get_subpoints(self, point) -> list[str]:
-        return [sub.label for sub in getattr(point, "subpoints", [])]
-
-
-class ParticipantSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Participant
-        fields = ["last_name", "first_name", "entity", "function", "is_organiser"]
-
-
-class RequirementLinkSerializer(serializers.ModelSerializer):
-    referential = serializers.CharField(source="referential.slug")
-    key = serializers.CharField(source="requirement_key")
-    requirement_url = serializers.SerializerMethodField(
-        help_text="L'exigence qui porte cette clé dans la version publiée du référentiel (null si aucune version publique ne la porte)."
-    )
-
-    class Meta:
-        model = RidaRequirementLink
-        fields = ["referential", "key", "requirement_url"]
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_requirement_url(self, link):
-        requirement = getattr(link, "requirement", None)
-        if requirement is None:
-            return None
-        kwargs = {"slug": requirement.version.referential.slug, "number": requirement.version.number, "key": requirement.key}
-        try:
-            return _absolute(self.context, reverse("referential_api:requirement-detail", kwargs=kwargs))
-        except NoReverseMatch:
-            return None
-
-
-class ActionSerializer(serializers.ModelSerializer):
-    status = serializers.CharField(source="action_status")
-    status_label = serializers.CharField(source="get_action_status_display")
-
-    class Meta:
-        model = RidaItem
-        fields = ["owner", "due_on", "status", "status_label", "closing_note"]
-
-
-class RidaItemSerializer(serializers.ModelSerializer):
-    # Declared inline: a shared enum component would collide with other apps' fields of the same name.
-    nature = serializers.SerializerMethodField(help_text="I (information), D (décision) ou A (action).")
-    nature_label = serializers.CharField(source="get_nature_display")
-    question_html = serializers.SerializerMethodField()
-    answer_html = serializers.SerializerMethodField()
-    action = serializers.SerializerMethodField(help_text="Responsable, échéance et statut ; null sauf pour une action (nature A).")
-    requirements = RequirementLinkSerializer(source="requirement_links", many=True)
-
-    class Meta:
-        model = RidaItem
-        fields = ["number", "nature", "nature_label", "object", "question", "question_html", "answer", "answer_html", "action", "requirements"]
-
-    @extend_schema_field({"type": "string", "enum": list(RidaItem.Nature.values)})
-    def get_nature(self, item) -> str:
-        return item.nature
-
-    def get_question_html(self, item) -> str:
-        return str(render_markdown(item.question))
-
-    def get_answer_html(self, item) -> str:
-        return str(render_markdown(item.answer))
-
-    @extend_schema_field(ActionSerializer(allow_null=True))
-    def get_action(self, item):
-        return ActionSerializer(item).data if item.is_action else None
-
-
-class WorkshopSerializer(serializers.ModelSerializer):
-    """A workshop without its minutes; needs ``item_count``, ``open_action_count`` and referentials prefetched."""
-
-    url = serializers.SerializerMethodField()
-    html_url = serializers.SerializerMethodField()
-    pdf_url = serializers.SerializerMethodField()
-    # A plain string, not an enum: drf-spectacular would merge it with other apps' "kind" enums.
-    kind = serializers.CharField(help_text="Type de réunion : atelier, reunion, webinaire ou autre.")
-    kind_label = serializers.CharField(source="get_kind_display")
-    referentials = ReferentialRefSerializer(many=True)
-    rida_item_count = serializers.IntegerField(source="item_count")
-    open_action_count = serializers.IntegerField()
-
-    class Meta:
-        model = Workshop
-        fields = [
-            "id", "url", "number", "title", "held_on", "kind", "kind_label", "organiser", "writer",
-            "referentials", "published_at", "rida_item_count", "open_action_count", "html_url", "pdf_url",
-        ]
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_url(self, workshop) -> str:
-        return _absolute(self.context, reverse("consultation_api:workshop-detail", kwargs={"pk": workshop.pk}))
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_html_url(self, workshop) -> str:
-        return _absolute(self.context, workshop.get_absolute_url())
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_pdf_url(self, workshop) -> str:
-        return _absolute(self.context, reverse("consultation:workshop_pdf", kwargs={"pk": workshop.pk}))
-
-
-class WorkshopDetailSerializer(WorkshopSerializer):
-    """A workshop with its minutes; reads ``workshop.minutes`` (``queries.workshop_minutes``)."""
-
-    summary_html = serializers.SerializerMethodField()
-    referentials = ReferentialRefSerializer(source="minutes.referentials", many=True)
-    documents = DocumentSerializer(source="minutes.documents", many=True)
-    agenda = AgendaPointSerializer(source="minutes.agenda", many=True)
-    participants = ParticipantSerializer(source="minutes.participants", many=True)
-    rida_items = RidaItemSerializer(source="minutes.items", many=True)
-    rida_item_count = serializers.IntegerField(source="minutes.total_items")
-    open_action_count = serializers.SerializerMethodField()
-    csv_url = serializers.SerializerMethodField()
-    xlsx_url = serializers.SerializerMethodField()
-
-    class Meta(WorkshopSerializer.Meta):
-        fields = [
-            *WorkshopSerializer.Meta.fields,
-            "writer_entity", "agenda_intro", "summary", "summary_html", "documents", "agenda", "participants",
-            "rida_items", "csv_url", "xlsx_url",
-        ]
-
-    def get_summary_html(self, workshop) -> str:
-        return str(render_markdown(workshop.summary))
-
-    def get_open_action_count(self, workshop) -> int:
-        return len(workshop.minutes.open_actions)
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_csv_url(self, workshop) -> str:
-        return _absolute(self.context, reverse("consultation:rida_csv", kwargs={"pk": workshop.pk}))
-
-    @extend_schema_field(OpenApiTypes.URI)
-    def get_xlsx_url(self, workshop) -> str:
-        return _absolute(self.context, reverse("consultation:rida_xlsx", kwargs={"pk": workshop.pk}))
-
-
-# Consultations and comments ------------------------------------------------------------------------
 #
 # Who may read a comment is decided by ``queries.visible_comments``; what of it a reader sees is decided
 # here: editors and the author see who wrote it; everyone else sees the organisation's public label only.
@@ -205,11 +29,11 @@ class ConsultationVersionSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, version) -> str:
         kwargs = {"slug": version.referential.slug, "number": version.number}
-        return _absolute(self.context, reverse("referential_api:version-detail", kwargs=kwargs))
+        return absolute_url(self.context, reverse("referential_api:version-detail", kwargs=kwargs))
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_html_url(self, version) -> str:
-        return _absolute(self.context, version.get_absolute_url())
+        return absolute_url(self.context, version.get_absolute_url())
 
 
 class ConsultationSerializer(serializers.ModelSerializer):
@@ -232,22 +56,22 @@ class ConsultationSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, consultation) -> str:
-        return _absolute(self.context, reverse("consultation_api:consultation-detail", kwargs={"pk": consultation.pk}))
+        return absolute_url(self.context, reverse("consultation_api:consultation-detail", kwargs={"pk": consultation.pk}))
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_html_url(self, consultation) -> str:
-        return _absolute(self.context, consultation.get_absolute_url())
+        return absolute_url(self.context, consultation.get_absolute_url())
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_comments_url(self, consultation) -> str:
-        return _absolute(self.context, reverse("consultation_api:consultation-comments", kwargs={"pk": consultation.pk}))
+        return absolute_url(self.context, reverse("consultation_api:consultation-comments", kwargs={"pk": consultation.pk}))
 
     def get_title(self, consultation) -> str:
         return str(consultation)
 
     @extend_schema_field({"type": "string", "enum": PHASES})
     def get_phase(self, consultation) -> str:
-        from ..queries import consultation_phase
+        from consultation.queries import consultation_phase
 
         return consultation_phase(consultation)
 
@@ -255,7 +79,7 @@ class ConsultationSerializer(serializers.ModelSerializer):
     def get_synthesis_url(self, consultation):
         if not consultation.synthesis_is_published:
             return None
-        return _absolute(self.context, f"{consultation.get_absolute_url()}synthese/")
+        return absolute_url(self.context, f"{consultation.get_absolute_url()}synthese/")
 
 
 class CommentRequirementSerializer(serializers.Serializer):
@@ -278,14 +102,14 @@ class CarriedBySerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, requirement):
-        from referential.roles import is_editor
+        from core.roles import is_editor
 
         version = requirement.version
         request = self.context.get("request")
         if not (version.is_public or is_editor(getattr(request, "user", None))):
             return None
         kwargs = {"slug": version.referential.slug, "number": version.number, "key": requirement.key}
-        return _absolute(self.context, reverse("referential_api:requirement-detail", kwargs=kwargs))
+        return absolute_url(self.context, reverse("referential_api:requirement-detail", kwargs=kwargs))
 
 
 class CommentAnswerSerializer(serializers.ModelSerializer):
@@ -333,14 +157,14 @@ class CommentSerializer(serializers.ModelSerializer):
         ]
 
     def _sees_author(self, comment) -> bool:
-        from referential.roles import is_editor
+        from core.roles import is_editor
 
         user = getattr(self.context.get("request"), "user", None)
         return is_editor(user) or (user is not None and user.is_authenticated and comment.author_id == user.pk)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, comment) -> str:
-        return _absolute(self.context, reverse("consultation_api:comment-detail", kwargs={"pk": comment.pk}))
+        return absolute_url(self.context, reverse("consultation_api:comment-detail", kwargs={"pk": comment.pk}))
 
     @extend_schema_field({"type": "string", "enum": TARGETS})
     def get_target(self, comment) -> str:
@@ -352,7 +176,7 @@ class CommentSerializer(serializers.ModelSerializer):
             return None
         requirement, version = comment.requirement, comment.consultation.version
         kwargs = {"slug": version.referential.slug, "number": version.number, "key": requirement.key}
-        url = _absolute(self.context, reverse("referential_api:requirement-detail", kwargs=kwargs))
+        url = absolute_url(self.context, reverse("referential_api:requirement-detail", kwargs=kwargs))
         return {"key": requirement.key, "title": requirement.title, "url": url}
 
     @extend_schema_field(CommentSectionSerializer(allow_null=True))

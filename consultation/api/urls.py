@@ -1,4 +1,4 @@
-"""API routes of the workshops, under ``/api/v1/`` (DESIGN §4)."""
+"""API routes of consultations and comments, under ``/api/v1/`` (DESIGN §4)."""
 
 from django.urls import path
 
@@ -7,12 +7,6 @@ from . import views
 app_name = "consultation_api"
 
 urlpatterns = [
-    path("workshops/", views.WorkshopList.as_view(), name="workshop-list"),
-    path("workshops/<int:pk>/", views.WorkshopDetail.as_view(), name="workshop-detail"),
-]
-
-# Consultations and comments (DESIGN §4).
-urlpatterns += [
     path("consultations/", views.ConsultationList.as_view(), name="consultation-list"),
     path("consultations/<int:pk>/", views.ConsultationDetail.as_view(), name="consultation-detail"),
     path("consultations/<int:pk>/comments/", views.ConsultationComments.as_view(), name="consultation-comments"),

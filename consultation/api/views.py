@@ -1,4 +1,4 @@
-"""Read-only API of workshop minutes (DESIGN §4): published workshops only, for everyone."""
+"""API of consultations and comments (DESIGN §4): contributors comment while a consultation is open, editors answer and moderate."""
 
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
@@ -8,66 +8,20 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
-from referential.api.errors import ErrorSerializer
-from referential.roles import is_editor
-
-from .. import queries, services
-from ..models import Comment
-from .serializers import (
+from consultation.api.serializers import (
     AnswerInputSerializer,
     CommentCreateSerializer,
     CommentSerializer,
     CommentUpdateSerializer,
     ConsultationSerializer,
     HideInputSerializer,
-    WorkshopDetailSerializer,
-    WorkshopSerializer,
 )
+from core.api_errors import ErrorSerializer
+from core.roles import is_editor
 
-TAGS = ["Ateliers"]
+from .. import queries, services
+from ..models import Comment
 
-
-def published_workshops():
-    # The API shows published minutes only, whoever asks: editors prepare drafts in the pages and the admin.
-    return queries.workshops_for_list(None)
-
-
-@extend_schema(
-    tags=TAGS,
-    summary="Ateliers publiés",
-    description="Les comptes-rendus d'ateliers publiés, du plus récent au plus ancien, sans leur contenu.",
-)
-class WorkshopList(generics.ListAPIView):
-    serializer_class = WorkshopSerializer
-    queryset = published_workshops()
-
-    def get_queryset(self):
-        return published_workshops()
-
-
-@extend_schema(
-    tags=TAGS,
-    summary="Un atelier et son compte-rendu",
-    description=(
-        "En-tête, documents de référence, ordre du jour, intervenants et tableau RIDA (items avec leur "
-        "nature, objet, question, réponse, suivi d'action et exigences concernées). 404 si l'atelier "
-        "n'est pas publié."
-    ),
-)
-class WorkshopDetail(generics.RetrieveAPIView):
-    serializer_class = WorkshopDetailSerializer
-    queryset = published_workshops()
-
-    def get_queryset(self):
-        return published_workshops()
-
-    def get_object(self):
-        workshop = super().get_object()
-        workshop.minutes = queries.workshop_minutes(workshop)
-        return workshop
-
-
-# Consultations and comments ------------------------------------------------------------------------
 #
 # The services decide who may write and when (PermissionRefused → 403, ConsultationClosed → 409, in the
 # project's exception handler); ``queries.visible_comments`` decides who reads which comment.

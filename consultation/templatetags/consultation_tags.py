@@ -5,61 +5,14 @@ from django.utils.http import urlencode
 
 from referential.templatetags.referential_tags import markdown_filter
 
-from ..models import RidaItem
+from ..forms import CommentForm
+from ..queries import commenting_state, consultation_phase
+from ..queries import requirement_consultation_trail as trail
 
 register = template.Library()
 
-NATURE_BADGES = {
-    RidaItem.Nature.INFORMATION: "fr-badge--info",
-    RidaItem.Nature.DECISION: "fr-badge--purple-glycine",
-    RidaItem.Nature.ACTION: "fr-badge--warning",
-}
-STATUS_BADGES = {
-    RidaItem.ActionStatus.OPEN: "fr-badge--new",
-    RidaItem.ActionStatus.DONE: "fr-badge--success",
-    RidaItem.ActionStatus.DROPPED: "",
-}
-ROMAN = [(1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"),
-         (50, "L"), (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")]
-
-
 # The project's one Markdown renderer, under the same name as on the referential side.
 register.filter("markdown", markdown_filter)
-
-
-@register.filter
-def roman(number):
-    """1 → I, 4 → IV: the agenda of ANS minutes is numbered in Roman numerals."""
-    try:
-        number = int(number)
-    except (TypeError, ValueError):
-        return number
-    result = ""
-    for value, letters in ROMAN:
-        while number >= value:
-            result += letters
-            number -= value
-    return result
-
-
-@register.filter
-def nature_badge(nature):
-    return NATURE_BADGES.get(nature, "")
-
-
-@register.filter
-def status_badge(status):
-    return STATUS_BADGES.get(status, "")
-
-
-@register.inclusion_tag("consultation/_requirement_rida.html", takes_context=True)
-def requirement_rida(context, requirement):
-    """The RIDA items of the workshops that concern a requirement, for its page (referential side)."""
-    from ..queries import rida_items_for_requirement
-
-    request = context.get("request")
-    return {"rida_items": rida_items_for_requirement(requirement, user=getattr(request, "user", None))}
-
 
 # Consultations on the referential pages. The referential templates load these tags; the referential
 # app never imports consultation code. What a version's page needs (its consultation, whether the
@@ -68,8 +21,6 @@ def requirement_rida(context, requirement):
 
 
 def _commenting_state(context, version):
-    from ..queries import commenting_state
-
     state = getattr(version, "_commenting_state", None)
     if state is None:
         request = context.get("request")
@@ -86,8 +37,6 @@ def _user(context):
 @register.inclusion_tag("consultation/_consultation_banner.html", takes_context=True)
 def consultation_banner(context, version):
     """The version's consultation: phase, window in Paris time, time left, and how to take part."""
-    from ..queries import consultation_phase
-
     state = _commenting_state(context, version)
     consultation = state.consultation
     user = _user(context)
@@ -136,8 +85,6 @@ def comment_link(context, version, requirement=None, section=None):
 @register.inclusion_tag("consultation/_requirement_comment_form.html", takes_context=True)
 def requirement_comment_form(context, requirement, version):
     """The comment form on a requirement's page, while its version's consultation is open."""
-    from ..forms import CommentForm
-
     state = _commenting_state(context, version)
     request = context.get("request")
     form = None
@@ -162,8 +109,6 @@ def requirement_comment_form(context, requirement, version):
 def requirement_consultation_trail(context, requirement):
     """The requirement's consultations across its versions: the comments the reader may see, their
     answers and decisions, and the requirement of the next version that carries each change."""
-    from ..queries import consultation_phase, requirement_consultation_trail as trail
-
     user = _user(context)
     steps = trail(user, requirement)
     for step in steps:

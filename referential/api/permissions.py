@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
-from ..roles import is_editor
+from core.roles import is_editor
 
 
 class IsEditorOrReadOnly(BasePermission):

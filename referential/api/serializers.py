@@ -6,28 +6,33 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.api import absolute_url
+from core.markdown import render_markdown
+
 from ..compare import KINDS
-from ..markdown import render_markdown
-from ..models import Actor, ConformityThreshold, NonConformityLevel, Referential, ReferentialVersion, Requirement, Section
-
-
-def _absolute(context, url: str) -> str:
-    request = context.get("request")
-    return request.build_absolute_uri(url) if request is not None else url
+from ..models import (
+    Actor,
+    ConformityThreshold,
+    NonConformityLevel,
+    Referential,
+    ReferentialVersion,
+    Requirement,
+    Section,
+)
 
 
 def referential_url(context, slug: str) -> str:
-    return _absolute(context, reverse("referential_api:referential-detail", kwargs={"slug": slug}))
+    return absolute_url(context, reverse("referential_api:referential-detail", kwargs={"slug": slug}))
 
 
 def version_url(context, version: ReferentialVersion) -> str:
     kwargs = {"slug": version.referential.slug, "number": version.number}
-    return _absolute(context, reverse("referential_api:version-detail", kwargs=kwargs))
+    return absolute_url(context, reverse("referential_api:version-detail", kwargs=kwargs))
 
 
 def requirement_url(context, version: ReferentialVersion, key: str) -> str:
     kwargs = {"slug": version.referential.slug, "number": version.number, "key": key}
-    return _absolute(context, reverse("referential_api:requirement-detail", kwargs=kwargs))
+    return absolute_url(context, reverse("referential_api:requirement-detail", kwargs=kwargs))
 
 
 class NonConformityLevelSerializer(serializers.ModelSerializer):
@@ -87,7 +92,7 @@ class VersionSerializer(serializers.ModelSerializer):
 
     def get_requirements_url(self, version) -> str:
         kwargs = {"slug": version.referential.slug, "number": version.number}
-        return _absolute(self.context, reverse("referential_api:requirement-list", kwargs=kwargs))
+        return absolute_url(self.context, reverse("referential_api:requirement-list", kwargs=kwargs))
 
 
 # A referential with the versions the reader may see (``visible``, newest first) and the
@@ -122,7 +127,7 @@ class ReferentialSerializer(serializers.ModelSerializer):
         return referential_url(self.context, referential.slug)
 
     def get_versions_url(self, referential) -> str:
-        return _absolute(self.context, reverse("referential_api:version-list", kwargs={"slug": referential.slug}))
+        return absolute_url(self.context, reverse("referential_api:version-list", kwargs={"slug": referential.slug}))
 
 
 class ReferentialDetailSerializer(ReferentialSerializer):

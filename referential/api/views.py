@@ -12,11 +12,12 @@ from rest_framework import generics, status
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
+from core.api_errors import ErrorSerializer
+
 from .. import queries, services
 from ..compare import compare_versions
 from ..models import Actor, ConformityThreshold, NonConformityLevel, Requirement
 from .caching import VersionCacheMixin
-from .errors import ErrorSerializer
 from .filters import RequirementFilter
 from .permissions import IsEditorOrReadOnly
 from .serializers import (

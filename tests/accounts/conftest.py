@@ -35,6 +35,6 @@ def staff_editor(db):
     user = staff_editor_user(username="redactrice-admin")
     group = user.groups.get(name="editor")
     group.permissions.add(
-        *Permission.objects.filter(content_type__app_label="consultation", content_type__model__in=["organisation", "membership"])
+        *Permission.objects.filter(content_type__app_label="accounts", content_type__model__in=["organisation", "membership"])
     )
     return user

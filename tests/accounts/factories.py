@@ -5,7 +5,7 @@ import html
 import factory
 from django.utils import timezone
 
-from consultation.models import Membership, Organisation
+from accounts.models import Membership, Organisation
 from tests.factories import contributor_user
 
 

@@ -3,11 +3,10 @@ from django.core import mail
 from django.urls import reverse
 
 from accounts import services
-from accounts.models import OrganisationRefusal
-from consultation.models import Membership, Organisation
+from accounts.models import Membership, Organisation, OrganisationRefusal
 from tests.accounts.factories import OrganisationFactory, member, text_of
 
-CHANGELIST = reverse("admin:consultation_organisation_changelist")
+CHANGELIST = reverse("admin:accounts_organisation_changelist")
 
 
 def act(client, action, organisations, follow=False, **data):
@@ -105,7 +104,7 @@ def test_a_staff_contributor_gets_403_and_changes_nothing(client_for, contributo
 
     for action, extra in (("approve_action", {}), ("refuse_action", {"apply": "1", "reason": "x"}), ("merge_action", {"apply": "1", "target": organisation.pk})):
         assert act(client, action, [organisation], **extra).status_code == 403
-    assert client.get(reverse("admin:consultation_membership_changelist")).status_code == 403
+    assert client.get(reverse("admin:accounts_membership_changelist")).status_code == 403
     organisation.refresh_from_db()
     assert organisation.status == "pending" and organisation.history.count() == 1
 
@@ -113,7 +112,7 @@ def test_a_staff_contributor_gets_403_and_changes_nothing(client_for, contributo
 def test_organisations_are_never_deleted_from_the_admin(client_for, staff_editor):
     organisation = OrganisationFactory()
 
-    response = client_for(staff_editor).post(reverse("admin:consultation_organisation_delete", args=[organisation.pk]), {"post": "yes"})
+    response = client_for(staff_editor).post(reverse("admin:accounts_organisation_delete", args=[organisation.pk]), {"post": "yes"})
 
     assert response.status_code == 403 and Organisation.objects.exists()
 
@@ -122,7 +121,7 @@ def test_the_status_is_not_a_plain_field(client_for, staff_editor):
     organisation = OrganisationFactory(name="Avant")
 
     client_for(staff_editor).post(
-        reverse("admin:consultation_organisation_change", args=[organisation.pk]),
+        reverse("admin:accounts_organisation_change", args=[organisation.pk]),
         {"name": "Après", "kind": "vendor", "status": "approved",
          "members-TOTAL_FORMS": 0, "members-INITIAL_FORMS": 0, "refusals-TOTAL_FORMS": 0, "refusals-INITIAL_FORMS": 0},
     )
@@ -135,7 +134,7 @@ def test_the_status_is_not_a_plain_field(client_for, staff_editor):
 def test_the_membership_admin_shows_who_is_what(client_for, staff_editor):
     membership = member(OrganisationFactory(name="Éditeur Alpha"), first_name="Léa", last_name="Petit")
 
-    html = text_of(client_for(staff_editor).get(reverse("admin:consultation_membership_changelist")))
+    html = text_of(client_for(staff_editor).get(reverse("admin:accounts_membership_changelist")))
 
     assert "Léa Petit" in html and str(membership.user) in html and "Éditeur Alpha" in html and "contributor" in html
     assert Membership.objects.count() == 1
@@ -147,6 +146,6 @@ def test_the_change_page_shows_members_and_past_refusals(client_for, staff_edito
 
     services.refuse_organisation(organisation=organisation, by=staff_editor, reason="Inconnue du registre.")
 
-    html = text_of(client_for(staff_editor).get(reverse("admin:consultation_organisation_change", args=[organisation.pk])))
+    html = text_of(client_for(staff_editor).get(reverse("admin:accounts_organisation_change", args=[organisation.pk])))
 
     assert str(membership.user) in html and "Inconnue du registre." in html

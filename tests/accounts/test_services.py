@@ -6,9 +6,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts import services
-from accounts.models import OrganisationRefusal
-from consultation.models import Comment, Consultation, Membership, Organisation
-from referential.errors import PermissionRefused, TransitionNotAllowed
+from accounts.models import Membership, Organisation, OrganisationRefusal
+from consultation.models import Comment, Consultation
+from core.errors import PermissionRefused, TransitionNotAllowed
 from tests.accounts.factories import OrganisationFactory, member
 from tests.factories import VersionFactory
 

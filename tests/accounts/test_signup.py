@@ -11,9 +11,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts import services
+from accounts.models import Membership, Organisation
 from accounts.tokens import CONFIRMATION_SALT, make_confirmation_token
-from consultation.models import Membership, Organisation
-from referential.roles import is_contributor
+from core.roles import is_contributor
 from tests.accounts.factories import OrganisationFactory, member, text_of
 
 User = get_user_model()
@@ -78,9 +78,9 @@ def test_the_link_of_the_mail_confirms_the_address(client, signup_data, django_c
 def test_confirming_twice_changes_nothing(db):
     membership = member(OrganisationFactory(), confirmed=False)
     token = make_confirmation_token(membership.user)
-    first = services.confirm_email(token).email_confirmed_at
+    first = services.confirm_email(token=token).email_confirmed_at
 
-    assert services.confirm_email(token).email_confirmed_at == first
+    assert services.confirm_email(token=token).email_confirmed_at == first
     assert membership.history.count() == 2
 
 
@@ -142,7 +142,7 @@ def test_a_link_sent_to_a_former_address_is_refused(db):
     User.objects.filter(pk=membership.user.pk).update(email="nouvelle@example.org")
 
     with pytest.raises(services.ConfirmationLinkInvalid):
-        services.confirm_email(token)
+        services.confirm_email(token=token)
 
 
 def test_a_newcomer_joins_the_organisation_already_registered_under_that_name(

@@ -1,4 +1,3 @@
-import pytest
 from drf_spectacular.drainage import GENERATOR_STATS
 from openapi_spec_validator import validate
 

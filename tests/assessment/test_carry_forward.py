@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 
 from assessment import services
-from assessment.models import Assessment, AssessmentAnswer
+from assessment.models import AssessmentAnswer
+from core.errors import TransitionNotAllowed
 from referential import services as referential_services
-from referential.errors import TransitionNotAllowed
 from referential.models import ReferentialVersion, Requirement
 from tests.assessment.conftest import answer, answer_of, fill_conformant
 from tests.factories import RequirementFactory, freeze

@@ -3,12 +3,10 @@ import hashlib
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessment import services
-from assessment.models import Assessment, Evidence, Submission
+from assessment.models import Evidence, Submission
 from tests.assessment.conftest import answer, answer_of, big_version, fill_conformant
 
 

@@ -1,7 +1,6 @@
 """Assessments are confidential to their organisation and the ANS: another organisation's pages,
 exports and endpoints answer 404 (never revealing that the assessment exists), and change nothing."""
 
-import datetime
 
 import pytest
 from django.urls import reverse

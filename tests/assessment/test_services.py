@@ -4,14 +4,14 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import Organisation
 from assessment import services
 from assessment.models import Assessment, Evidence, Submission, SubmissionFrozen
 from assessment.queries import assessment_grid, version_in_force_on
-from consultation.models import Organisation
-from referential.errors import DomainError, PermissionRefused, TransitionNotAllowed
+from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from referential.models import ReferentialVersion
-from tests.assessment.conftest import PUBLISHED_AT, answer, answer_of, build_version, fill_conformant
-from tests.consultation.conftest import approved_organisation, join
+from tests.assessment.conftest import answer, answer_of, build_version, fill_conformant
+from tests.consultation.conftest import join
 from tests.factories import contributor_user
 
 

@@ -6,8 +6,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import Membership, Organisation
 from consultation import services
-from consultation.models import Comment, Membership, Organisation
+from consultation.models import Comment
 from tests.factories import filled_version
 
 

@@ -8,7 +8,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from consultation.models import Answer, Comment, Consultation, Membership, Organisation
+from accounts.models import Membership, Organisation
+from consultation.models import Answer, Comment, Consultation
 from referential.models import ReferentialVersion, Requirement, Section
 from tests.factories import RequirementFactory, contributor_user, filled_version
 

@@ -14,7 +14,7 @@ from openpyxl import Workbook, load_workbook
 from consultation import register, services
 from consultation.models import Answer, Comment
 from consultation.register import RegisterImportRefused, check_register, import_register
-from referential.errors import PermissionRefused
+from core.errors import PermissionRefused
 
 from .synthesis_data import OPERATOR_NAME, consultation_world, many_comments
 

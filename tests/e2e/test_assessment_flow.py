@@ -12,8 +12,8 @@ import hashlib
 import pytest
 from django.utils import timezone
 
+from accounts.models import Membership, Organisation
 from assessment.models import Submission
-from consultation.models import Membership, Organisation
 from referential.models import ReferentialVersion
 from tests.e2e.conftest import describe
 from tests.e2e.test_consultation_flow import log_in

@@ -13,8 +13,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from accounts.models import Membership, Organisation
 from consultation import services
-from consultation.models import Answer, Comment, Membership, Organisation
+from consultation.models import Answer, Comment
 from tests.e2e.conftest import describe
 from tests.factories import RequirementFactory, contributor_user, editor_user, filled_version
 

@@ -9,8 +9,9 @@ from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_K
 from django.contrib.sessions.backends.db import SessionStore
 from django.utils import timezone
 
+from accounts.models import Membership, Organisation
 from consultation import services
-from consultation.models import Comment, Consultation, Membership, Organisation
+from consultation.models import Comment, Consultation
 from tests.e2e.conftest import describe
 from tests.e2e.scenario import build_scenario
 from tests.factories import contributor_user, editor_user

@@ -11,11 +11,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management import CommandError, call_command
 
+from core.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP
 from referential import importers
+from referential.document_reader import InvalidDocument, read_document
 from referential.errors import VersionFrozen
-from referential.importers import InvalidDocument, import_referential, read_document
+from referential.importers import import_referential
 from referential.models import NonConformityLevel, Referential, ReferentialVersion, Requirement, Section
-from referential.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP
 from referential.services import update_requirement
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"

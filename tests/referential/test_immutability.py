@@ -8,9 +8,10 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
+from core.errors import TransitionNotAllowed
 from referential import services
 from referential.admin import RequirementAdmin
-from referential.errors import TransitionNotAllowed, VersionFrozen
+from referential.errors import VersionFrozen
 from referential.models import (
     ConformityThreshold,
     ReferentialVersion,

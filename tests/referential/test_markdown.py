@@ -2,7 +2,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from referential.markdown import render_markdown
+from core.markdown import render_markdown
 
 
 class _Elements(HTMLParser):

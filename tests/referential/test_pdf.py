@@ -8,11 +8,11 @@ import threading
 import pytest
 from pypdf import PdfReader
 
+from core.pdf import html_to_pdf
 from referential import services
 from referential.documents import build_version_pdf
 from referential.errors import PublicationFailed
 from referential.models import ReferentialVersion
-from referential.pdf import html_to_pdf
 from tests.factories import (
     ActorFactory,
     LevelFactory,

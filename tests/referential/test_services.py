@@ -3,8 +3,9 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from core.errors import DomainError, TransitionNotAllowed
 from referential import services
-from referential.errors import ConcurrentEdit, DomainError, TransitionNotAllowed, VersionFrozen
+from referential.errors import ConcurrentEdit, VersionFrozen
 from referential.models import ReferentialVersion, Requirement
 from tests.factories import (
     ActorFactory,

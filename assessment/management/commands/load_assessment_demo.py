@@ -14,12 +14,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Membership, Organisation
 from assessment import services
 from assessment.models import Assessment
-from consultation.models import Membership, Organisation
-from referential.errors import DomainError
+from core.errors import DomainError
+from core.roles import CONTRIBUTOR_GROUP
 from referential.models import Actor, ReferentialVersion
-from referential.roles import CONTRIBUTOR_GROUP
 
 SLUG, NUMBER, ROLE = "ref1-mssante", "1.0", "operateur"
 SECOND = {"name": "Hôpitaux Connectés du Grand Est", "username": "operateur-est", "first_name": "Karim", "last_name": "Benali"}

@@ -12,12 +12,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Membership, Organisation
 from consultation import services
-from consultation.models import Answer, Comment, Consultation, Membership, Organisation
-from referential.errors import DomainError
-from referential.importers import ensure_role_groups
+from consultation.models import Answer, Comment, Consultation
+from core.errors import DomainError
+from core.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP, ensure_role_groups
 from referential.models import ReferentialVersion
-from referential.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP
 
 SLUG, NUMBER = "ref1-mssante", "1.1"
 DAYS_OPEN = 14

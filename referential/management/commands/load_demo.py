@@ -12,15 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from referential.errors import DomainError
-from referential.importers import (
-    ensure_role_groups,
-    import_actors,
-    import_levels,
-    import_referential,
-    read_document,
-)
-from referential.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP
+from core.errors import DomainError
+from core.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP, ensure_role_groups
+from referential.document_reader import read_document
+from referential.importers import import_actors, import_levels, import_referential
 
 REFERENTIAL_FILES = ("ref1-mssante.json", "ref2-clients.json")
 
