@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from simple_history.utils import bulk_create_with_history
 
 from accounts.models import Membership, Organisation
+from core.audit import stamp
 from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.roles import is_contributor, is_editor
 from referential.errors import ConcurrentEdit
@@ -43,13 +44,6 @@ class AnswerChangedMeanwhile(ConcurrentEdit):
         "Cette réponse a été modifiée par un autre membre de votre organisation depuis que vous l'avez ouverte. "
         "Rechargez-la avant d'enregistrer."
     )
-
-
-def _stamp(instance, reason: str, by=None):
-    instance._change_reason = reason
-    if by is not None:
-        instance._history_user = by
-    return instance
 
 
 def member_organisation(user) -> Organisation:
@@ -98,7 +92,7 @@ def start_assessment(*, version: ReferentialVersion, actor: Actor, by) -> Assess
     assessment = Assessment(organisation=organisation, version=version, actor=actor, created_by=by, carried_from=previous)
     try:
         with transaction.atomic():
-            _stamp(assessment, "Ouverture de l'autoévaluation", by).save()
+            stamp(assessment, "Ouverture de l'autoévaluation", by=by).save()
     except IntegrityError:
         raise DomainError(_("Votre organisation a déjà une autoévaluation de cette version pour ce rôle.")) from None
     if previous is not None:
@@ -173,7 +167,7 @@ def _reopen(assessment: Assessment, by) -> None:
     """The first change after a submission starts the next revision."""
     if assessment.status == Assessment.Status.SUBMITTED:
         assessment.status = Assessment.Status.IN_PROGRESS
-        _stamp(assessment, "Nouvelle révision en préparation", by).save()
+        stamp(assessment, "Nouvelle révision en préparation", by=by).save()
 
 
 @transaction.atomic
@@ -217,7 +211,7 @@ def _write_answer(answer, *, by, result, justification, owner, planned_date, to_
         answer.planned_date = None
     answer.to_reconfirm = to_reconfirm
     answer.revision += 1
-    _stamp(answer, reason, by).save()
+    stamp(answer, reason, by=by).save()
     _reopen(answer.assessment, by)
     return answer
 
@@ -246,7 +240,7 @@ def add_evidence(
             evidence.full_clean(exclude=["answer", "added_by", "file"])
         except ValidationError as error:
             raise ValidationError({"link": error.message_dict.get("link", [_("Lien invalide.")])}) from None
-    _stamp(evidence, "Preuve ajoutée", by).save()
+    stamp(evidence, "Preuve ajoutée", by=by).save()
     _reopen(assessment, by)
     return evidence
 
@@ -258,7 +252,7 @@ def withdraw_evidence(*, evidence: Evidence, by) -> Evidence:
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
     if evidence.withdrawn_at is None:
         evidence.withdrawn_at = timezone.now()
-        _stamp(evidence, "Preuve retirée", by).save()
+        stamp(evidence, "Preuve retirée", by=by).save()
         _reopen(assessment, by)
     return evidence
 
@@ -316,7 +310,7 @@ def submit_assessment(*, assessment: Assessment, by, now: datetime | None = None
     submission.attestation.save(f"attestation-{assessment.pk}-r{number}-{sha256[:12]}.pdf", ContentFile(content), save=False)
     submission.save()
     assessment.status = Assessment.Status.SUBMITTED
-    _stamp(assessment, "Soumission de la révision %s" % number, by).save()
+    stamp(assessment, "Soumission de la révision %s" % number, by=by).save()
     return submission
 
 
@@ -340,10 +334,10 @@ def request_changes(*, submission: Submission, by, comments: dict[Requirement | 
         if requirement is not None and requirement.pk not in assessed:
             raise ValidationError({"comments": _("Exigence hors de cette autoévaluation.")})
         comment = ReviewComment(submission=submission, requirement=requirement, body=_text(body, "comments"), author=by)
-        _stamp(comment, "Demande de modification", by).save()
+        stamp(comment, "Demande de modification", by=by).save()
         created.append(comment)
     assessment.status = Assessment.Status.CHANGES_REQUESTED
-    _stamp(assessment, "Modifications demandées par l'ANS", by).save()
+    stamp(assessment, "Modifications demandées par l'ANS", by=by).save()
     return created
 
 
@@ -383,7 +377,7 @@ def import_grid(*, assessment: Assessment, rows: list[dict], revisions: dict[str
             )
         for link in row.new_links:
             evidence = Evidence(answer=answer, link=link, effective_date=today, added_by=by)
-            _stamp(evidence, "Import de la grille", by).save()
+            stamp(evidence, "Import de la grille", by=by).save()
     if changed:
         _reopen(assessment, by)
     return changed

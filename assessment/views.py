@@ -9,7 +9,6 @@ import hashlib
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -22,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import DomainError
 from core.roles import is_editor
 from core.tabular import XLSX_CONTENT_TYPE, download
+from core.web import add_errors_to_form, breadcrumb, read_signed_preview, sign_preview
 from referential.compare import redline
 from referential.models import Actor, ReferentialVersion
 
@@ -31,27 +31,12 @@ from .forms import AnswerForm, EvidenceForm, VerifyForm
 from .models import Assessment, Result, Submission
 
 
-def _breadcrumb(current, *links):
-    return {"links": [{"url": url, "title": title} for url, title in links], "current": current}
-
-
 def _list_link():
     return (reverse("assessment:list"), _("Autoévaluations"))
 
 
 def _assessment_link(assessment):
     return (assessment.get_absolute_url(), str(assessment.version))
-
-
-def _form_errors(form, error) -> None:
-    """A service's refusal shown on the form: field errors next to their field, the rest on top."""
-    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
-        for field, field_messages in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, field_messages)
-    elif isinstance(error, ValidationError):
-        form.add_error(None, error.messages)
-    else:
-        form.add_error(None, [str(error.message), *map(str, error.problems)])
 
 
 def _private(response):
@@ -74,7 +59,7 @@ def assessment_list(request):
             "assessments": queries.assessments_visible_to(request.user).order_by("-created_at"),
             "options": queries.assessable_options() if may_start else [],
             "is_editor": is_editor(request.user),
-            "breadcrumb_data": _breadcrumb(_("Autoévaluations")),
+            "breadcrumb_data": breadcrumb(_("Autoévaluations")),
         },
     ))
 
@@ -124,7 +109,7 @@ def _grid_context(request, assessment, *, problems=None):
         "may_edit": member,
         "review": review,
         "review_general": review.get(None, []),
-        "breadcrumb_data": _breadcrumb(str(assessment.version), _list_link()),
+        "breadcrumb_data": breadcrumb(str(assessment.version), _list_link()),
     }
 
 
@@ -168,7 +153,7 @@ def answer_edit(request, pk, answer_pk):
         try:
             services.update_answer(answer=answer, by=request.user, **form.cleaned_data)
         except (DomainError, ValidationError) as error:
-            _form_errors(form, error)
+            add_errors_to_form(form, error)
         else:
             messages.success(request, _("Réponse à %(key)s enregistrée.") % {"key": answer.requirement.key})
             return redirect(f"{assessment.get_absolute_url()}#exigence-{answer.pk}")
@@ -195,7 +180,7 @@ def _answer_page(request, assessment, answer, form, evidence_form, status=200):
             "review": queries.review_comments_by_requirement(assessment).get(answer.requirement_id, [])
             if assessment.status == Assessment.Status.CHANGES_REQUESTED else [],
             "may_edit": not is_editor(request.user),
-            "breadcrumb_data": _breadcrumb(answer.requirement.key, _list_link(), _assessment_link(assessment)),
+            "breadcrumb_data": breadcrumb(answer.requirement.key, _list_link(), _assessment_link(assessment)),
         },
         status=status,
     ))
@@ -218,7 +203,7 @@ def evidence_add(request, pk, answer_pk):
                 link=form.cleaned_data["link"],
             )
         except (DomainError, ValidationError) as error:
-            _form_errors(form, error)
+            add_errors_to_form(form, error)
         else:
             messages.success(request, _("Preuve ajoutée."))
             return redirect("assessment:answer", pk=assessment.pk, answer_pk=answer.pk)
@@ -265,7 +250,7 @@ def submission_detail(request, pk, number):
             "s": submission.snapshot,
             "review_comments": list(submission.review_comments.select_related("requirement", "author")),
             "may_review": editor and latest == submission.number and assessment.status == Assessment.Status.SUBMITTED,
-            "breadcrumb_data": _breadcrumb(
+            "breadcrumb_data": breadcrumb(
                 _("Révision %(number)s") % {"number": submission.number}, _list_link(), _assessment_link(assessment)
             ),
         },
@@ -321,7 +306,7 @@ def verify(request):
     return render(
         request,
         "assessment/verify.html",
-        {"form": form, "matches": matches, "breadcrumb_data": _breadcrumb(_("Vérifier une attestation"))},
+        {"form": form, "matches": matches, "breadcrumb_data": breadcrumb(_("Vérifier une attestation"))},
     )
 
 
@@ -343,7 +328,7 @@ def dashboard(request):
             "versions": versions,
             "version": version,
             "board": queries.dashboard(version) if version else None,
-            "breadcrumb_data": _breadcrumb(_("Tableau de bord"), _list_link()),
+            "breadcrumb_data": breadcrumb(_("Tableau de bord"), _list_link()),
         },
     ))
 
@@ -351,7 +336,6 @@ def dashboard(request):
 # Offline work: exports, action plan, import ---------------------------------------------------------
 
 IMPORT_SALT = "assessment.grid-import"
-IMPORT_MAX_AGE = 60 * 60
 
 
 def _export_name(assessment, what, extension):
@@ -401,15 +385,12 @@ def import_xlsx(request, pk):
         raise Http404
     context = {
         "assessment": assessment,
-        "breadcrumb_data": _breadcrumb(_("Importer la grille"), _list_link(), _assessment_link(assessment)),
+        "breadcrumb_data": breadcrumb(_("Importer la grille"), _list_link(), _assessment_link(assessment)),
     }
     status = 200
     if request.method == "POST" and "payload" in request.POST:
-        try:
-            data = signing.loads(request.POST["payload"], salt=IMPORT_SALT, max_age=IMPORT_MAX_AGE)
-        except signing.BadSignature:
-            data = None
-        if data is None or data.get("assessment") != assessment.pk:
+        data = read_signed_preview(request, salt=IMPORT_SALT, scope="assessment", pk=assessment.pk)
+        if data is None:
             messages.error(request, _("Cet aperçu a expiré ou a été altéré : déposez à nouveau le fichier."))
             return redirect("assessment:import_xlsx", pk=assessment.pk)
         try:
@@ -436,8 +417,8 @@ def import_xlsx(request, pk):
                 unchanged=sum(1 for row in checked if not row.changes and not row.problems),
             )
             if not problems and context["changed_rows"]:
-                context["payload"] = signing.dumps(
+                context["payload"] = sign_preview(
                     {"assessment": assessment.pk, "rows": rows, "revisions": {r.key: r.revision for r in checked}},
-                    salt=IMPORT_SALT, compress=True,
+                    salt=IMPORT_SALT,
                 )
     return _private(render(request, "assessment/import.html", context, status=status))
