@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from .audit import stamp
+from .audit import shown_reason, stamp
 from .errors import DomainError, RecordFrozen
 from .roles import is_editor
 from .web import error_lines
@@ -49,6 +49,12 @@ class EditorAdmin(EditorsOnly, SimpleHistoryAdmin):
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def set_history_delta_changes(self, request, historical_records, *args, **kwargs):
+        super().set_history_delta_changes(request, historical_records, *args, **kwargs)
+        # Reasons are stored in French (core.audit); the history page shows them in the reader's language.
+        for record in historical_records:
+            record.history_change_reason = shown_reason(record.history_change_reason)
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)

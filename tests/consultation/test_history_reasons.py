@@ -6,6 +6,7 @@ from django.utils import translation
 
 from consultation.models import Comment
 from core.audit import shown_reason
+from core.roles import ensure_role_groups
 from .conftest import comment_by
 
 
@@ -29,6 +30,7 @@ def test_the_stored_reason_is_shown_in_the_readers_language():
 def test_the_admin_history_page_translates_the_stored_reason(client_for, editor, contributor_a, members, consultation):
     editor.is_staff = True
     editor.save()
+    ensure_role_groups()  # the editor group's admin rights on consultations
     comment = comment_by(contributor_a, consultation)
     assert Comment.history.filter(id=comment.pk).get().history_change_reason == "Dépôt"
     client = client_for(editor)

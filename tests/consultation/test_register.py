@@ -302,7 +302,7 @@ def test_every_problem_of_every_row_is_listed(register_setup):
 @pytest.mark.parametrize(
     "upload, message",
     [
-        (SimpleUploadedFile("registre.csv", b"N\xc2\xb0;D\xc3\xa9cision\n1;Accept\xc3\xa9e\n"), "déposez le registre au format .xlsx"),
+        (SimpleUploadedFile("registre.csv", b"N\xc2\xb0;D\xc3\xa9cision\n1;Accept\xc3\xa9e\n"), "déposez un fichier .xlsx"),
         (SimpleUploadedFile("registre.xlsx", b"not a zip at all"), "Ce fichier .xlsx est illisible"),
         (SimpleUploadedFile("registre.xlsx", b""), "est vide"),
         ("missing columns", "Colonnes manquantes : « Réponse de l&#x27;ANS »"),
