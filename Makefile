@@ -48,6 +48,7 @@ run: install
 	$(PY) manage.py load_demo
 	$(PY) manage.py load_workshops
 	$(PY) manage.py load_consultation_demo
+	$(PY) manage.py load_assessment_demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install system-deps

@@ -1,11 +1,12 @@
 """`make bench`: speed and memory targets, measured outside the test run, printed as tables.
 
-`python -m bench` runs every benchmark; `python -m bench pdf`, `python -m bench intake` or `python -m bench reqif` one of them.
+`python -m bench` runs every benchmark; `python -m bench pdf`, `python -m bench intake`,
+`python -m bench reqif` or `python -m bench assessment` one of them.
 """
 
 import sys
 
-BENCHMARKS = ("pdf", "intake", "reqif")
+BENCHMARKS = ("pdf", "intake", "reqif", "assessment")
 
 
 def main(argv: list[str]) -> int:
@@ -31,6 +32,12 @@ def main(argv: list[str]) -> int:
 
         print("### ReqIF export and import\n")
         reqif_exchange.main()
+        print()
+    if "assessment" in selected:
+        from bench import assessment_grid
+
+        print("### Self-assessment grid and verdict\n")
+        assessment_grid.main()
     return 0
 
 

@@ -25,4 +25,5 @@ urlpatterns = [
     path("", include("referential.api.urls")),
     path("", include("consultation.api.urls")),
     path("", include("workshops.api.urls")),
+    path("", include("assessment.api.urls")),
 ]

@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "accounts",
     "notifications",
     "legal",
+    "assessment",
 ]
 
 MIDDLEWARE = [
@@ -268,6 +269,9 @@ SPECTACULAR_SETTINGS = {
         "CommentStatusEnum": "consultation.models.Comment.Status",
         "AnswerDecisionEnum": "consultation.models.Answer.Decision",
         "StatusEnum": "referential.models.ReferentialVersion.Status",
+        "AssessmentStatusEnum": "assessment.models.Assessment.Status",
+        "AssessmentResultEnum": "assessment.models.Result",
+        "VerdictEnum": "assessment.models.Submission.Verdict",
     },
 }
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("workshops.urls")),
     path("", include("accounts.urls")),
     path("", include("legal.urls")),
+    path("", include("assessment.urls")),
     path("", include("referential.urls")),
 ]
 if settings.DEBUG:

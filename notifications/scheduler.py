@@ -23,9 +23,7 @@ CLOSING_SOON = timedelta(days=7)
 def in_force_on(version: ReferentialVersion) -> date | None:
     """The day a published version comes into force: its in-force date, or else the day it was
     published. The one place that decides it, for mails and the scheduler alike."""
-    if version.effective_at:
-        return version.effective_at
-    return timezone.localdate(version.published_at) if version.published_at else None
+    return version.in_force_from
 
 
 def _last_day(consultation: Consultation) -> date:
