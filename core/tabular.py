@@ -230,8 +230,9 @@ def _bounded_row(values, line: int, error: type[DomainError]) -> list[str]:
 def _xlsx_grid(data: bytes, row_limit: int, error: type[DomainError]) -> list[list[str]]:
     # Zip bombs and oversized cells refused before and while reading; merged cells filled (an *Objet*
     # merged over two rows is the object of both); formulas are read as the values Excel stored.
-    check_archive(data, error)
     try:
+        check_archive(data, error)  # each member: its size and ratio
+        check_zip(data, label=".xlsx")  # the archive as a whole: its total size and ratio
         rows = xlsx_rows(data, max_rows=row_limit, formulas="values")
     except TabularFileError as refusal:
         raise error(refusal.message) from None
@@ -317,7 +318,7 @@ def table_rows(
 # starts on in the file, for error messages.
 
 MAX_UNCOMPRESSED = 40 * 1024 * 1024
-MAX_RATIO = 200  # deflate rarely beats 1:100 on real sheets; bombs go far beyond
+ARCHIVE_MAX_RATIO = 200  # deflate rarely beats 1:100 on real sheets; bombs go far beyond
 
 
 def check_zip(data: bytes, *, label: str) -> None:
@@ -330,7 +331,7 @@ def check_zip(data: bytes, *, label: str) -> None:
     with archive:
         total = sum(info.file_size for info in archive.infolist())
         packed = sum(info.compress_size for info in archive.infolist()) or 1
-    if total > MAX_UNCOMPRESSED or total / packed > MAX_RATIO:
+    if total > MAX_UNCOMPRESSED or total / packed > ARCHIVE_MAX_RATIO:
         raise TabularFileError(
             _("Ce fichier %(label)s se décompresse en %(size)s Mo (au plus %(max)s Mo) : refusé, il ressemble à une bombe de décompression.")
             % {"label": label, "size": total // (1024 * 1024), "max": MAX_UNCOMPRESSED // (1024 * 1024)}

@@ -606,17 +606,15 @@ def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: d
         if planned.changes:
             update_requirement(
                 requirement=planned.existing,
-                data={
-                    "key": planned.key,
-                    "title": planned.title,
-                    "statement": planned.statement,
-                    "level": levels.get(planned.level_id),
-                    "verification_method": planned.verification_method,
-                    "compliance_deadline": planned.compliance_deadline,
-                    "section": by_path[planned.chapter],
-                    "position": position,
-                    "actors": planned.actor_ids,
-                },
+                key=planned.key,
+                title=planned.title,
+                statement=planned.statement,
+                level=levels.get(planned.level_id),
+                verification_method=planned.verification_method,
+                compliance_deadline=planned.compliance_deadline,
+                section=by_path[planned.chapter],
+                position=position,
+                actors=list(Actor.objects.filter(pk__in=planned.actor_ids)),
                 by=by,
                 reason=reason,
             )

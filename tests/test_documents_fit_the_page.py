@@ -106,9 +106,9 @@ def long_version(db, editor):
     freeze(version)  # its own PDF is not under test: the draft's change annex is
     draft = services.start_draft(referential=referential, number="1.1", change_summary=MARKDOWN, by=editor)
     reworded, moved = draft.requirements.order_by("position")
-    services.update_requirement(requirement=moved, data={"key": plain(40), "section": draft.sections.filter(parent=None).get()})
+    services.update_requirement(requirement=moved, key=plain(40), section=draft.sections.filter(parent=None).get(), by=editor)
     services.update_requirement(
-        requirement=reworded, data={"title": plain(249) + "X", "statement": MARKDOWN.replace("publier", "archiver") + f"\n\n{URL}X"}
+        requirement=reworded, title=plain(249) + "X", statement=MARKDOWN.replace("publier", "archiver") + f"\n\n{URL}X", by=editor
     )
     RequirementFactory(version=draft, section=draft.sections.first(), key=plain(40)[::-1], title=plain(250), statement=MARKDOWN, level=level, actors=[actor])
     return draft

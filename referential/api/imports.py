@@ -64,6 +64,7 @@ PLAN = inline_serializer(
 class VersionReqIF(VersionScopedMixin, NoFilters, generics.GenericAPIView):
     serializer_class = None
 
+    @extend_schema(operation_id="v1_referentials_versions_reqif")
     def get(self, request, *args, fmt, **kwargs):
         response = reqif_download(self.version, zipped=fmt == "reqifz")
         response["Cache-Control"] = "public, max-age=3600" if self.version.is_frozen else "private, no-store"

@@ -17,6 +17,15 @@ END $$;
 DROP = "DROP TEXT SEARCH CONFIGURATION IF EXISTS french_unaccent;"
 
 
+class Unaccent(UnaccentExtension):
+    """Django's operation, on PostgreSQL only in both directions (its backwards step queries
+    ``pg_extension`` whatever the database)."""
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if schema_editor.connection.vendor == "postgresql":
+            super().database_backwards(app_label, schema_editor, from_state, to_state)
+
+
 def create_configuration(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(CREATE)
@@ -31,6 +40,6 @@ class Migration(migrations.Migration):
     dependencies = [("referential", "0005_requirement_exchange_id_import_mapping")]
 
     operations = [
-        UnaccentExtension(),  # does nothing on other databases
+        Unaccent(),  # does nothing on other databases
         migrations.RunPython(create_configuration, drop_configuration),
     ]

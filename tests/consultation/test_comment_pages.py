@@ -319,7 +319,7 @@ def test_the_withdrawal_confirmation_is_refused_to_others_after_closing_and_to_a
     comment_a, contributor_b, client_for, anonymous, editor
 ):
     url = reverse("consultation:comment_withdraw", kwargs={"pk": comment_a.pk})
-    assert client_for(contributor_b).get(url).status_code == 403
+    assert client_for(contributor_b).get(url).status_code == 404  # not theirs to read: not shown at all
     assert anonymous.get(url).status_code == 302
     close(comment_a.consultation, editor)
     assert client_for(comment_a.author).get(url).status_code == 409

@@ -77,10 +77,10 @@ def test_a_cell_longer_than_the_bound_is_refused_with_its_place(monkeypatch):
         tabular.read_grid(SimpleUploadedFile("rida.xlsx", data), max_rows=10)
 
 
-def test_a_runaway_sheet_stops_being_read_past_the_row_bound():
+def test_a_runaway_sheet_is_refused_past_the_row_bound():
     data = workbook_bytes([HEADER, *[[str(n), "I", "Objet", "Q", "R"] for n in range(1, 400)]])
-    _name, grid = tabular.read_grid(SimpleUploadedFile("rida.xlsx", data), max_rows=10)
-    assert len(grid) == 10 + tabular.RUNAWAY_MARGIN + 1
+    with pytest.raises(tabular.TabularFileError, match="plus de 110 lignes"):
+        tabular.read_grid(SimpleUploadedFile("rida.xlsx", data), max_rows=10)
 
 
 def test_a_csv_is_held_to_the_same_bounds():

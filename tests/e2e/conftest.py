@@ -41,7 +41,9 @@ def browser():
 
 @pytest.fixture
 def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    # The page's own scripts run under its Content-Security-Policy; the test injects axe-core inline,
+    # which that policy (rightly) refuses: the browser lets the test harness past it.
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", bypass_csp=True)
     page = context.new_page()
     yield page
     context.close()

@@ -77,7 +77,7 @@ def test_a_comment_is_answered_and_published_anonymously(live_server, browser, a
     axe_failures = []
 
     # 1. The contributor logs in with the form, opens the requirement, follows « Commenter ».
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", bypass_csp=True)
     page = context.new_page()
     try:
         log_in(page, live_server, contributor.email, requirement_path)
@@ -154,7 +154,7 @@ def test_a_comment_is_answered_and_published_anonymously(live_server, browser, a
         context.close()
 
     # 4. An anonymous reader, in a fresh context, reads the synthesis.
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", bypass_csp=True)
     page = context.new_page()
     try:
         response = page.goto(f"{live_server.url}/concertations/{consultation.pk}/synthese/")

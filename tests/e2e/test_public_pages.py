@@ -25,7 +25,7 @@ def test_public_pages_have_no_serious_accessibility_violation(live_server, page,
     failures = []
     for name, path, expected in PAGES:
         page.goto(live_server.url + path)
-        assert expected in page.content(), f"{path} does not show {expected!r}"
+        assert expected in page.inner_text("body"), f"{path} does not show {expected!r}"  # text, whatever marks highlight it
         shoot(page, name)
         violations = axe(page)
         if violations:
@@ -35,7 +35,7 @@ def test_public_pages_have_no_serious_accessibility_violation(live_server, page,
 
 def test_pages_stay_accessible_on_a_phone(live_server, browser, axe, shoot):
     build_scenario()
-    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="fr-FR", bypass_csp=True)
     page = context.new_page()
     try:
         failures = []

@@ -119,7 +119,7 @@ def test_a_requirement_keeps_its_identifier_in_the_next_version_even_when_its_ke
     first = freeze(filled_version(number="1.0"))
     draft = services.start_draft(referential=first.referential, number="1.1", by=editor)
     renamed = draft.requirements.get(key="MSS 1")
-    services.update_requirement(requirement=renamed, data={"key": "MSS 1-bis"}, by=editor)
+    services.update_requirement(requirement=renamed, key="MSS 1-bis", by=editor)
 
     before = spec_objects(build_reqif(first))
     after = spec_objects(build_reqif(draft))

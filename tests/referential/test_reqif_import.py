@@ -275,7 +275,7 @@ def test_the_import_command_reports_problems_and_writes_nothing(levels_and_actor
 
 
 def test_a_version_in_consultation_answers_409_to_an_import_and_keeps_its_text(api_for, levels_and_actors, editor):
-    version = filled_version(number="0.9", status="consultation")
+    version = freeze(filled_version(number="0.9"), "consultation")  # its text is written as a draft
     before = snapshot(version)
     response = api_for(editor).post(api_url(version, "apply"), {"file": upload(reqview_style())}, format="multipart")
     assert response.status_code == 409

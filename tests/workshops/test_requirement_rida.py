@@ -70,9 +70,10 @@ def test_the_query_runs_a_fixed_number_of_queries(django_assert_max_num_queries)
 def test_the_requirement_page_lists_the_workshop_items_about_it(anonymous):
     _referential, old17, new17 = ref1_versions()
     seed_workshop()
+    unrelated = RequirementFactory(version=new17.version, key="MSS 99")  # before the text is frozen
     freeze(new17.version, "consultation")
     page = anonymous.get(new17.get_absolute_url()).content.decode()
     assert "Dans les ateliers" in page
     assert "BAL existante mais dépubliée" in page
-    other = anonymous.get(RequirementFactory(version=new17.version, key="MSS 99").get_absolute_url()).content.decode()
+    other = anonymous.get(unrelated.get_absolute_url()).content.decode()
     assert "Dans les ateliers" not in other
