@@ -65,6 +65,7 @@ def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
     }
     env.pop("DJANGO_DEBUG", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # set for the browser tests of the same run, never in production
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
