@@ -24,6 +24,7 @@ from core.roles import is_contributor, is_editor
 from referential.errors import ConcurrentEdit
 from referential.models import Actor, ReferentialVersion, Requirement
 
+from . import signals
 from .attestation import build_attestation
 from .grid_io import GridImportRefused, check_import, import_problems
 from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, Result, ReviewComment, Submission
@@ -338,6 +339,7 @@ def request_changes(*, submission: Submission, by, comments: dict[Requirement | 
         created.append(comment)
     assessment.status = Assessment.Status.CHANGES_REQUESTED
     stamp(assessment, "Modifications demandées par l'ANS", by=by).save()
+    signals.changes_requested.send(sender=Submission, submission=submission, comments=created)
     return created
 
 

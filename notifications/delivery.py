@@ -19,6 +19,7 @@ from django.utils import timezone
 from django_tasks import default_task_backend
 
 from accounts.models import Membership, Organisation
+from assessment.models import Submission
 from consultation.models import Comment, Consultation
 from core.roles import EDITOR_GROUP
 from referential.models import ReferentialVersion
@@ -120,6 +121,20 @@ def _people(event: NotificationEvent) -> list:
     if event.kind == EventKind.COMMENT_HIDDEN:
         comment = Comment.objects.select_related("author").filter(pk=event.payload.get("comment_id")).first()
         return [comment.author] if comment else []
+    if event.kind == EventKind.ASSESSMENT_CHANGES_REQUESTED:
+        # The organisation's confirmed members: those who can answer with a new revision.
+        submission = Submission.objects.filter(pk=event.payload.get("submission_id")).first()
+        if submission is None:
+            return []
+        return list(
+            User.objects.filter(
+                membership__organisation_id=submission.assessment.organisation_id,
+                membership__email_confirmed_at__isnull=False,
+                is_active=True,
+            )
+            .exclude(email="")
+            .order_by("pk")
+        )
     # Approvals and digests are the editors' business.
     return list(
         User.objects.filter(Q(groups__name=EDITOR_GROUP) | Q(is_superuser=True), is_active=True)
@@ -344,6 +359,23 @@ def event_context(event: NotificationEvent) -> dict | None:
         if comment is None:
             return None
         context.update(comment=comment, reason=payload.get("reason", ""), url=mail.absolute(comment.consultation.get_absolute_url()))
+    if "submission_id" in payload:
+        submission = (
+            Submission.objects.select_related("assessment__organisation", "assessment__version__referential", "assessment__actor")
+            .filter(pk=payload["submission_id"])
+            .first()
+        )
+        if submission is None:
+            return None
+        assessment = submission.assessment
+        context.update(
+            submission=submission,
+            assessment=assessment,
+            version=assessment.version,
+            referential=assessment.version.referential,
+            review_count=submission.review_comments.count(),
+            url=mail.absolute(assessment.get_absolute_url()),
+        )
     if "organisation_id" in payload:
         organisation = Organisation.objects.filter(pk=payload["organisation_id"]).first()
         if organisation is None:

@@ -43,6 +43,7 @@ class EventKind(models.TextChoices):
     COMMENT_HIDDEN = "comment_hidden", _("Commentaire masqué")
     ORGANISATION_PENDING = "organisation_pending", _("Organisation en attente de validation")
     COMMENTS_DIGEST = "comments_digest", _("Nouveaux commentaires du jour")
+    ASSESSMENT_CHANGES_REQUESTED = "assessment_changes_requested", _("Modifications demandées sur une autoévaluation")
 
 
 # Which subscription topic an event speaks to (events absent from here go to named people only).
@@ -65,7 +66,12 @@ WEBHOOK_EVENTS = (
 )
 
 # Events sent to named people, which each of them may mute from the mail itself.
-PERSONAL_EVENTS = (EventKind.COMMENT_HIDDEN, EventKind.ORGANISATION_PENDING, EventKind.COMMENTS_DIGEST)
+PERSONAL_EVENTS = (
+    EventKind.COMMENT_HIDDEN,
+    EventKind.ORGANISATION_PENDING,
+    EventKind.COMMENTS_DIGEST,
+    EventKind.ASSESSMENT_CHANGES_REQUESTED,
+)
 
 
 class Subscription(models.Model):

@@ -9,6 +9,7 @@ are recorded by ``scheduler.py``.
 from django.dispatch import receiver
 
 from accounts.signals import organisation_awaits_approval
+from assessment.signals import changes_requested
 from consultation.signals import comment_hidden, consultation_opened, synthesis_published
 from referential.signals import version_published
 from workshops.signals import workshop_published
@@ -74,4 +75,15 @@ def on_organisation_awaits_approval(sender, organisation, membership, **kwargs):
         kind=EventKind.ORGANISATION_PENDING,
         key=f"organisation_pending:{organisation.pk}",
         payload={"organisation_id": organisation.pk, "membership_id": membership.pk},
+    )
+
+
+@receiver(changes_requested)
+def on_changes_requested(sender, submission, comments, **kwargs):
+    # One request per submitted revision: the ANS asks once, the organisation answers with a new revision.
+    record_event(
+        kind=EventKind.ASSESSMENT_CHANGES_REQUESTED,
+        key=f"assessment_changes_requested:{submission.pk}",
+        referential_id=submission.assessment.version.referential_id,
+        payload={"submission_id": submission.pk},
     )
