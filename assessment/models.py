@@ -222,3 +222,28 @@ class ReviewComment(models.Model):
 
     def __str__(self):
         return self.body[:80]
+
+
+class PublishedAggregate(models.Model):
+    """An anonymous summary of one version's submitted self-assessments, published by an editor:
+    counts only, never an organisation's name. Its figures are frozen when published (what the ANS
+    chose to show), refreshed only by publishing again; withdrawing deletes it (its history stays)."""
+
+    version = models.OneToOneField(
+        "referential.ReferentialVersion", on_delete=models.PROTECT, related_name="assessment_aggregate", verbose_name=_("version")
+    )
+    organisations = models.PositiveIntegerField(_("organisations ayant soumis"))
+    figures = models.JSONField(_("chiffres publiés"))
+    published_at = models.DateTimeField(_("publiée le"))
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("publiée par"))
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("synthèse publique des autoévaluations")
+        verbose_name_plural = _("synthèses publiques des autoévaluations")
+
+    def __str__(self):
+        return _("Synthèse des autoévaluations de %(version)s") % {"version": self.version}
+
+    def get_absolute_url(self):
+        return reverse("assessment:aggregate", kwargs={"version_pk": self.version_id})

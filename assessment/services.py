@@ -9,6 +9,7 @@ try to change one: a change after submitting is the next revision.
 import hashlib
 from datetime import date, datetime
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
@@ -27,8 +28,8 @@ from referential.models import Actor, ReferentialVersion, Requirement
 from . import signals
 from .attestation import build_attestation
 from .grid_io import GridImportRefused, check_import, import_problems
-from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, Result, ReviewComment, Submission
-from .queries import assessment_grid
+from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, PublishedAggregate, Result, ReviewComment, Submission
+from .queries import assessment_grid, dashboard
 
 MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
 MAX_TEXT = 10_000
@@ -383,3 +384,71 @@ def import_grid(*, assessment: Assessment, rows: list[dict], revisions: dict[str
     if changed:
         _reopen(assessment, by)
     return changed
+
+
+# Anonymous published summary -------------------------------------------------------------------------
+
+AGGREGATE_GAPS_SHOWN = 10
+
+
+def aggregate_min_organisations() -> int:
+    """Fewest organisations with a submitted assessment for a summary to be published (setting
+    ``ASSESSMENT_AGGREGATE_MIN_ORGANISATIONS``, default 3): below it, counts without names would
+    still point at someone (two operators, one non-conformant: each knows who the other is)."""
+    return getattr(settings, "ASSESSMENT_AGGREGATE_MIN_ORGANISATIONS", 3)
+
+
+def aggregate_figures(version: ReferentialVersion) -> tuple[int, dict]:
+    """(number of organisations, figures) from each assessment's latest submission: verdicts as
+    ``{"conforme": n, "non_conforme": n}`` and the requirements most often in gap as
+    ``[{"key", "title", "count"}]`` (count = submitted assessments declaring a gap), never a name."""
+    board = dashboard(version)
+    submitted = [a for a in board.assessments if a.pk in board.latest]
+    verdicts = {value: 0 for value in Submission.Verdict.values}
+    for assessment in submitted:
+        verdicts[board.latest[assessment.pk].verdict] += 1
+    gaps = [{"key": key, "title": title, "count": count} for key, title, count in board.most_non_conformant[:AGGREGATE_GAPS_SHOWN]]
+    return len({a.organisation_id for a in submitted}), {"assessments": len(submitted), "verdicts": verdicts, "gaps": gaps}
+
+
+@transaction.atomic
+def publish_aggregate(*, version: ReferentialVersion, by, now: datetime | None = None) -> PublishedAggregate:
+    """Publish (or refresh) the anonymous summary of ``version``'s self-assessments.
+
+    Raises ``PermissionRefused`` for anyone but an editor, ``TransitionNotAllowed`` for a version not
+    published, and ``DomainError`` while fewer organisations than ``aggregate_min_organisations()``
+    have submitted."""
+    if not is_editor(by):
+        raise PermissionRefused(_("Seule l'ANS peut publier la synthèse des autoévaluations."))
+    version = ReferentialVersion.objects.select_for_update().get(pk=version.pk)
+    if version.status not in ReferentialVersion.FROZEN_STATUSES:
+        raise TransitionNotAllowed(_("Seule une version publiée a une synthèse des autoévaluations."))
+    organisations, figures = aggregate_figures(version)
+    minimum = aggregate_min_organisations()
+    if organisations < minimum:
+        raise DomainError(
+            _(
+                "Au moins %(minimum)s organisations doivent avoir soumis leur autoévaluation pour que la synthèse "
+                "ne désigne personne ; aujourd'hui : %(count)s."
+            )
+            % {"minimum": minimum, "count": organisations}
+        )
+    aggregate = PublishedAggregate.objects.filter(version=version).first() or PublishedAggregate(version=version)
+    aggregate.organisations = organisations
+    aggregate.figures = figures
+    aggregate.published_at = now or timezone.now()
+    aggregate.published_by = by
+    stamp(aggregate, "Publication de la synthèse des autoévaluations", by=by).save()
+    return aggregate
+
+
+@transaction.atomic
+def withdraw_aggregate(*, version: ReferentialVersion, by) -> None:
+    """Take the published summary of ``version`` offline; its history keeps what was shown."""
+    if not is_editor(by):
+        raise PermissionRefused(_("Seule l'ANS peut retirer la synthèse des autoévaluations."))
+    aggregate = PublishedAggregate.objects.filter(version=version).first()
+    if aggregate is None:
+        raise TransitionNotAllowed(_("Cette synthèse n'est pas publiée."))
+    stamp(aggregate, "Retrait de la synthèse des autoévaluations", by=by)
+    aggregate.delete()

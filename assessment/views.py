@@ -28,7 +28,7 @@ from referential.models import Actor, ReferentialVersion
 from . import grid_io, queries, services
 from .attestation import build_action_plan
 from .forms import AnswerForm, EvidenceForm, VerifyForm
-from .models import Assessment, Result, Submission
+from .models import Assessment, PublishedAggregate, Result, Submission
 
 
 def _list_link():
@@ -328,9 +328,77 @@ def dashboard(request):
             "versions": versions,
             "version": version,
             "board": queries.dashboard(version) if version else None,
+            "aggregate": PublishedAggregate.objects.filter(version=version).first() if version else None,
+            "aggregate_minimum": services.aggregate_min_organisations(),
             "breadcrumb_data": breadcrumb(_("Tableau de bord"), _list_link()),
         },
     ))
+
+
+# The anonymous summary an editor may publish ------------------------------------------------------
+
+
+@require_POST
+def aggregate_publish(request, version_pk):
+    """Editors only (404 for anyone else, like the dashboard)."""
+    if not is_editor(request.user):
+        raise Http404
+    version = get_object_or_404(ReferentialVersion, pk=version_pk)
+    try:
+        services.publish_aggregate(version=version, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("La synthèse anonyme des autoévaluations de %(version)s est publiée.") % {"version": version})
+    return redirect(f"{reverse('assessment:dashboard')}?{urlencode({'version': version.pk})}")
+
+
+@require_POST
+def aggregate_withdraw(request, version_pk):
+    if not is_editor(request.user):
+        raise Http404
+    version = get_object_or_404(ReferentialVersion, pk=version_pk)
+    try:
+        services.withdraw_aggregate(version=version, by=request.user)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, _("La synthèse anonyme des autoévaluations de %(version)s est retirée.") % {"version": version})
+    return redirect(f"{reverse('assessment:dashboard')}?{urlencode({'version': version.pk})}")
+
+
+def _aggregates_link():
+    return (reverse("assessment:aggregates"), _("Synthèses des autoévaluations"))
+
+
+@require_GET
+def aggregate_list(request):
+    """Public: the summaries the ANS published, newest first."""
+    aggregates = PublishedAggregate.objects.select_related("version__referential").order_by("-published_at")
+    return render(
+        request,
+        "assessment/aggregate_list.html",
+        {"aggregates": aggregates, "breadcrumb_data": breadcrumb(_("Synthèses des autoévaluations"))},
+    )
+
+
+@require_GET
+def aggregate_detail(request, version_pk):
+    """Public once published; 404 before (nothing of an assessment is public until the ANS says so)."""
+    aggregate = get_object_or_404(PublishedAggregate.objects.select_related("version__referential"), version_id=version_pk)
+    verdicts = aggregate.figures.get("verdicts", {})
+    return render(
+        request,
+        "assessment/aggregate_detail.html",
+        {
+            "aggregate": aggregate,
+            "version": aggregate.version,
+            "verdicts": [(label, verdicts.get(value, 0)) for value, label in Submission.Verdict.choices],
+            "gaps": aggregate.figures.get("gaps", []),
+            "assessments": aggregate.figures.get("assessments", 0),
+            "breadcrumb_data": breadcrumb(str(aggregate.version), _aggregates_link()),
+        },
+    )
 
 
 # Offline work: exports, action plan, import ---------------------------------------------------------

@@ -89,7 +89,7 @@ def world(db):
         "/", REF, f"{REF}1.1/", f"{REF}1.1/exigences/MSS%2017/", f"{REF}comparer/1.0/1.1/", f"{REF}comparer/",
         "/concertations/", f"/concertations/{c}/", f"/concertations/{c}/synthese/", "/ateliers/",
         f"/ateliers/{workshop.pk}/", "/mentions-legales/", "/donnees-personnelles/", "/accessibilite/",
-        "/plan-du-site/", "/compte/connexion/", "/compte/inscription/",
+        "/plan-du-site/", "/compte/connexion/", "/compte/inscription/", "/autoevaluations/syntheses/",
     ]
     own = [f"/concertations/{c}/commenter/", f"/concertations/commentaires/{comment.pk}/retirer/"]
     editors = [f"/concertations/{c}/tableau-de-bord/", "/ateliers/actions/"]

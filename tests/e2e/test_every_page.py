@@ -61,7 +61,7 @@ def pages_of(world):
         f"{REF}comparer/", f"{REF}comparer/1.1/1.1/", "/concertations/", f"/concertations/{c}/",
         f"/concertations/{c}/synthese/", "/ateliers/", f"/ateliers/{world['workshop'].pk}/",
         "/mentions-legales/", "/donnees-personnelles/", "/accessibilite/", "/plan-du-site/",
-        "/compte/connexion/", "/compte/inscription/", "/referentiels/inconnu/",
+        "/compte/connexion/", "/compte/inscription/", "/referentiels/inconnu/", "/autoevaluations/syntheses/",
     ]
     contributor = [
         f"/concertations/{c}/", f"/concertations/commentaires/{world['pending'].pk}/retirer/",
