@@ -9,15 +9,17 @@ import re
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import is_editor
 from core.web import breadcrumb
 
-from . import exports, queries
+from . import exports, page_cache, queries
 from .compare import KINDS, compare_versions
 from .documents import build_version_pdf
 from .models import ReferentialVersion
@@ -134,21 +136,44 @@ def version_detail(request, slug, number):
     version = queries.version_for(request.user, slug, number)
     levels, actors = queries.filter_choices(version)
     filters = _requirement_filters(request, levels, actors)
+    is_filtered = any(filters.values())
+    # A published version's body is the same for every reader: rendered once per content and
+    # language (page_cache); its requirements are not even read when the cache has it.
+    key = None if is_filtered else page_cache.body_key(version, get_language())
+    body = page_cache.cached_body(key, lambda: _version_body(request, version, levels, actors, filters))
+    based_on = version.based_on
+    can_compare = based_on is not None and (based_on.is_public or is_editor(request.user))
+    return render(
+        request,
+        "referential/version_detail.html",
+        {
+            "referential": version.referential,
+            "version": version,
+            "body": mark_safe(body),  # rendered by our own templates, autoescaped there
+            "thresholds": queries.version_thresholds(version),
+            "compare_with_based_on": can_compare,
+            "breadcrumb_data": breadcrumb(
+                _("Version %(number)s") % {"number": version.number},
+                (version.referential.get_absolute_url(), version.referential.code),
+            ),
+        },
+    )
+
+
+def _version_body(request, version, levels, actors, filters) -> str:
+    """The contents, filters and requirements of a version's page, as HTML."""
+    is_filtered = any(filters.values())
     requirements = queries.filter_requirements(queries.requirements_of(version), **filters)
     outline = queries.version_outline(version, requirements=requirements)
     shown = list(outline.requirements())
-    is_filtered = any(filters.values())
     for node in outline.walk():
         node.heading_level = min(node.depth + 1, 5)
     _mark_shown(outline.roots, is_filtered)
     for requirement in shown:
         requirement.anchor = _anchor(requirement.key)
         requirement.heading_level = outline.by_section_id[requirement.section_id].heading_level + 1
-    based_on = version.based_on
-    can_compare = based_on is not None and (based_on.is_public or is_editor(request.user))
-    return render(
-        request,
-        "referential/version_detail.html",
+    return render_to_string(
+        "referential/_version_body.html",
         {
             "referential": version.referential,
             "version": version,
@@ -158,13 +183,8 @@ def version_detail(request, slug, number):
             "filters": filters,
             "levels": levels,
             "actors": actors,
-            "thresholds": queries.version_thresholds(version),
-            "compare_with_based_on": can_compare,
-            "breadcrumb_data": breadcrumb(
-                _("Version %(number)s") % {"number": version.number},
-                (version.referential.get_absolute_url(), version.referential.code),
-            ),
         },
+        request=request,
     )
 
 

@@ -1,5 +1,6 @@
 import pytest
 from django.test import Client
+from django.core.cache import caches
 from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -20,6 +21,9 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A request in English leaves English active in the thread; each test starts in French.
     translation.activate("fr")
+    # Each test starts with an empty cache: primary keys are reused from one test to the next.
+    for cache in caches.all(initialized_only=True):
+        cache.clear()
     yield
     translation.deactivate()
 

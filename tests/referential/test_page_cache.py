@@ -1,0 +1,75 @@
+"""A published version's page body is rendered once per content and language, then served from the
+cache: the same HTML as an uncached rendering, fewer queries, and never stale — a relabelled level,
+another language or a draft each get their own rendering."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from referential.models import ReferentialVersion
+from tests.factories import RequirementFactory, SectionFactory, VersionFactory, filled_version, freeze
+
+
+def published():
+    return freeze(filled_version())
+
+pytestmark = pytest.mark.django_db
+
+
+def fetch(client, url, **params):
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url, params)
+    assert response.status_code == 200
+    return response.content.decode(), len(queries)
+
+
+def main_of(html: str) -> str:
+    return html[html.index("<main"):html.index("</main>")]
+
+
+def test_a_cached_page_is_the_uncached_page_with_fewer_queries(anonymous, settings):
+    version = published()
+    assert version.status == ReferentialVersion.Status.PUBLISHED
+    first, cold = fetch(anonymous, version.get_absolute_url())
+    second, warm = fetch(anonymous, version.get_absolute_url())
+    assert main_of(second) == main_of(first)
+    assert warm <= cold - 3  # chapters, requirements and their actors are not read again
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    uncached, _ = fetch(anonymous, version.get_absolute_url())
+    assert main_of(uncached) == main_of(first)
+
+
+def test_each_language_has_its_own_rendering(anonymous):
+    version = published()
+    french, _ = fetch(anonymous, version.get_absolute_url())
+    anonymous.cookies["django_language"] = "en"
+    english, _ = fetch(anonymous, version.get_absolute_url())
+    assert "Sommaire" in french and "Sommaire" not in english
+
+
+def test_relabelling_a_level_shows_at_once(anonymous):
+    version = published()
+    requirement = version.requirements.select_related("level").exclude(level=None).first()
+    fetch(anonymous, version.get_absolute_url())
+    level = requirement.level
+    level.label = "Niveau renommé pour le test"
+    level.save()
+    html, _ = fetch(anonymous, version.get_absolute_url())
+    assert "Niveau renommé pour le test" in html
+
+
+def test_filtered_pages_and_drafts_are_computed_each_time(anonymous, client_for, editor):
+    version = published()
+    fetch(anonymous, version.get_absolute_url())
+    key = version.requirements.order_by("position").first().key
+    html, _ = fetch(anonymous, version.get_absolute_url(), q=key)
+    assert "correspond" in html  # the filtered count, not the cached whole document
+    draft = VersionFactory(number="2.0", referential=version.referential)
+    RequirementFactory(version=draft, section=SectionFactory(version=draft, title="Brouillon"), key="BR 1", title="Premier jet")
+    editor_client = client_for(editor)
+    _, first = fetch(editor_client, draft.get_absolute_url())
+    _, second = fetch(editor_client, draft.get_absolute_url())
+    assert first == second
+    RequirementFactory(version=draft, section=draft.sections.get(), key="BR 2", title="Second jet")
+    html, _ = fetch(editor_client, draft.get_absolute_url())
+    assert "Second jet" in html  # an editor never sees a stale draft
