@@ -8,8 +8,12 @@ change at any moment and may be confidential: ``private, no-store``.
 
 import hashlib
 
+from django.core.cache import cache
+from django.http import HttpResponse
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.translation import get_language
+
+from .. import page_cache
 
 # Bump when the JSON shape of a version, its requirements or a comparison changes, so clients
 # holding an ETag of the old shape get the new one.
@@ -60,9 +64,19 @@ def set_cache_headers(response, request, versions):
     return response
 
 
+def stored_key(request, versions) -> str | None:
+    """Where the server keeps the JSON body of a cacheable answer (same identity as its ETag, plus
+    the labels' generation: a relabelled level is in the next answer); ``None`` when not cacheable."""
+    if not _cacheable(request, versions):
+        return None
+    return f"referential:api:{frozen_etag(request, versions).strip(chr(34))}:{page_cache.labels_generation()}"
+
+
 class VersionCacheMixin:
     """For read views about one or more versions (``get_cache_versions``): answers 304 to a
-    client whose ETag is current, and labels every successful read with its cache policy."""
+    client whose ETag is current, serves the JSON of frozen versions from the server's cache
+    (built once per URL, language and labels), and labels every successful read with its cache
+    policy."""
 
     def get_cache_versions(self) -> list:
         raise NotImplementedError
@@ -72,5 +86,18 @@ class VersionCacheMixin:
         early = not_modified(request, versions)
         if early is not None:
             return early
+        key = stored_key(request, versions)
+        content = cache.get(key) if key else None
+        if content is not None:
+            return set_cache_headers(HttpResponse(content, content_type=request.accepted_renderer.media_type), request, versions)
+        self._stored_key = key
         response = super().get(request, *args, **kwargs)
         return set_cache_headers(response, request, versions)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        key = getattr(self, "_stored_key", None)
+        if key and response.status_code == 200 and hasattr(response, "render"):
+            response.render()
+            cache.set(key, response.content, timeout=page_cache.BODY_TIMEOUT)
+        return response

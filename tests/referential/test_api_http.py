@@ -12,6 +12,7 @@ from referential.models import ReferentialVersion, Requirement
 from tests.factories import (
     ActorFactory,
     LevelFactory,
+    RequirementFactory,
     ReferentialFactory,
     SectionFactory,
     ThresholdFactory,
@@ -178,7 +179,9 @@ def test_reads_run_the_same_queries_for_10_and_300_requirements(
         freeze(small, Status.SUPERSEDED)
         freeze(large)
     client = api_for(editor)
-    client.get(version_url(small))  # the editor's role is looked up once per user, not per request
+    # The editor's role is looked up once per user, not per request (a URL of its own: the answers
+    # measured below must be built, not read from the server's cache).
+    client.get(version_url(small) + "requirements/?limit=1")
 
     counts = [queries_for(client, version_url(version) + suffix, **params) for version in (small, large)]
 
@@ -306,3 +309,22 @@ def test_the_api_documentation_page_answers(client, db):
 
     assert response.status_code == 200
     assert b"swagger" in response.content.lower()
+
+
+def test_a_frozen_version_is_built_once_then_served_from_the_cache(api_for, referential, editor):
+    version = freeze(version_with(referential, "1.0", 30))
+    client = api_for(None)
+    built = queries_for(client, version_url(version))
+    first = client.get(version_url(version), HTTP_ACCEPT="application/json")
+    served = queries_for(client, version_url(version))
+    assert served < built
+    level = version.requirements.exclude(level=None).first().level
+    level.label = "Libellé changé"
+    level.save()
+    assert queries_for(client, version_url(version)) == built  # built again: it may print that label
+    assert client.get(version_url(version), HTTP_ACCEPT="application/json").content == first.content
+    draft = version_with(referential, "2.0", 3)
+    editor_client = api_for(editor)
+    before = editor_client.get(version_url(draft)).json()
+    RequirementFactory(version=draft, section=draft.sections.first(), key="NOUVELLE 1")
+    assert editor_client.get(version_url(draft)).json() != before  # a draft is never served stale
