@@ -179,6 +179,8 @@ def register_contributor(
     stamp(membership, gettext_noop("Inscription"), by=user).save()
     if organisation.status == Status.PENDING:
         signals.organisation_awaits_approval.send(sender=Organisation, organisation=organisation, membership=membership)
+    if membership.status == Membership.Status.PENDING:
+        signals.membership_awaits_approval.send(sender=Membership, membership=membership)
 
     _after_commit(send_confirmation_link, user.pk, language)
     return membership

@@ -349,10 +349,12 @@ def event_context(event: NotificationEvent) -> dict | None:
         if organisation is None:
             return None
         membership = Membership.objects.select_related("user").filter(pk=payload.get("membership_id")).first()
-        opts = organisation._meta
+        # A pending membership is decided on its own admin page; an organisation, on the organisation's.
+        subject = membership if event.kind == EventKind.MEMBERSHIP_PENDING and membership is not None else organisation
+        opts = subject._meta
         context.update(
             organisation=organisation,
             membership=membership,
-            url=mail.absolute(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[organisation.pk])),
+            url=mail.absolute(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[subject.pk])),
         )
     return context

@@ -42,6 +42,7 @@ class EventKind(models.TextChoices):
     MINUTES_PUBLISHED = "minutes_published", _("Compte-rendu d'atelier publié")
     COMMENT_HIDDEN = "comment_hidden", _("Commentaire masqué")
     ORGANISATION_PENDING = "organisation_pending", _("Organisation en attente de validation")
+    MEMBERSHIP_PENDING = "membership_pending", _("Rattachement à une organisation en attente de validation")
     COMMENTS_DIGEST = "comments_digest", _("Nouveaux commentaires du jour")
 
 
@@ -65,7 +66,12 @@ WEBHOOK_EVENTS = (
 )
 
 # Events sent to named people, which each of them may mute from the mail itself.
-PERSONAL_EVENTS = (EventKind.COMMENT_HIDDEN, EventKind.ORGANISATION_PENDING, EventKind.COMMENTS_DIGEST)
+PERSONAL_EVENTS = (
+    EventKind.COMMENT_HIDDEN,
+    EventKind.ORGANISATION_PENDING,
+    EventKind.MEMBERSHIP_PENDING,
+    EventKind.COMMENTS_DIGEST,
+)
 
 
 class Subscription(models.Model):
