@@ -7,6 +7,7 @@ name (comments, assessments) only once approved. The tables keep their original 
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -167,6 +168,12 @@ class OrganisationDomain(models.Model):
 
     def __str__(self):
         return self.domain
+
+    def clean(self):
+        """Stored as the bare domain in lower case (``@Hopital-Nord.fr`` → ``hopital-nord.fr``)."""
+        self.domain = (self.domain or "").strip().lstrip("@").lower()
+        if "." not in self.domain or "@" in self.domain or " " in self.domain:
+            raise ValidationError({"domain": _("Indiquez un domaine de messagerie, par exemple hopital-nord.fr.")})
 
 
 class LoginAttempt(models.Model):

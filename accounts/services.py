@@ -1,8 +1,9 @@
 """Every state change of accounts and organisations: one function, one transaction, domain checks first.
 
 A person signs up (``register_contributor``) and confirms their address (``confirm_email``);
-editors then approve, refuse or merge the organisation they named. Only then may its members
-comment (see ``consultation.services._membership``). Each write sets the history's
+editors then approve, refuse or merge the organisation they named, and approve or refuse the
+membership of whoever joined an organisation already registered. Only then may they write in its
+name (``Membership.refusal``). Each write sets the history's
 ``_change_reason`` and ``_history_user``; e-mails leave once the transaction is committed.
 """
 

@@ -2,6 +2,7 @@
 sign-up proves nothing about working there (issue 14). A validated e-mail domain grants it at once."""
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -149,3 +150,12 @@ def test_editors_approve_memberships_from_the_admin(messagerie, client_for, staf
     membership.refresh_from_db()
     assert membership.status == Membership.Status.APPROVED
 
+
+
+def test_a_domain_is_kept_bare_and_in_lower_case(messagerie):
+    domain = OrganisationDomain(organisation=messagerie, domain=" @Messagerie-Sante.FR ")
+    domain.full_clean()
+    assert domain.domain == "messagerie-sante.fr"
+
+    with pytest.raises(ValidationError):
+        OrganisationDomain(organisation=messagerie, domain="jean@messagerie").full_clean()
