@@ -68,7 +68,8 @@ def send_organisation_approved(organisation_id: int) -> None:
     organisation = Organisation.objects.filter(pk=organisation_id, status=Organisation.Status.APPROVED).first()
     if organisation is None:
         return
-    for membership in _confirmed_members(organisation):
+    # Members still waiting for their own approval are not told they may now comment.
+    for membership in _confirmed_members(organisation).filter(status=Membership.Status.APPROVED):
         # One message per member: members do not see one another's addresses.
         send_templated_mail(
             template="accounts/email/organisation_approved",

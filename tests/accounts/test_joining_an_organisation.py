@@ -2,6 +2,7 @@
 sign-up proves nothing about working there (issue 14). A validated e-mail domain grants it at once."""
 
 import pytest
+from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
@@ -159,3 +160,14 @@ def test_a_domain_is_kept_bare_and_in_lower_case(messagerie):
 
     with pytest.raises(ValidationError):
         OrganisationDomain(organisation=messagerie, domain="jean@messagerie").full_clean()
+
+
+def test_approving_the_organisation_tells_only_its_approved_members_they_may_comment(db, editor, django_capture_on_commit_callbacks):
+    founder = sign_up(email="fondatrice@exemple.fr", organisation_name="Opérateur Nouveau")
+    sign_up(email="autre@ailleurs.fr", organisation_name="operateur nouveau")
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.approve_organisation(organisation=founder.organisation, by=editor)
+
+    assert [message.to for message in mail.outbox] == [["fondatrice@exemple.fr"]]
