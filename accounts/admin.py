@@ -21,7 +21,7 @@ from core.roles import is_editor
 
 from . import services
 from .forms import MergeOrganisationsForm, RefuseOrganisationForm, ThrottledAdminAuthenticationForm
-from .models import Membership, Organisation, OrganisationRefusal
+from .models import Membership, Organisation, OrganisationDomain, OrganisationRefusal
 
 admin.site.login_form = ThrottledAdminAuthenticationForm
 
@@ -29,7 +29,7 @@ admin.site.login_form = ThrottledAdminAuthenticationForm
 class MemberInline(EditorsOnly, admin.TabularInline):
     model = Membership
     extra = 0
-    fields = ("user", "email_confirmed_at")
+    fields = ("user", "status", "email_confirmed_at")
     readonly_fields = fields
     can_delete = False
     show_change_link = True
@@ -58,6 +58,16 @@ class RefusalInline(admin.TabularInline):
         return False
 
 
+class DomainInline(EditorsOnly, admin.TabularInline):
+    """Domains the organisation declared; validated through the domains' own list (an action)."""
+
+    model = OrganisationDomain
+    extra = 0
+    fields = ("domain", "validated_at", "validated_by")
+    readonly_fields = ("validated_at", "validated_by")
+    verbose_name_plural = _("domaines de messagerie")
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(HistoryReasonAdmin):
     list_display = ("name", "kind", "status", "member_count", "comment_count", "agrees_to_be_named", "created_at")
@@ -66,7 +76,7 @@ class OrganisationAdmin(HistoryReasonAdmin):
     ordering = ("name",)
     fields = ("name", "kind", "agrees_to_be_named", "status", "merged_into", "created_at")
     readonly_fields = ("status", "merged_into", "created_at")
-    inlines = (MemberInline, RefusalInline)
+    inlines = (MemberInline, DomainInline, RefusalInline)
     actions = ("approve_action", "refuse_action", "merge_action")
 
     def get_queryset(self, request):
@@ -224,14 +234,15 @@ class ConfirmedFilter(admin.SimpleListFilter):
 class MembershipAdmin(HistoryReasonAdmin):
     """Who belongs to which organisation, and with which role (Django groups)."""
 
-    list_display = ("user", "full_name", "organisation", "organisation_status", "email_confirmed", "roles")
-    list_filter = (ConfirmedFilter, "organisation__status", "organisation__kind")
+    list_display = ("user", "full_name", "organisation", "status", "organisation_status", "email_confirmed", "roles")
+    list_filter = ("status", ConfirmedFilter, "organisation__status", "organisation__kind")
     list_select_related = ("user", "organisation")
     search_fields = ("user__username", "user__email", "user__first_name", "user__last_name", "organisation__name")
     raw_id_fields = ("user",)
     autocomplete_fields = ("organisation",)
-    fields = ("user", "organisation", "email_confirmed_at")
-    readonly_fields = ("email_confirmed_at",)
+    fields = ("user", "organisation", "status", "email_confirmed_at")
+    readonly_fields = ("status", "email_confirmed_at")
+    actions = ("approve_action", "refuse_action")
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("user__groups")
@@ -255,3 +266,54 @@ class MembershipAdmin(HistoryReasonAdmin):
     @admin.display(description=_("rôles"))
     def roles(self, obj):
         return ", ".join(group.name for group in obj.user.groups.all()) or "—"
+
+    def _decide(self, request, queryset, service, done_message):
+        done = 0
+        for membership in queryset:
+            try:
+                service(membership=membership, by=request.user)
+            except DomainError as error:
+                self.message_user(request, error.message, messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, done_message(done) % {"count": done}, messages.SUCCESS)
+
+    @admin.action(description=_("Valider les rattachements sélectionnés"), permissions=["change"])
+    def approve_action(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            services.approve_membership,
+            lambda n: ngettext("%(count)s rattachement validé.", "%(count)s rattachements validés.", n),
+        )
+
+    @admin.action(description=_("Refuser les rattachements sélectionnés"), permissions=["change"])
+    def refuse_action(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            services.refuse_membership,
+            lambda n: ngettext("%(count)s rattachement refusé.", "%(count)s rattachements refusés.", n),
+        )
+
+
+@admin.register(OrganisationDomain)
+class OrganisationDomainAdmin(EditorsOnly, admin.ModelAdmin):
+    """Domains organisations declared: an editor who checked one validates it, and newcomers with an
+    address in it then join the organisation without waiting for approval."""
+
+    list_display = ("domain", "organisation", "validated_at", "validated_by")
+    list_filter = (("validated_at", admin.EmptyFieldListFilter),)
+    list_select_related = ("organisation", "validated_by")
+    search_fields = ("domain", "organisation__name")
+    autocomplete_fields = ("organisation",)
+    fields = ("domain", "organisation", "validated_at", "validated_by")
+    readonly_fields = ("validated_at", "validated_by")
+    actions = ("validate_action",)
+
+    @admin.action(description=_("Valider les domaines sélectionnés"), permissions=["change"])
+    def validate_action(self, request, queryset):
+        for domain in queryset:
+            services.validate_organisation_domain(domain=domain, by=request.user)
+        self.message_user(request, _("Domaines validés."), messages.SUCCESS)

@@ -7,6 +7,7 @@ name (comments, assessments) only once approved. The tables keep their original 
 """
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -75,8 +76,30 @@ class Organisation(models.Model):
         return self.name if self.agrees_to_be_named else str(self.ANONYMOUS_LABELS[self.kind])
 
 
+class MembershipQuerySet(models.QuerySet):
+    def in_good_standing(self):
+        """Memberships whose holder may act in their organisation's name: approved membership, confirmed
+        address, approved organisation (``Membership.refusal`` says which is missing)."""
+        return self.filter(
+            status=Membership.Status.APPROVED,
+            email_confirmed_at__isnull=False,
+            organisation__status=Organisation.Status.APPROVED,
+        )
+
+
 class Membership(models.Model):
-    """A person's account in the consultation space: their organisation and confirmed e-mail."""
+    """A person's account in the consultation space: their organisation and confirmed e-mail.
+
+    Whoever registers an organisation is its first member, approved with it. Whoever joins an
+    organisation already registered is *pending* until an editor approves them (or at once, when
+    their address is in a domain the organisation declared and an editor validated): typing an
+    organisation's name proves nothing about working there.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("En attente de validation")
+        APPROVED = "approved", _("Validée")
+        REFUSED = "refused", _("Refusée")
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="membership", verbose_name=_("utilisateur")
@@ -85,7 +108,11 @@ class Membership(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="members", verbose_name=_("organisation")
     )
     email_confirmed_at = models.DateTimeField(_("adresse confirmée le"), null=True, blank=True)
+    status = models.CharField(
+        _("statut de l'appartenance"), max_length=20, choices=Status.choices, default=Status.PENDING
+    )
 
+    objects = MembershipQuerySet.as_manager()
     history = HistoricalRecords(table_name="consultation_historicalmembership")
 
     class Meta:
@@ -95,6 +122,58 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.organisation}"
+
+    def refusal(self) -> str | None:
+        """Why this member may not write in the organisation's name yet (comment, assess, declare a
+        webhook), as a sentence for them; None when they may."""
+        if self.email_confirmed_at is None:
+            return str(_("Confirmez d'abord votre adresse électronique."))
+        if self.status == self.Status.PENDING:
+            return str(_("Votre rattachement à « %(name)s » attend la validation de l'ANS.") % {"name": self.organisation.name})
+        if self.status == self.Status.REFUSED:
+            return str(_("Votre rattachement à « %(name)s » a été refusé par l'ANS.") % {"name": self.organisation.name})
+        if self.organisation.status != Organisation.Status.APPROVED:
+            return str(_("Votre organisation n'a pas encore été validée par l'ANS."))
+        return None
+
+
+class OrganisationDomain(models.Model):
+    """An e-mail domain an organisation declared as its own (``hopital-nord.fr``). Once an editor has
+    validated it, whoever signs up with an address in it joins the organisation without waiting."""
+
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="domains", verbose_name=_("organisation")
+    )
+    domain = models.CharField(
+        _("domaine"), max_length=253, help_text=_("La partie après @ des adresses, par exemple hopital-nord.fr.")
+    )
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("validé par")
+    )
+    validated_at = models.DateTimeField(_("validé le"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain"]
+        verbose_name = _("domaine de l'organisation")
+        verbose_name_plural = _("domaines de l'organisation")
+        constraints = [
+            # One domain names one organisation: otherwise an address could not tell which to join.
+            models.UniqueConstraint(fields=["domain"], name="organisation_domain_unique"),
+            models.CheckConstraint(
+                condition=Q(validated_by__isnull=True, validated_at__isnull=True)
+                | Q(validated_by__isnull=False, validated_at__isnull=False),
+                name="organisation_domain_validated_by_and_at_together",
+            ),
+        ]
+
+    def __str__(self):
+        return self.domain
+
+    def clean(self):
+        """Stored as the bare domain in lower case (``@Hopital-Nord.fr`` → ``hopital-nord.fr``)."""
+        self.domain = (self.domain or "").strip().lstrip("@").lower()
+        if "." not in self.domain or "@" in self.domain or " " in self.domain:
+            raise ValidationError({"domain": _("Indiquez un domaine de messagerie, par exemple hopital-nord.fr.")})
 
 
 class LoginAttempt(models.Model):

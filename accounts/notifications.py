@@ -35,6 +35,24 @@ def send_confirmation_link(user_id: int, language: str = "fr") -> None:
     )
 
 
+def send_signup_attempt_notice(user_id: int, language: str = "fr") -> None:
+    """Tell an account's owner that someone tried to sign up with their address (the sign-up page
+    answered as for a new address, so that it reveals nobody's account)."""
+    user = get_user_model().objects.filter(pk=user_id).exclude(email="").first()
+    if user is None:
+        return
+    send_templated_mail(
+        template="accounts/email/signup_attempt",
+        to=[user.email],
+        context={
+            "user": user,
+            "login_url": settings.SITE_URL + reverse("accounts:login"),
+            "password_reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
+        },
+        language=language,
+    )
+
+
 def _confirmed_members(organisation: Organisation):
     # Only confirmed addresses: an unconfirmed one may have been typed by someone else, and its
     # owner never asked to hear from us. Members who confirm later see the status on their account page.
@@ -50,7 +68,8 @@ def send_organisation_approved(organisation_id: int) -> None:
     organisation = Organisation.objects.filter(pk=organisation_id, status=Organisation.Status.APPROVED).first()
     if organisation is None:
         return
-    for membership in _confirmed_members(organisation):
+    # Members still waiting for their own approval are not told they may now comment.
+    for membership in _confirmed_members(organisation).filter(status=Membership.Status.APPROVED):
         # One message per member: members do not see one another's addresses.
         send_templated_mail(
             template="accounts/email/organisation_approved",

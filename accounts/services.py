@@ -1,8 +1,9 @@
 """Every state change of accounts and organisations: one function, one transaction, domain checks first.
 
 A person signs up (``register_contributor``) and confirms their address (``confirm_email``);
-editors then approve, refuse or merge the organisation they named. Only then may its members
-comment (see ``consultation.services._membership``). Each write sets the history's
+editors then approve, refuse or merge the organisation they named, and approve or refuse the
+membership of whoever joined an organisation already registered. Only then may they write in its
+name (``Membership.refusal``). Each write sets the history's
 ``_change_reason`` and ``_history_user``; e-mails leave once the transaction is committed.
 """
 
@@ -21,6 +22,7 @@ from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
+from rest_framework.authtoken.models import Token
 from simple_history.utils import bulk_update_with_history
 
 from core.audit import stamp
@@ -28,7 +30,8 @@ from core.errors import PermissionRefused, TransitionNotAllowed
 from core.roles import CONTRIBUTOR_GROUP, is_editor
 
 from . import signals
-from .models import Membership, Organisation, OrganisationRefusal
+from .authentication import token_expired
+from .models import Membership, Organisation, OrganisationDomain, OrganisationRefusal
 from .tokens import ConfirmationLinkInvalid, read_confirmation_token
 
 if TYPE_CHECKING:
@@ -100,6 +103,12 @@ def _existing_organisation(name: str) -> Organisation | None:
     return _final(chosen)
 
 
+def _validated_domain_of(organisation: Organisation, email: str) -> bool:
+    """Whether ``email`` is in a domain ``organisation`` declared and an editor validated."""
+    domain = email.rpartition("@")[2].lower()
+    return bool(domain) and organisation.domains.filter(domain__iexact=domain, validated_at__isnull=False).exists()
+
+
 @transaction.atomic
 def register_contributor(
     *,
@@ -110,10 +119,17 @@ def register_contributor(
     organisation_name: str,
     organisation_kind: str,
     agrees_to_be_named: bool = False,
-) -> Membership:
+) -> Membership | None:
+    """Create a contributor account (username = e-mail) and send the confirmation link. Refuses a weak
+    password or a missing field, naming it.
 
-    """Create a contributor account (username = e-mail) in a new or existing organisation, and send
-    the confirmation link. Refuses an address already used, a weak password, a missing name."""
+    Naming a new organisation registers it (pending an editor's approval) with its first member
+    approved alongside it. Naming an organisation already registered makes a *pending* membership
+    that an editor approves — at once approved if the address is in a domain the organisation
+    declared and an editor validated. An address that already has an account gets the same answer as
+    a new one (so that sign-up does not reveal who has an account): nothing is created, the account's
+    owner is told by mail, and None is returned.
+    """
     email = BaseUserManager.normalize_email((email or "").strip())
     first_name, last_name = " ".join((first_name or "").split()), " ".join((last_name or "").split())
     organisation_name = " ".join((organisation_name or "").split())
@@ -121,8 +137,6 @@ def register_contributor(
     for field, value in (("first_name", first_name), ("last_name", last_name), ("email", email), ("organisation_name", organisation_name)):
         if not value:
             errors[field] = [_("Ce champ est obligatoire.")]
-    if email and User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists():
-        errors["email"] = [_("Un compte existe déjà avec cette adresse électronique. Connectez-vous, ou réinitialisez votre mot de passe.")]
     if organisation_kind not in Organisation.Kind.values:
         errors["organisation_kind"] = [_("Choisissez le type de votre organisation.")]
     user = User(username=email.lower(), email=email, first_name=first_name, last_name=last_name)
@@ -133,27 +147,43 @@ def register_contributor(
     if errors:
         raise ValidationError(errors)
 
+    from .tasks import send_signup_attempt_notice, send_confirmation_link
+
+    language = translation.get_language() or "fr"
+    existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).order_by("pk").first()
+    if existing is not None:
+        _after_commit(send_signup_attempt_notice, existing.pk, language)
+        return None
     user.set_password(password)
     try:
-        # Two sign-ups racing with one address: the unique username stops the second.
+        # Two sign-ups racing with one address: the unique username stops the second, which then
+        # gets the answer any sign-up with a known address gets.
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        raise ValidationError({"email": _("Un compte existe déjà avec cette adresse électronique.")}) from None
+        existing = User.objects.filter(username__iexact=email).first()
+        if existing is not None:
+            _after_commit(send_signup_attempt_notice, existing.pk, language)
+        return None
     user.groups.add(Group.objects.get_or_create(name=CONTRIBUTOR_GROUP)[0])
 
     organisation = _existing_organisation(organisation_name)
     if organisation is None:
         organisation = Organisation(name=organisation_name, kind=organisation_kind, agrees_to_be_named=agrees_to_be_named)
         stamp(organisation, gettext_noop("Inscription de l'organisation"), by=user).save()
-    membership = Membership(user=user, organisation=organisation)
+        status = Membership.Status.APPROVED  # its founder: the organisation's own approval is the gate
+    elif _validated_domain_of(organisation, email):
+        status = Membership.Status.APPROVED
+    else:
+        status = Membership.Status.PENDING
+    membership = Membership(user=user, organisation=organisation, status=status)
     stamp(membership, gettext_noop("Inscription"), by=user).save()
     if organisation.status == Status.PENDING:
         signals.organisation_awaits_approval.send(sender=Organisation, organisation=organisation, membership=membership)
+    if membership.status == Membership.Status.PENDING:
+        signals.membership_awaits_approval.send(sender=Membership, membership=membership)
 
-    from .tasks import send_confirmation_link
-
-    _after_commit(send_confirmation_link, user.pk, translation.get_language() or "fr")
+    _after_commit(send_confirmation_link, user.pk, language)
     return membership
 
 
@@ -188,6 +218,70 @@ def send_email_confirmation(*, user: User) -> None:
     from .tasks import send_confirmation_link
 
     _after_commit(send_confirmation_link, user.pk, translation.get_language() or "fr")
+
+
+# API tokens --------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def issue_api_token(*, user: User):
+    """The user's API token: the current one while it is valid, a new one once it has expired
+    (``API_TOKEN_MAX_AGE_DAYS``). A password change revokes it (``receivers``)."""
+    token = Token.objects.select_for_update().filter(user=user).first()
+    if token is not None and token_expired(token):
+        token.delete()
+        token = None
+    return token or Token.objects.create(user=user)
+
+
+# Editors' decisions on memberships ---------------------------------------------------------------
+
+MEMBERSHIP_TRANSITIONS = {
+    Membership.Status.PENDING: {Membership.Status.APPROVED, Membership.Status.REFUSED},
+    Membership.Status.APPROVED: {Membership.Status.REFUSED},
+    Membership.Status.REFUSED: {Membership.Status.APPROVED},
+}
+
+
+def _decide_membership(*, membership: Membership, by: User, to: str, reason: str) -> Membership:
+    if not is_editor(by):
+        raise PermissionRefused(_("Seuls les rédacteurs de l'ANS peuvent valider ou refuser un rattachement."))
+    membership = Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
+    if to not in MEMBERSHIP_TRANSITIONS[membership.status]:
+        raise TransitionNotAllowed(
+            _("Ce rattachement est déjà « %(status)s ».") % {"status": membership.get_status_display()}
+        )
+    membership.status = to
+    stamp(membership, reason, by=by).save()
+    return membership
+
+
+@transaction.atomic
+def approve_membership(*, membership: Membership, by: User) -> Membership:
+    """An editor vouches that this person works for the organisation: they may then write in its name
+    (once their address is confirmed and the organisation approved). Refuses non-editors and a
+    membership already approved."""
+    return _decide_membership(membership=membership, by=by, to=Membership.Status.APPROVED, reason=gettext_noop("Rattachement validé par l'ANS"))
+
+
+@transaction.atomic
+def refuse_membership(*, membership: Membership, by: User) -> Membership:
+    """An editor refuses that this person speaks for the organisation; their account stays, without
+    the right to write in its name. Refuses non-editors and a membership already refused."""
+    return _decide_membership(membership=membership, by=by, to=Membership.Status.REFUSED, reason=gettext_noop("Rattachement refusé par l'ANS"))
+
+
+@transaction.atomic
+def validate_organisation_domain(*, domain: OrganisationDomain, by: User) -> OrganisationDomain:
+    """An editor confirms that addresses in ``domain`` belong to its organisation: newcomers signing up
+    with one join it without waiting. Validating twice changes nothing; refuses non-editors."""
+    if not is_editor(by):
+        raise PermissionRefused(_("Seuls les rédacteurs de l'ANS peuvent valider un domaine."))
+    domain = OrganisationDomain.objects.select_for_update().get(pk=domain.pk)
+    if domain.validated_at is None:
+        domain.validated_by, domain.validated_at = by, timezone.now()
+        domain.save(update_fields=["validated_by", "validated_at"])
+    return domain
 
 
 # Editors' decisions on organisations -------------------------------------------------------------

@@ -9,6 +9,7 @@ app_name = "accounts"
 urlpatterns = [
     path("compte/", views.account, name="account"),
     path("compte/inscription/", views.signup, name="signup"),
+    path("compte/inscription/envoyee/", views.signup_done, name="signup_done"),
     path("compte/confirmer/<str:token>/", views.confirm_email, name="confirm_email"),
     path("compte/confirmer-a-nouveau/", views.resend_confirmation, name="resend_confirmation"),
     path("compte/connexion/", views.LoginView.as_view(), name="login"),

@@ -5,7 +5,6 @@ backend (every door), and these views only turn its verdict into a 429 with a cl
 """
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -19,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.web import add_error_messages, add_errors_to_form, breadcrumb
 
-from . import services, throttle
+from . import ratelimit, services, throttle
 from .forms import LoginForm, PasswordResetByMailForm, SignupForm
 from .models import Membership, OrganisationRefusal
 
@@ -35,15 +34,28 @@ def _status_for(error: DomainError) -> int:
     return 400
 
 
+def _too_many(request, template: str, context: dict, refusal: ratelimit.RateLimited):
+    """The page again, saying when to retry, as a 429 with Retry-After."""
+    response = render(request, template, {**context, "rate_limited": refusal.message()}, status=429)
+    response["Retry-After"] = str(refusal.retry_after)
+    return response
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request):
+    """Whether the address already has an account or not, a valid form leads to the same page (the
+    owner of an existing account is told by mail): sign-up reveals nobody's account."""
     if request.user.is_authenticated:
         return redirect("accounts:account")
     form = SignupForm(request.POST if request.method == "POST" else None)
+    context = {"form": form, "breadcrumb_data": breadcrumb(_("Créer un compte"))}
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        refusal = ratelimit.consume("signup", email=data["email"], ip=throttle.client_ip(request))
+        if refusal is not None:
+            return _too_many(request, "accounts/signup.html", context, refusal)
         try:
-            membership = services.register_contributor(
+            services.register_contributor(
                 email=data["email"],
                 password=data["password"],
                 first_name=data["first_name"],
@@ -55,20 +67,13 @@ def signup(request):
         except ValidationError as error:
             add_errors_to_form(form, error)
         else:
-            login(request, membership.user)
-            messages.success(
-                request,
-                _("Votre compte est créé. Un lien de confirmation vient d'être envoyé à %(email)s : il est valable 3 jours.")
-                % {"email": membership.user.email},
-            )
-            return redirect("accounts:account")
-    status = 400 if form.errors else 200
-    return render(
-        request,
-        "accounts/signup.html",
-        {"form": form, "breadcrumb_data": breadcrumb(_("Créer un compte"))},
-        status=status,
-    )
+            return redirect("accounts:signup_done")
+    return render(request, "accounts/signup.html", context, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET"])
+def signup_done(request):
+    return render(request, "accounts/signup_done.html", {"breadcrumb_data": breadcrumb(_("Créer un compte"))})
 
 
 @require_http_methods(["GET", "POST"])
@@ -154,6 +159,10 @@ def resend_confirmation(request):
     if last_sent is not None and now - last_sent < RESEND_COOLDOWN_SECONDS:
         messages.warning(request, _("Un lien vient déjà de vous être envoyé. Patientez une minute avant d'en demander un autre."))
         return redirect("accounts:account")
+    refusal = ratelimit.consume("resend_confirmation", email=request.user.email, ip=throttle.client_ip(request))
+    if refusal is not None:
+        messages.error(request, refusal.message())
+        return redirect("accounts:account")
     try:
         services.send_email_confirmation(user=request.user)
     except DomainError as error:
@@ -172,6 +181,12 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = PasswordResetByMailForm
     success_url = reverse_lazy("accounts:password_reset_done")
     extra_context = {"breadcrumb_data": breadcrumb(gettext_lazy("Mot de passe oublié"))}
+
+    def form_valid(self, form):
+        refusal = ratelimit.consume("password_reset", email=form.cleaned_data["email"], ip=throttle.client_ip(self.request))
+        if refusal is not None:
+            return _too_many(self.request, self.template_name, self.get_context_data(form=form), refusal)
+        return super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -27,14 +27,17 @@ def version_in_force_on(version: ReferentialVersion) -> date | None:
 
 
 def assessments_visible_to(user) -> QuerySet[Assessment]:
-    """Editors see every assessment; a contributor, only their own organisation's; anyone else, none.
+    """Editors see every assessment; a contributor approved in their organisation, only its own; anyone
+    else, none.
     Nothing of an assessment is public."""
     assessments = Assessment.objects.select_related("organisation", "version__referential", "actor")
     if is_editor(user):
         return assessments
     if user is None or not user.is_authenticated:
         return assessments.none()
-    membership = Membership.objects.filter(user=user).only("organisation_id").first()
+    # Only a member in good standing: someone who merely typed the organisation's name at sign-up
+    # must not read its assessments.
+    membership = Membership.objects.in_good_standing().filter(user=user).only("organisation_id").first()
     if membership is None:
         return assessments.none()
     return assessments.filter(organisation_id=membership.organisation_id)

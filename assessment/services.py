@@ -49,7 +49,8 @@ class AnswerChangedMeanwhile(ConcurrentEdit):
 
 
 def member_organisation(user) -> Organisation:
-    """The approved organisation a contributor works for; refuses anyone else."""
+    """The approved organisation a contributor works for, as an approved member with a confirmed
+    address; refuses anyone else (``Membership.refusal`` says why)."""
     membership = (
         Membership.objects.select_related("organisation").filter(user=user).first()
         if user is not None and user.is_authenticated
@@ -57,10 +58,9 @@ def member_organisation(user) -> Organisation:
     )
     if membership is None or not is_contributor(user):
         raise PermissionRefused(_("Seuls les membres d'une organisation inscrite peuvent s'autoévaluer."))
-    if membership.email_confirmed_at is None:
-        raise PermissionRefused(_("Confirmez d'abord votre adresse électronique."))
-    if membership.organisation.status != Organisation.Status.APPROVED:
-        raise PermissionRefused(_("Votre organisation n'a pas encore été validée par l'ANS."))
+    refusal = membership.refusal()
+    if refusal is not None:
+        raise PermissionRefused(refusal)
     return membership.organisation
 
 

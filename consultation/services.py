@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from accounts.models import Membership, Organisation
+from accounts.models import Membership
 from core.audit import stamp
 from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.roles import is_contributor, is_editor
@@ -56,10 +56,9 @@ def _membership(user) -> Membership:
     membership = Membership.objects.select_related("organisation").filter(user=user).first() if user and user.is_authenticated else None
     if membership is None or not is_contributor(user):
         raise PermissionRefused(_("Seuls les contributeurs inscrits peuvent commenter."))
-    if membership.email_confirmed_at is None:
-        raise PermissionRefused(_("Confirmez d'abord votre adresse électronique."))
-    if membership.organisation.status != Organisation.Status.APPROVED:
-        raise PermissionRefused(_("Votre organisation n'a pas encore été validée par l'ANS."))
+    refusal = membership.refusal()
+    if refusal is not None:
+        raise PermissionRefused(refusal)
     return membership
 
 

@@ -122,19 +122,12 @@ def _people(event: NotificationEvent) -> list:
         comment = Comment.objects.select_related("author").filter(pk=event.payload.get("comment_id")).first()
         return [comment.author] if comment else []
     if event.kind == EventKind.ASSESSMENT_CHANGES_REQUESTED:
-        # The organisation's confirmed members: those who can answer with a new revision.
+        # The organisation's members in good standing: those who can answer with a new revision.
         submission = Submission.objects.filter(pk=event.payload.get("submission_id")).first()
         if submission is None:
             return []
-        return list(
-            User.objects.filter(
-                membership__organisation_id=submission.assessment.organisation_id,
-                membership__email_confirmed_at__isnull=False,
-                is_active=True,
-            )
-            .exclude(email="")
-            .order_by("pk")
-        )
+        members = Membership.objects.in_good_standing().filter(organisation_id=submission.assessment.organisation_id)
+        return list(User.objects.filter(membership__in=members, is_active=True).exclude(email="").order_by("pk"))
     # Approvals and digests are the editors' business.
     return list(
         User.objects.filter(Q(groups__name=EDITOR_GROUP) | Q(is_superuser=True), is_active=True)
@@ -381,10 +374,12 @@ def event_context(event: NotificationEvent) -> dict | None:
         if organisation is None:
             return None
         membership = Membership.objects.select_related("user").filter(pk=payload.get("membership_id")).first()
-        opts = organisation._meta
+        # A pending membership is decided on its own admin page; an organisation, on the organisation's.
+        subject = membership if event.kind == EventKind.MEMBERSHIP_PENDING and membership is not None else organisation
+        opts = subject._meta
         context.update(
             organisation=organisation,
             membership=membership,
-            url=mail.absolute(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[organisation.pk])),
+            url=mail.absolute(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[subject.pk])),
         )
     return context

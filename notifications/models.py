@@ -42,6 +42,7 @@ class EventKind(models.TextChoices):
     MINUTES_PUBLISHED = "minutes_published", _("Compte-rendu d'atelier publié")
     COMMENT_HIDDEN = "comment_hidden", _("Commentaire masqué")
     ORGANISATION_PENDING = "organisation_pending", _("Organisation en attente de validation")
+    MEMBERSHIP_PENDING = "membership_pending", _("Rattachement à une organisation en attente de validation")
     COMMENTS_DIGEST = "comments_digest", _("Nouveaux commentaires du jour")
     ASSESSMENT_CHANGES_REQUESTED = "assessment_changes_requested", _("Modifications demandées sur une autoévaluation")
 
@@ -69,6 +70,7 @@ WEBHOOK_EVENTS = (
 PERSONAL_EVENTS = (
     EventKind.COMMENT_HIDDEN,
     EventKind.ORGANISATION_PENDING,
+    EventKind.MEMBERSHIP_PENDING,
     EventKind.COMMENTS_DIGEST,
     EventKind.ASSESSMENT_CHANGES_REQUESTED,
 )

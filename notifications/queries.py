@@ -1,7 +1,7 @@
 """Reads of the notification pages, each shaped in one or two queries."""
 
 
-from accounts.models import Membership, Organisation
+from accounts.models import Membership
 
 from .models import NotificationPreference, Subscription, Webhook, WebhookDelivery
 
@@ -21,10 +21,10 @@ def preference_of(user) -> NotificationPreference | None:
 
 
 def approved_membership(user) -> Membership | None:
-    membership = Membership.objects.select_related("organisation").filter(user=user).first()
-    if membership is None or membership.organisation.status != Organisation.Status.APPROVED:
+    """The user's membership if they may act for their organisation (``Membership.in_good_standing``)."""
+    if user is None or not user.is_authenticated:
         return None
-    return membership
+    return Membership.objects.in_good_standing().select_related("organisation").filter(user=user).first()
 
 
 def webhooks_of(user):

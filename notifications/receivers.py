@@ -8,7 +8,7 @@ are recorded by ``scheduler.py``.
 
 from django.dispatch import receiver
 
-from accounts.signals import organisation_awaits_approval
+from accounts.signals import membership_awaits_approval, organisation_awaits_approval
 from assessment.signals import changes_requested
 from consultation.signals import comment_hidden, consultation_opened, synthesis_published
 from referential.signals import version_published
@@ -75,6 +75,15 @@ def on_organisation_awaits_approval(sender, organisation, membership, **kwargs):
         kind=EventKind.ORGANISATION_PENDING,
         key=f"organisation_pending:{organisation.pk}",
         payload={"organisation_id": organisation.pk, "membership_id": membership.pk},
+    )
+
+
+@receiver(membership_awaits_approval)
+def on_membership_awaits_approval(sender, membership, **kwargs):
+    record_event(
+        kind=EventKind.MEMBERSHIP_PENDING,
+        key=f"membership_pending:{membership.pk}",
+        payload={"organisation_id": membership.organisation_id, "membership_id": membership.pk},
     )
 
 

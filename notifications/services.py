@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Organisation
+from accounts.models import Membership
 from core.errors import PermissionRefused
 from referential.models import Referential
 
@@ -219,8 +219,12 @@ def set_preferences(*, by, language: str, muted: list[str]) -> NotificationPrefe
 
 
 def _approved_membership(user) -> Membership:
-    membership = Membership.objects.select_related("organisation").filter(user=user).first() if user and user.is_authenticated else None
-    if membership is None or membership.organisation.status != Organisation.Status.APPROVED:
+    membership = (
+        Membership.objects.in_good_standing().select_related("organisation").filter(user=user).first()
+        if user and user.is_authenticated
+        else None
+    )
+    if membership is None:
         raise PermissionRefused(_("Seuls les membres d'une organisation validée peuvent déclarer un webhook."))
     return membership
 

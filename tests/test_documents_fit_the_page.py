@@ -133,7 +133,7 @@ def test_the_synthesis_keeps_every_long_token_inside_the_page(long_version, edit
         name=plain(200), kind=Organisation.Kind.OPERATOR, status=Organisation.Status.APPROVED, agrees_to_be_named=True
     )
     author = contributor_user(username="auteur-long")
-    Membership.objects.create(user=author, organisation=organisation, email_confirmed_at=now)
+    Membership.objects.create(status="approved", user=author, organisation=organisation, email_confirmed_at=now)
     requirement = long_version.requirements.order_by("position").first()
     targets = [{"requirement": requirement}, {"section": requirement.section}, {}]
     for target in targets:

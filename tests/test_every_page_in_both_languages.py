@@ -76,7 +76,7 @@ def world(db):
     )
     organisation = Organisation.objects.create(name="Opérateur Test", kind="operator", status="approved")
     contributor = contributor_user(username="contributrice")
-    Membership.objects.create(user=contributor, organisation=organisation, email_confirmed_at=now)
+    Membership.objects.create(status="approved", user=contributor, organisation=organisation, email_confirmed_at=now)
     editor = editor_user(username="redactrice")
     mss17 = scenario.v11.requirements.get(key="MSS 17")
     comment = services.submit_comment(

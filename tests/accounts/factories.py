@@ -18,11 +18,11 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
     status = Organisation.Status.PENDING
 
 
-def member(organisation, *, confirmed=True, **user_kwargs) -> Membership:
-    """A contributor of ``organisation``, with a confirmed address unless told otherwise."""
+def member(organisation, *, confirmed=True, status=Membership.Status.APPROVED, **user_kwargs) -> Membership:
+    """A contributor of ``organisation``, approved in it and with a confirmed address unless told otherwise."""
     user = contributor_user(**user_kwargs)
     return Membership.objects.create(
-        user=user, organisation=organisation, email_confirmed_at=timezone.now() if confirmed else None
+        user=user, organisation=organisation, status=status, email_confirmed_at=timezone.now() if confirmed else None
     )
 
 

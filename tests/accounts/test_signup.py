@@ -5,7 +5,6 @@ from datetime import timedelta
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail, signing
-from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -35,7 +34,7 @@ def test_signup_creates_the_user_the_organisation_and_the_membership_and_sends_t
 ):
     response = sign_up(client, signup_data, django_capture_on_commit_callbacks)
 
-    assert response.status_code == 302 and response.url == reverse("accounts:account")
+    assert response.status_code == 302 and response.url == reverse("accounts:signup_done")
     user = User.objects.get()
     assert (user.username, user.email) == ("alice.durand@operateur-exemple.fr", "Alice.Durand@operateur-exemple.fr")
     assert (user.first_name, user.last_name) == ("Alice", "Durand")
@@ -43,13 +42,14 @@ def test_signup_creates_the_user_the_organisation_and_the_membership_and_sends_t
     assert is_contributor(user)
     membership = Membership.objects.select_related("organisation").get(user=user)
     assert membership.email_confirmed_at is None
+    assert membership.status == Membership.Status.APPROVED  # its founder, approved with the organisation
     organisation = membership.organisation
     assert (organisation.name, organisation.kind, organisation.status) == ("Opérateur Exemple", "operator", "pending")
     assert organisation.agrees_to_be_named is True
     assert organisation.history.get().history_change_reason == "Inscription de l'organisation"
     assert membership.history.get().history_user == user
-    # The newcomer is logged in, on their account page.
-    assert client.get(reverse("accounts:account")).status_code == 200
+    # Not logged in: the same answer as for an address that has an account (which logs nobody in).
+    assert client.get(reverse("accounts:account")).status_code == 302
     [message] = mail.outbox
     assert message.to == ["Alice.Durand@operateur-exemple.fr"]
     assert "Confirmez votre adresse" in message.subject
@@ -68,11 +68,11 @@ def test_the_link_of_the_mail_confirms_the_address(client, signup_data, django_c
 
     response = client.post(path)
 
-    assert response.status_code == 302 and response.url == reverse("accounts:account")
+    assert response.status_code == 302 and response.url.startswith(reverse("accounts:login"))
     membership = Membership.objects.get()
     assert membership.email_confirmed_at is not None
     assert membership.history.latest().history_change_reason == "Adresse électronique confirmée"
-    assert "est confirmée" in text_of(client.get(reverse("accounts:account")))
+    assert "est confirmée" in text_of(client.get(response.url))
 
 
 def test_confirming_twice_changes_nothing(db):
@@ -183,27 +183,7 @@ def test_a_refused_organisation_is_not_joined_but_asked_for_again(db):
     assert membership.organisation != refused and membership.organisation.status == "pending"
 
 
-def test_an_address_already_used_is_refused_with_the_field_named(client, signup_data, db):
-    User.objects.create_user(username="alice", email="alice.durand@OPERATEUR-exemple.fr", password="x")
-
-    response = client.post(SIGNUP, signup_data)
-
-    assert response.status_code == 400
-    assert "Un compte existe déjà avec cette adresse" in response.context["form"].errors["email"][0]
-    assert 'class="fr-input-group fr-input-group--error"' in text_of(response)
-    assert User.objects.count() == 1 and not Organisation.objects.exists() and not mail.outbox
-
-
-def test_an_address_used_as_a_username_is_refused(db):
-    User.objects.create_user(username="alice@example.org", email="", password="x")
-
-    with pytest.raises(ValidationError) as refusal:
-        services.register_contributor(
-            email="ALICE@example.org", password="un-mot-de-passe-solide-2024", first_name="A", last_name="B",
-            organisation_name="X", organisation_kind="other",
-        )
-
-    assert "email" in refusal.value.message_dict
+# An address that already has an account: see test_signup_reveals_no_account.
 
 
 @pytest.mark.parametrize("password", ["12345678901234", "motdepasse", "court", "durand2024"])

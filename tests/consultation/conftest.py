@@ -17,7 +17,7 @@ def approved_organisation(name: str, kind=Organisation.Kind.OPERATOR, **fields) 
 
 
 def join(user, organisation: Organisation) -> Membership:
-    return Membership.objects.create(user=user, organisation=organisation, email_confirmed_at=timezone.now())
+    return Membership.objects.create(status="approved", user=user, organisation=organisation, email_confirmed_at=timezone.now())
 
 
 def comment_by(user, consultation, *, body="Une remarque sur le texte.", kind=Comment.Kind.REMARK, **fields) -> Comment:

@@ -174,7 +174,7 @@ def test_only_registered_contributors_comment(consultation, who, editor, contrib
 
 def test_an_unconfirmed_address_cannot_comment(consultation, contributor_a):
     organisation = approved_organisation("Opérateur")
-    Membership.objects.create(user=contributor_a, organisation=organisation, email_confirmed_at=None)
+    Membership.objects.create(status="approved", user=contributor_a, organisation=organisation, email_confirmed_at=None)
 
     with pytest.raises(PermissionRefused) as error:
         comment_by(contributor_a, consultation)

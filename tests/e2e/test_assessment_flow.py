@@ -51,7 +51,7 @@ def world():
     freeze(version)
     organisation = Organisation.objects.create(name="Messagerie Santé Est", kind=Organisation.Kind.OPERATOR, status=Organisation.Status.APPROVED)
     contributor = contributor_user(username="camille_contrib", first_name="Camille", last_name="Vérac")
-    Membership.objects.create(user=contributor, organisation=organisation, email_confirmed_at=timezone.now())
+    Membership.objects.create(status="approved", user=contributor, organisation=organisation, email_confirmed_at=timezone.now())
     return version, contributor, editor
 
 

@@ -48,7 +48,7 @@ def world():
         agrees_to_be_named=False,
     )
     contributor = contributor_user(**CONTRIBUTOR)
-    Membership.objects.create(user=contributor, organisation=organisation, email_confirmed_at=now)
+    Membership.objects.create(status="approved", user=contributor, organisation=organisation, email_confirmed_at=now)
     return consultation, requirement, contributor, editor
 
 

@@ -27,7 +27,7 @@ def world():
     consultation = Consultation.objects.create(version=scenario.v11, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=14))
     organisation = Organisation.objects.create(name="Opérateur Test", kind="operator", status="approved")
     contributor = contributor_user(username="contributrice")
-    Membership.objects.create(user=contributor, organisation=organisation, email_confirmed_at=now)
+    Membership.objects.create(status="approved", user=contributor, organisation=organisation, email_confirmed_at=now)
     editor = editor_user(username="redactrice")
     requirement = scenario.v11.requirements.get(key="MSS 17")
     comment = services.submit_comment(

@@ -34,7 +34,7 @@ def world():
     )
     organisation = Organisation.objects.create(name="Opérateur Test", kind="operator", status="approved")
     contributor = contributor_user(username="contributrice", first_name="Alice", last_name="Martin")
-    Membership.objects.create(user=contributor, organisation=organisation, email_confirmed_at=now)
+    Membership.objects.create(status="approved", user=contributor, organisation=organisation, email_confirmed_at=now)
     editor = editor_user(username="redactrice")
     mss17 = scenario.v11.requirements.get(key="MSS 17")
     answered = services.submit_comment(

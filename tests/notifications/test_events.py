@@ -209,3 +209,20 @@ def test_editors_are_told_when_a_new_organisation_waits_for_approval(editor, smt
     assert "/admin/" in text_of(message)
     assert "nouvelle@example.org" in text_of(message)
     assert smtp.to("nouvelle@example.org"), "the newcomer still gets their confirmation link"
+
+
+def test_editors_are_told_when_someone_asks_to_join_a_registered_organisation(editor, smtp, django_capture_on_commit_callbacks):
+    approved_organisation("Messagerie Santé Services")
+    with django_capture_on_commit_callbacks(execute=True):
+        membership = account_services.register_contributor(
+            email="intrus@ailleurs.fr",
+            password="motdepasse-solide-42",
+            first_name="Ivan",
+            last_name="Intrus",
+            organisation_name="messagerie   sante SERVICES",
+            organisation_kind="operator",
+        )
+    [message] = smtp.to(editor.email)
+    assert "Rattachement à valider : Messagerie Santé Services" in message["Subject"]
+    assert f"/admin/accounts/membership/{membership.pk}/change/" in text_of(message)
+    assert "intrus@ailleurs.fr" in text_of(message)

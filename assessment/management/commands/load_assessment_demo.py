@@ -80,7 +80,7 @@ class Command(BaseCommand):
             user.set_unusable_password()  # signs the demo assessment; nobody logs in with it
             user.save()
             user.groups.add(Group.objects.get_or_create(name=CONTRIBUTOR_GROUP)[0])
-            Membership.objects.create(user=user, organisation=organisation, email_confirmed_at=timezone.now())
+            Membership.objects.create(status=Membership.Status.APPROVED, user=user, organisation=organisation, email_confirmed_at=timezone.now())
         return user
 
     def _fill(self, assessment, user, *, gaps):

@@ -157,7 +157,7 @@ class Command(BaseCommand):
             user.save()
         user.groups.add(ensure_role_groups()[CONTRIBUTOR_GROUP])
         if not Membership.objects.filter(user=user).exists():
-            membership = Membership(user=user, organisation=organisation, email_confirmed_at=timezone.now())
+            membership = Membership(status=Membership.Status.APPROVED, user=user, organisation=organisation, email_confirmed_at=timezone.now())
             membership._change_reason = "Appartenance de démonstration"
             membership.save()
         return user
