@@ -1,6 +1,7 @@
 import pytest
 from django.test import Client
 from django.core.cache import caches
+from django.core.cache.backends.db import DatabaseCache
 from django.utils import translation
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -21,11 +22,32 @@ def _test_settings(settings, tmp_path):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # A request in English leaves English active in the thread; each test starts in French.
     translation.activate("fr")
-    # Each test starts with an empty cache: primary keys are reused from one test to the next.
-    for cache in caches.all(initialized_only=True):
-        cache.clear()
     yield
     translation.deactivate()
+
+
+def _transactional(request) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    return bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches(request, django_db_blocker):
+    """Each test starts with empty caches: primary keys are reused from one test to the next, so a
+    page cached by one test must not answer the next. The database cache lives in the test's
+    transaction (rolled back with it); a transactional test's flush does not empty its table, so
+    it is emptied after such a test."""
+    for cache in caches.all(initialized_only=True):
+        if not isinstance(cache, DatabaseCache):
+            cache.clear()
+    yield
+    if _transactional(request):
+        with django_db_blocker.unblock():
+            for cache in caches.all(initialized_only=True):
+                if isinstance(cache, DatabaseCache):
+                    cache.clear()
 
 
 @pytest.fixture
