@@ -35,6 +35,8 @@ VERIFICATION_MAX = Requirement._meta.get_field("verification_method").max_length
 EXCHANGE_ID_MAX = Requirement._meta.get_field("exchange_id").max_length
 CHAPTER_TITLE_MAX = Section._meta.get_field("title").max_length
 MAX_REQUIREMENTS = 10_000
+# Deeper than any referential's table of contents; bounds the recursion of chapter paths.
+MAX_CHAPTER_DEPTH = 20
 
 
 class ImportRefused(DomainError):
