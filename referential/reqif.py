@@ -419,6 +419,7 @@ def parse_reqif(data: bytes, filename: str) -> dict:
                 _("identifiant en double, déjà porté par le SPEC-OBJECT de la ligne %(line)s.") % {"line": line_of[identifier]},
             )
         values: dict = {}
+        xhtml: list[str] = []  # names whose value here is XHTML (another object type may differ)
         for value in element.iterfind(f"{R}VALUES/*"):
             ref = value.find(f"{R}DEFINITION/*")
             if ref is None or not (ref.text or "").strip():
@@ -428,9 +429,11 @@ def parse_reqif(data: bytes, filename: str) -> dict:
                 _refuse(value, _("définition d'attribut « %(ref)s » inconnue.") % {"ref": ref.text.strip()})
             name, kind = definition
             values[name] = _read_value(value, kind, enum_labels)
+            if kind == "xhtml" and name not in xhtml:
+                xhtml.append(name)
         index_of[identifier] = len(objects)
         line_of[identifier] = element.sourceline
-        objects.append({"identifier": identifier, "where": _where(element), "values": values})
+        objects.append({"identifier": identifier, "where": _where(element), "values": values, "xhtml": xhtml})
 
     def read_children(holder, depth=0):
         nodes = []
