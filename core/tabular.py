@@ -24,7 +24,17 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from .errors import DomainError
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What neither XML 1.0 nor an XLSX cell may hold: C0 controls but tab and line breaks, DEL, and
+# the non-characters U+FFFE/U+FFFF. Word writes a manual line break as \x0b, a page break as \x0c.
+LINE_BREAK_CONTROLS = re.compile(r"[\x0b\x0c]")
+FORBIDDEN_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def printable(text: str) -> str:
+    """``text`` without the characters XML 1.0 and XLSX refuse: vertical tab and form feed become
+    line breaks, other control characters go."""
+    return FORBIDDEN_CONTROLS.sub("", LINE_BREAK_CONTROLS.sub("\n", text))
 
 
 def neutralise(text: str) -> str:
@@ -79,7 +89,7 @@ def xlsx_bytes(
             if value is None:
                 continue
             if isinstance(value, str):
-                cell.value = value
+                cell.value = printable(value)
                 cell.data_type = "s"  # text, never a formula, whatever it starts with
             else:
                 cell.value = value
@@ -155,7 +165,8 @@ def normalise_header(text) -> str:
 
 
 def cell_text(value) -> str:
-    """A cell as text: dates as ``YYYY-MM-DD``, whole numbers without ``.0``, line breaks as ``\\n``, trimmed."""
+    """A cell as text: dates as ``YYYY-MM-DD``, whole numbers without ``.0``, line breaks as ``\\n``,
+    no control characters (``printable``), trimmed."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -165,7 +176,7 @@ def cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     # Spreadsheets on Windows write line breaks as \r\n; stored texts use \n.
-    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    return printable(str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def read_grid(

@@ -193,3 +193,9 @@ def test_our_own_csv_export_imports_back_with_statements_that_start_like_formula
     import_file(target, SimpleUploadedFile("export.csv", csv_bytes(headers, rows)), editor)
     copied = target.requirements.get(key=listed.key)
     assert (copied.title, copied.statement) == (listed.title, listed.statement)
+
+
+def test_control_characters_of_a_cell_become_line_breaks_or_nothing(draft, editor):
+    rows = [["MSS 1", "Titre", "Premier point\x0bsecond point\x0c\x01", "Annuaire", "", "", "", ""]]
+    import_file(draft, csv_upload(rows, encoding="utf-8"), editor)
+    assert draft.requirements.get().statement == "Premier point\nsecond point"
