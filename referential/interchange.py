@@ -239,11 +239,11 @@ def _field(obj: dict, name: str | None, kinds: dict[str, str]):
     if isinstance(value, str) and _is_xhtml(obj, name, kinds):
         element = _xhtml_element(value)
         if element is not None:
-            return " ".join(xhtml_to_markdown_text(element).split())
+            return " ".join(xhtml_text(element).split())
     return value
 
 
-def xhtml_to_markdown_text(fragment) -> str:
+def xhtml_text(fragment) -> str:
     """The text a reader sees in an XHTML fragment: no markup, no script or style content."""
     parts: list[str] = []
 
