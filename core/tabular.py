@@ -24,12 +24,28 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from .errors import DomainError
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# What neither XML 1.0 nor an XLSX cell may hold: C0 controls but tab and line breaks, DEL, and
+# the non-characters U+FFFE/U+FFFF. Word writes a manual line break as \x0b, a page break as \x0c.
+LINE_BREAK_CONTROLS = re.compile(r"[\x0b\x0c]")
+FORBIDDEN_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\ufffe\uffff]")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def printable(text: str) -> str:
+    """``text`` without the characters XML 1.0 and XLSX refuse: vertical tab and form feed become
+    line breaks, other control characters go."""
+    return FORBIDDEN_CONTROLS.sub("", LINE_BREAK_CONTROLS.sub("\n", text))
 
 
 def neutralise(text: str) -> str:
     """Text that no spreadsheet will read as a formula."""
     return "'" + text if text.startswith(FORMULA_TRIGGERS) else text
+
+
+def unneutralise(text: str) -> str:
+    """A CSV cell as its author wrote it: the apostrophe ``neutralise`` put before a formula
+    trigger is taken off again, so that our own CSV exports import back unchanged."""
+    return text[1:] if text.startswith("'") and text[1:2] and text[1:2] in FORMULA_TRIGGERS else text
 
 
 def _csv_cell(value) -> str:
@@ -73,7 +89,7 @@ def xlsx_bytes(
             if value is None:
                 continue
             if isinstance(value, str):
-                cell.value = value
+                cell.value = printable(value)
                 cell.data_type = "s"  # text, never a formula, whatever it starts with
             else:
                 cell.value = value
@@ -130,6 +146,9 @@ MAX_ARCHIVE_BYTES = 60 * 1024 * 1024  # uncompressed, all members together
 MAX_RATIO = 100  # uncompressed / compressed, per member of more than 1 MB
 MAX_COLUMNS = 40
 MAX_CELL_CHARS = 32_767  # what a spreadsheet cell itself can hold
+# openpyxl creates one object per cell of a merge: a 5 kB file merging A1:XFD1048576 would ask for
+# 17 billion of them. A chapter column merged down 10,000 rows, in a few columns, stays far below.
+MAX_MERGED_CELLS = 200_000
 
 
 class TabularFileError(DomainError):
@@ -146,7 +165,8 @@ def normalise_header(text) -> str:
 
 
 def cell_text(value) -> str:
-    """A cell as text: dates as ``YYYY-MM-DD``, whole numbers without ``.0``, line breaks as ``\\n``, trimmed."""
+    """A cell as text: dates as ``YYYY-MM-DD``, whole numbers without ``.0``, line breaks as ``\\n``,
+    no control characters (``printable``), trimmed."""
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -156,7 +176,7 @@ def cell_text(value) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     # Spreadsheets on Windows write line breaks as \r\n; stored texts use \n.
-    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
+    return printable(str(value).replace("\r\n", "\n").replace("\r", "\n")).strip()
 
 
 def read_grid(
@@ -252,7 +272,7 @@ def _csv_grid(data: bytes, error: type[DomainError], row_limit: int) -> list[lis
     grid = []
     try:
         for line, values in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), start=1):
-            grid.append(_bounded_row(values[:MAX_COLUMNS], line, error))
+            grid.append(_bounded_row([unneutralise(value) for value in values[:MAX_COLUMNS]], line, error))
             if len(grid) > row_limit:  # the importer counts the rows; stop reading a runaway file
                 break
     except csv.Error:
@@ -338,12 +358,45 @@ def check_zip(data: bytes, *, label: str) -> None:
         )
 
 
+MERGE_REF = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref\s*=\s*[\"']([^\"']*)[\"']")
+
+
+def check_merges(data: bytes) -> None:
+    """Refuse a workbook whose merged ranges, all sheets together, cover more than
+    ``MAX_MERGED_CELLS`` cells, before openpyxl (which makes an object per merged cell) opens it.
+    ``data`` has passed ``check_zip``: every sheet inflates within its limits."""
+    from openpyxl.utils.cell import range_boundaries
+
+    merged = 0
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        for info in archive.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            for ref in MERGE_REF.findall(archive.read(info)):
+                try:
+                    min_col, min_row, max_col, max_row = range_boundaries(ref.decode("ascii", "replace"))
+                except (TypeError, ValueError):
+                    raise TabularFileError(_("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")) from None
+                # A whole column or row (« A:A », « 3:3 ») leaves its other bound open: the sheet's end.
+                rows = (max_row or 1_048_576) - (min_row or 1) + 1
+                columns = (max_col or 16_384) - (min_col or 1) + 1
+                merged += rows * columns
+                if merged > MAX_MERGED_CELLS:
+                    raise TabularFileError(
+                        _("Ce fichier .xlsx fusionne plus de %(count)s cellules : refusé, défusionnez les plages inutiles.")
+                        % {"count": MAX_MERGED_CELLS}
+                    )
+
+
 def xlsx_rows(data: bytes, *, max_rows: int, formulas: str = "refuse") -> list[tuple[int, list[str]]]:
-    """(line, cells) of the first sheet. ``formulas``: ``"refuse"`` (any formula is an error naming
-    its cell) or ``"values"`` (the value Excel stored is read)."""
+    """(line, cells) of the first sheet, at most ``MAX_COLUMNS`` cells a row (further columns are
+    ignored). ``formulas``: ``"refuse"`` (any formula is an error naming its cell) or ``"values"``
+    (the value Excel stored is read). Raises ``TabularFileError`` on a damaged or hostile workbook
+    (zip bomb, merges over more than ``MAX_MERGED_CELLS`` cells, more than ``max_rows`` + 50 rows)."""
     from openpyxl import load_workbook  # import here: only uploads need the reader's machinery
 
     check_zip(data, label=".xlsx")
+    check_merges(data)
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=False, data_only=formulas == "values")
     except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
@@ -353,7 +406,8 @@ def xlsx_rows(data: bytes, *, max_rows: int, formulas: str = "refuse") -> list[t
         if sheet.max_row > max_rows + 50:
             raise TabularFileError(_("La feuille compte plus de %(max)s lignes : découpez-la.") % {"max": max_rows})
         grid: dict[tuple[int, int], object] = {}
-        for row in sheet.iter_rows():
+        # iter_rows makes a cell object for every position of the rectangle it walks: bounded width.
+        for row in sheet.iter_rows(max_col=min(sheet.max_column, MAX_COLUMNS)):
             for cell in row:
                 if cell.value is None:
                     continue
@@ -367,7 +421,7 @@ def xlsx_rows(data: bytes, *, max_rows: int, formulas: str = "refuse") -> list[t
         for merged in sheet.merged_cells.ranges:
             value = grid.get((merged.min_row, merged.min_col))
             for row in range(merged.min_row, merged.max_row + 1):
-                for column in range(merged.min_col, merged.max_col + 1):
+                for column in range(merged.min_col, min(merged.max_col, MAX_COLUMNS) + 1):
                     if value is not None:
                         grid[(row, column)] = value
         width = max((column for _row, column in grid), default=0)
@@ -378,6 +432,9 @@ def xlsx_rows(data: bytes, *, max_rows: int, formulas: str = "refuse") -> list[t
 
 
 def csv_rows(data: bytes, *, max_rows: int) -> list[tuple[int, list[str]]]:
+    """(line, cells) of a CSV file (UTF-8 with or without BOM, else Windows-1252; semicolon, comma
+    or tab), at most ``MAX_COLUMNS`` cells a row; the apostrophe our exports put before a formula
+    trigger is taken off (``unneutralise``). Raises ``TabularFileError`` past ``max_rows`` + 50 rows."""
     if b"\x00" in data:
         raise TabularFileError(_("Ce fichier CSV est illisible : il contient des données binaires."))
     try:
@@ -393,7 +450,7 @@ def csv_rows(data: bytes, *, max_rows: int) -> list[tuple[int, list[str]]]:
     try:
         for values in reader:
             # A quoted cell may span lines: a row is numbered by the line it starts on.
-            rows.append((previous_end + 1, [cell_text(value) for value in values]))
+            rows.append((previous_end + 1, [cell_text(unneutralise(value)) for value in values[:MAX_COLUMNS]]))
             previous_end = reader.line_num
             if len(rows) > max_rows + 50:
                 raise TabularFileError(_("Le fichier compte plus de %(max)s lignes : découpez-le.") % {"max": max_rows})

@@ -137,15 +137,28 @@ def _people(event: NotificationEvent) -> list:
     )
 
 
+def _subscription_languages(user_ids) -> dict[int, str]:
+    """The language each user chose when last following a referential (one query)."""
+    languages: dict[int, str] = {}
+    rows = Subscription.objects.filter(user_id__in=list(user_ids)).order_by("user_id", "-pk").values_list("user_id", "language")
+    for user_id, language in rows:
+        languages.setdefault(user_id, language)
+    return languages
+
+
 def _named_people(event: NotificationEvent) -> list[MailDelivery]:
+    """A personal mail's recipients, each in their language: the one of their preferences, else the
+    one they chose when following a referential (the only one some people ever gave), else French."""
     people = [user for user in _people(event) if user.email and user.is_active]
     preferences = _preferences(user.pk for user in people)
+    followed_in = _subscription_languages(user.pk for user in people if user.pk not in preferences)
     rows = []
     for user in people:
         preference = preferences.get(user.pk)
         if preference and event.kind in (preference.muted or []):
             continue
-        rows.append(MailDelivery(event=event, email=user.email.lower(), user=user, language=preference.language if preference else "fr"))
+        language = preference.language if preference else followed_in.get(user.pk, "fr")
+        rows.append(MailDelivery(event=event, email=user.email.lower(), user=user, language=language))
     return rows
 
 

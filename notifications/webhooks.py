@@ -39,10 +39,26 @@ def sign(secret: str, body: bytes) -> str:
     return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
+# Special-purpose blocks that ``is_global`` lets through on some Python versions.
+NOT_PUBLIC = (ipaddress.ip_network("100.64.0.0/10"), ipaddress.ip_network("192.0.0.0/24"))
+
+
 def _is_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
-        address = address.ipv4_mapped
-    return not (
+    """True for an address of the Internet proper. ``is_global`` (IANA special-purpose registries)
+    also rules out the shared space 100.64.0.0/10, where some clouds put their metadata service
+    (100.100.100.200), and 192.0.0.0/24; site-local IPv6 and the IPv4 address an IPv6 one wraps
+    (mapped, 6to4, Teredo) are checked too."""
+    if isinstance(address, ipaddress.IPv6Address):
+        wrapped = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
+        if wrapped is not None and not _is_public(wrapped):
+            return False
+        if address.ipv4_mapped:
+            return True
+        if address.is_site_local:
+            return False
+    if any(address in network for network in NOT_PUBLIC if network.version == address.version):
+        return False
+    return address.is_global and not (
         address.is_private
         or address.is_loopback
         or address.is_link_local

@@ -35,6 +35,8 @@ VERIFICATION_MAX = Requirement._meta.get_field("verification_method").max_length
 EXCHANGE_ID_MAX = Requirement._meta.get_field("exchange_id").max_length
 CHAPTER_TITLE_MAX = Section._meta.get_field("title").max_length
 MAX_REQUIREMENTS = 10_000
+# Deeper than any referential's table of contents; bounds the recursion of chapter paths.
+MAX_CHAPTER_DEPTH = 20
 
 
 class ImportRefused(DomainError):
@@ -140,15 +142,24 @@ def clean_mapping(raw: dict, attribute_names: list[str]) -> dict[str, str]:
 # From XHTML back to Markdown ----------------------------------------------------------------------
 
 
+# Elements whose content is never text for a reader: dropped with everything inside them.
+UNSEEN_TAGS = {"script", "style", "noscript", "template", "head", "title", "iframe", "frame", "frameset", "embed", "svg", "math"}
+LINK_SCHEMES = ("http://", "https://", "mailto:")
+
+
 def xhtml_to_markdown(fragment) -> str:
     """Markdown for an XHTML statement written by another tool (an lxml element): paragraphs,
-    line breaks, lists, emphasis and code survive; other markup is reduced to its text."""
+    line breaks, lists, emphasis, code and http(s)/mailto links survive; scripts, styles and
+    frames are dropped with their content; other markup is reduced to its text."""
     blocks: list[str] = []
 
     def inline(element) -> str:
         parts = [element.text or ""]
         for child in element:
             tag = _local(child.tag)
+            if tag in UNSEEN_TAGS:
+                parts.append(child.tail or "")
+                continue
             inner = inline(child)
             if tag in ("strong", "b"):
                 parts.append(f"**{inner}**" if inner.strip() else inner)
@@ -158,8 +169,8 @@ def xhtml_to_markdown(fragment) -> str:
                 parts.append(f"`{inner}`")
             elif tag == "br":
                 parts.append("  \n")
-            elif tag == "a" and child.get("href"):
-                parts.append(f"[{inner}]({child.get('href')})")
+            elif tag == "a" and (child.get("href") or "").strip().lower().startswith(LINK_SCHEMES):
+                parts.append(f"[{inner}]({child.get('href').strip()})")
             else:
                 parts.append(inner)
             parts.append(child.tail or "")
@@ -167,6 +178,8 @@ def xhtml_to_markdown(fragment) -> str:
 
     def block(element, prefix: str = "") -> None:
         tag = _local(element.tag)
+        if tag in UNSEEN_TAGS:
+            return
         if tag in ("ul", "ol"):
             lines = []
             for index, item in enumerate((c for c in element if _local(c.tag) == "li"), start=1):
@@ -197,6 +210,53 @@ def xhtml_to_markdown(fragment) -> str:
 
 def _local(tag) -> str:
     return tag.rsplit("}", 1)[-1].lower() if isinstance(tag, str) else ""
+
+
+def _xhtml_element(value: str):
+    """A serialised XHTML value as an element, or None when it is not XML (plain text)."""
+    from lxml import etree
+
+    from .reqif import xhtml_fragment  # import here: reqif imports this module
+
+    try:
+        return xhtml_fragment(value)
+    except etree.XMLSyntaxError:
+        return None
+
+
+def _is_xhtml(obj: dict, name: str, kinds: dict[str, str]) -> bool:
+    # Two object types may give one attribute name two kinds (a STRING « ReqIF.Text » on headings,
+    # an XHTML one on requirements): each value carries its own. Documents read before values did
+    # fall back on the kind of the name's first definition.
+    marked = obj.get("xhtml")
+    return name in marked if marked is not None else kinds.get(name) == "xhtml"
+
+
+def _field(obj: dict, name: str | None, kinds: dict[str, str]):
+    """The value of attribute ``name`` of an imported object (None when absent); an XHTML value
+    is reduced to the text a reader sees, for fields that are plain text (key, title, level…)."""
+    value = obj["values"].get(name) if name else None
+    if isinstance(value, str) and _is_xhtml(obj, name, kinds):
+        element = _xhtml_element(value)
+        if element is not None:
+            return " ".join(xhtml_text(element).split())
+    return value
+
+
+def xhtml_text(fragment) -> str:
+    """The text a reader sees in an XHTML fragment: no markup, no script or style content."""
+    parts: list[str] = []
+
+    def walk(element):
+        if _local(element.tag) in UNSEEN_TAGS:
+            return
+        parts.append(element.text or "")
+        for child in element:
+            walk(child)
+            parts.append(child.tail or "")
+
+    walk(fragment)
+    return " ".join("".join(parts).split())
 
 
 # Planning an import -------------------------------------------------------------------------------
@@ -280,16 +340,16 @@ def _date(value) -> dt.date | None | str:
 
 def _statement(obj: dict, mapping: dict, kinds: dict) -> str:
     source = mapping.get("statement_markdown")
-    if source and _text(obj["values"].get(source)):
-        return str(obj["values"][source]).strip()
+    if source and _text(_field(obj, source, kinds)):
+        return _text(_field(obj, source, kinds))
     name = mapping.get("statement")
     value = obj["values"].get(name) if name else None
     if value is None:
         return ""
-    if kinds.get(name) == "xhtml":
-        from .reqif import xhtml_fragment  # import here: reqif imports this module
-
-        return xhtml_to_markdown(xhtml_fragment(value)).strip()
+    if isinstance(value, str) and _is_xhtml(obj, name, kinds):
+        element = _xhtml_element(value)
+        if element is not None:
+            return xhtml_to_markdown(element).strip()
     return _text(value)
 
 
@@ -304,7 +364,7 @@ def _walk(document: dict, mapping: dict):
     def visit(nodes, path):
         for index, children in nodes:
             obj = objects[index]
-            heading = _text(obj["values"].get(chapter_attr)) if chapter_attr else ""
+            heading = _text(_field(obj, chapter_attr, kinds)) if chapter_attr else ""
             if heading:
                 chapter = (*path, heading)
                 # A spreadsheet says nothing of chapter introductions: None keeps the draft's own.
@@ -364,10 +424,9 @@ def plan_import(version: ReferentialVersion, document: dict, mapping: dict) -> I
     first_identifier: dict[str, str] = {}
     for obj, path in found:
         where = obj["where"]
-        values = obj["values"]
         req = PlannedRequirement(where=where, identifier=obj.get("identifier", ""), chapter=path)
-        req.key = " ".join(_text(values.get(mapping["key"])).split())
-        req.title = " ".join(_text(values.get(mapping["title"])).split()) if mapping.get("title") else ""
+        req.key = " ".join(_text(_field(obj, mapping["key"], kinds)).split())
+        req.title = " ".join(_text(_field(obj, mapping["title"], kinds)).split()) if mapping.get("title") else ""
         req.statement = _statement(obj, mapping, kinds)
         if not req.key:
             problems.append(_("%(where)s : la clé est manquante.") % {"where": where})
@@ -399,7 +458,7 @@ def plan_import(version: ReferentialVersion, document: dict, mapping: dict) -> I
         if not path:
             problems.append(_("%(where)s : l'exigence n'est dans aucun chapitre.") % {"where": where})
         if mapping.get("level"):
-            raw = _text(values.get(mapping["level"]))
+            raw = _text(_field(obj, mapping["level"], kinds))
             if raw:
                 level = level_by_name.get(normalise(raw))
                 if level is None:
@@ -410,7 +469,7 @@ def plan_import(version: ReferentialVersion, document: dict, mapping: dict) -> I
                 else:
                     req.level_id, req.level_label = level.pk, level.label
         if mapping.get("actors"):
-            for name in _as_list(values.get(mapping["actors"])):
+            for name in _as_list(_field(obj, mapping["actors"], kinds)):
                 actor = actor_by_name.get(normalise(name))
                 if actor is None:
                     problems.append(_("%(where)s : acteur « %(value)s » inconnu.") % {"where": where, "value": name})
@@ -418,13 +477,13 @@ def plan_import(version: ReferentialVersion, document: dict, mapping: dict) -> I
                     req.actor_ids.append(actor.pk)
                     req.actor_labels.append(actor.label)
         if mapping.get("verification_method"):
-            req.verification_method = " ".join(_text(values.get(mapping["verification_method"])).split())
+            req.verification_method = " ".join(_text(_field(obj, mapping["verification_method"], kinds)).split())
             if len(req.verification_method) > VERIFICATION_MAX:
                 problems.append(
                     _("%(where)s : méthode de vérification de plus de %(max)s caractères.") % {"where": where, "max": VERIFICATION_MAX}
                 )
         if mapping.get("compliance_deadline"):
-            deadline = _date(values.get(mapping["compliance_deadline"]))
+            deadline = _date(_field(obj, mapping["compliance_deadline"], kinds))
             if isinstance(deadline, str):
                 problems.append(
                     _("%(where)s : échéance « %(value)s » illisible (JJ/MM/AAAA ou AAAA-MM-JJ).") % {"where": where, "value": deadline}

@@ -28,7 +28,7 @@ from lxml import etree
 from lxml import html as lxml_html
 
 from core.markdown import render_markdown
-from core.tabular import download
+from core.tabular import download, printable
 
 from .interchange import ImportRefused, requirement_identifiers, section_identifiers
 from .models import Actor, NonConformityLevel, ReferentialVersion
@@ -77,9 +77,10 @@ def _attribute_name(keyword: str) -> str:
 
 
 def _sub(parent, tag, text=None, **attributes):
-    element = etree.SubElement(parent, R + tag, {_attribute_name(k): str(v) for k, v in attributes.items()})
+    # ``printable``: a control character pasted into a text (Word's \x0b) is no XML 1.0 character.
+    element = etree.SubElement(parent, R + tag, {_attribute_name(k): printable(str(v)) for k, v in attributes.items()})
     if text is not None:
-        element.text = text
+        element.text = printable(text)
     return element
 
 
@@ -90,7 +91,7 @@ def _timestamp(moment: dt.datetime) -> str:
 def statement_xhtml(markdown_text: str):
     """The sanitised rendering of ``markdown_text``, as one ``xhtml:div`` element."""
     div = etree.Element(X + "div", nsmap={"xhtml": XHTML_NS})
-    html = str(render_markdown(markdown_text))
+    html = str(render_markdown(printable(markdown_text or "")))
     if not html.strip():
         return div
     container = lxml_html.fragment_fromstring(html, create_parent="div")
@@ -419,6 +420,7 @@ def parse_reqif(data: bytes, filename: str) -> dict:
                 _("identifiant en double, déjà porté par le SPEC-OBJECT de la ligne %(line)s.") % {"line": line_of[identifier]},
             )
         values: dict = {}
+        xhtml: list[str] = []  # names whose value here is XHTML (another object type may differ)
         for value in element.iterfind(f"{R}VALUES/*"):
             ref = value.find(f"{R}DEFINITION/*")
             if ref is None or not (ref.text or "").strip():
@@ -428,9 +430,11 @@ def parse_reqif(data: bytes, filename: str) -> dict:
                 _refuse(value, _("définition d'attribut « %(ref)s » inconnue.") % {"ref": ref.text.strip()})
             name, kind = definition
             values[name] = _read_value(value, kind, enum_labels)
+            if kind == "xhtml" and name not in xhtml:
+                xhtml.append(name)
         index_of[identifier] = len(objects)
         line_of[identifier] = element.sourceline
-        objects.append({"identifier": identifier, "where": _where(element), "values": values})
+        objects.append({"identifier": identifier, "where": _where(element), "values": values, "xhtml": xhtml})
 
     def read_children(holder, depth=0):
         nodes = []

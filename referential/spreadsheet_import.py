@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from core.tabular import TabularFileError, csv_download, csv_rows, xlsx_download, xlsx_rows
 
-from .interchange import ImportRefused, normalise
+from .interchange import MAX_CHAPTER_DEPTH, ImportRefused, normalise
 from .reqif import read_upload
 
 MAX_BYTES = 10 * 1024 * 1024
@@ -132,6 +132,11 @@ def document_from_rows(name: str, fmt: str, rows: list[tuple[int, list[str]]]) -
     for line, cells in numbered[1:]:
         cells = cells + [""] * (len(names) - len(cells))
         chapter = _chapter_path(cells[chapter_column], by_number)
+        if len(chapter) > MAX_CHAPTER_DEPTH:
+            raise ImportRefused(
+                _("Ligne %(line)s : chapitre imbriqué sur %(depth)s niveaux, %(max)s au plus.")
+                % {"line": line, "depth": len(chapter), "max": MAX_CHAPTER_DEPTH}
+            )
         values = {
             title: cells[position]
             for position, title in enumerate(names)

@@ -102,7 +102,7 @@ class VersionImport(VersionScopedMixin, NoFilters, generics.GenericAPIView):
             if request.data.get("mapping"):
                 try:
                     asked = json.loads(request.data["mapping"])
-                except ValueError:
+                except (ValueError, RecursionError):  # RecursionError: arrays nested past the parser's depth
                     asked = None
                 if not isinstance(asked, dict):
                     raise ImportRefused(_("mapping : un objet JSON est attendu."))

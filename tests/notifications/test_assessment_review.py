@@ -73,3 +73,18 @@ def test_a_member_who_muted_these_mails_gets_none(submitted, assessment, contrib
     with django_capture_on_commit_callbacks(execute=True):
         services.request_changes(submission=second, by=editor, comments={None: "Encore."})
     assert len(smtp.messages) == 1
+
+
+def test_a_member_who_follows_in_english_is_asked_in_english(submitted, assessment, contributor_a, editor, smtp, django_capture_on_commit_callbacks):
+    # No preference set on « Mes notifications »: the language chosen when following a referential
+    # is the only one this person ever gave, and it is English.
+    from notifications import services as notification_services
+    from notifications.models import ALL_TOPICS
+
+    notification_services.subscribe_user(referential=assessment.version.referential, by=contributor_a, topics=ALL_TOPICS, language="en")
+    mss2 = answer_of(assessment, "MSS 2").requirement
+    smtp.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.request_changes(submission=submitted, by=editor, comments={mss2: "Joignez le certificat."})
+    [message] = smtp.to(contributor_a.email)
+    assert "the ANS requests changes" in message["Subject"]

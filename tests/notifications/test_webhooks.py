@@ -148,6 +148,28 @@ def test_private_loopback_and_link_local_addresses_are_refused(settings, url):
         vetted_address(url)
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://100.100.100.200/latest/meta-data/",  # a cloud's metadata service, in the shared space 100.64.0.0/10
+        "http://100.64.0.1/hook",  # carrier-grade NAT: the provider's side, not Internet
+        "http://192.0.0.8/hook",  # IETF protocol assignments
+        "http://[fec0::1]/hook",  # IPv6 site-local
+        "http://[2002:a00:1::]/hook",  # 6to4 wrapping 10.0.0.1
+        "http://[2001:0:4136:e378:8000:63bf:3fff:fdd2]/hook",  # Teredo
+    ],
+)
+def test_shared_site_local_and_wrapped_private_addresses_are_refused(settings, url):
+    settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    with pytest.raises(AddressRefused):
+        vetted_address(url)
+
+
+def test_a_public_address_is_accepted(settings):
+    settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
+    assert vetted_address("https://93.184.215.14/hook") == ("93.184.215.14", "93.184.215.14", 443)
+
+
 def test_registering_a_private_address_is_refused_with_a_field_error(client_for, member, settings):
     settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     response = client_for(member).post(reverse("notifications:webhooks"), {"url": "http://127.0.0.1:9/hook", "secret": SECRET})

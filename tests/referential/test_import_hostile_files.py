@@ -1,7 +1,9 @@
 """Hostile and broken files: each refused with a clear message, nothing written, memory bounded."""
 
+import contextlib
 import io
 import resource
+import time
 import zipfile
 
 import pytest
@@ -188,3 +190,87 @@ def test_a_zip_bomb_in_an_xlsx_is_refused_before_openpyxl_opens_it(draft):
 
 def test_a_damaged_reqifz_is_refused(draft):
     assert "illisible" in refused(b"PK\x03\x04 pas vraiment un zip", "abime.reqifz")
+
+
+@contextlib.contextmanager
+def memory_capped(megabytes: int):
+    """Cap the address space of this process at its size now plus ``megabytes`` for the block, so
+    that a bomb that gets through fails with MemoryError instead of taking the machine down."""
+    with open("/proc/self/status") as status:
+        current = next(int(line.split()[1]) for line in status if line.startswith("VmSize:")) * 1024
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (current + megabytes * 1024 * 1024, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
+def _xlsx_with(sheet_xml_tail: bytes = b"", cells: list[list[str]] | None = None) -> bytes:
+    """A small, genuine workbook whose first sheet gets ``sheet_xml_tail`` after its data."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in cells or [["Clé", "Titre", "Énoncé", "Chapitre"], ["K", "T", "S", "C"]]:
+        sheet.append(row)
+    plain = io.BytesIO()
+    workbook.save(plain)
+    source = zipfile.ZipFile(io.BytesIO(plain.getvalue()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            content = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                content = content.replace(b"</sheetData>", b"</sheetData>" + sheet_xml_tail)
+            target.writestr(info, content)
+    return out.getvalue()
+
+
+def test_a_tiny_xlsx_merging_a_whole_sheet_is_refused_before_openpyxl_fills_the_merge(draft):
+    # 5 kB declaring one merge over every cell of a sheet: openpyxl would create 17 billion cells.
+    bomb = _xlsx_with(b'<mergeCells count="1"><mergeCell ref="A3:XFD1048576"/></mergeCells>')
+    assert len(bomb) < 10_000
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with memory_capped(600):
+        message = refused(bomb, "fusion.xlsx")
+    assert "fusionn" in message
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 40 * 1024
+    assert nothing_written(draft)
+
+
+def test_a_cell_far_to_the_right_does_not_make_every_row_that_wide(draft):
+    # One value in column XFD on line 9 000 would make 9 000 rows of 16 384 cells each.
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["Clé", "Titre", "Énoncé", "Chapitre"])
+    sheet.append(["K", "T", "S", "C"])
+    sheet.cell(row=9000, column=16384, value="x")
+    data = io.BytesIO()
+    workbook.save(data)
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with memory_capped(600):
+        document = read_import_file(SimpleUploadedFile("large.xlsx", data.getvalue()))
+    assert resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before < 100 * 1024
+    assert [o["values"] for o in document["objects"] if o["identifier"] == "" and "Clé" in o["values"]] == [
+        {"Clé": "K", "Titre": "T", "Énoncé": "S"}
+    ]
+
+
+def test_a_csv_header_of_a_hundred_thousand_columns_is_read_in_bounded_time(draft):
+    # Every short row was padded to the header's width, then walked cell by cell.
+    header = "Clé;Titre;Énoncé;Chapitre" + ";" * 100_000
+    rows = "\r\n".join(f"K{i};T;S;C" for i in range(1000))
+    started = time.monotonic()
+    document = read_import_file(SimpleUploadedFile("large.csv", (header + "\r\n" + rows).encode()))
+    assert time.monotonic() - started < 3
+    assert len([a for a in document["attributes"]]) == 4
+
+
+def test_a_chapter_nested_three_thousand_levels_deep_is_refused_naming_its_line(draft):
+    chapter = " > ".join(f"c{i}" for i in range(3000))
+    message = refused(f"Clé;Titre;Énoncé;Chapitre\r\nK;T;S;{chapter}".encode(), "profond.csv")
+    assert message == "Ligne 2 : chapitre imbriqué sur 3000 niveaux, 20 au plus."
+    assert nothing_written(draft)

@@ -191,3 +191,22 @@ def test_the_export_command_names_an_unknown_version(db):
 
     with pytest.raises(CommandError, match="Aucune version 9.9"):
         call_command("export_referential", "inconnu", "9.9")
+
+
+def test_control_characters_pasted_from_a_word_processor_do_not_break_the_reqif_and_xlsx_exports(client_for, editor, db):
+    # Word writes a manual line break as \x0b and a page break as \x0c; XML 1.0 and XLSX allow
+    # neither, and the exports answered 500.
+    version = filled_version()
+    requirement = version.requirements.get(key="MSS 1")
+    requirement.title = "Titre\x0bsur deux lignes"
+    requirement.statement = "Premier point\x0bsecond point\x0c\x01"
+    requirement.verification_method = "Audit\x1f"
+    requirement.save()
+    client = client_for(editor)
+    for fmt in ("reqif", "reqifz", "xlsx"):
+        response = client.get(f"/referentiels/{version.referential.slug}/{version.number}/export.{fmt}")
+        assert response.status_code == 200, fmt
+    values = spec_objects(build_reqif(version))
+    [exported] = [v for v in values.values() if v.get("ReqIF.ForeignID") == "MSS 1"]
+    assert exported["ANS.StatementMarkdown"] == "Premier point\nsecond point\n"  # the form feed is a line break
+    assert exported["ANS.VerificationMethod"] == "Audit"

@@ -14,7 +14,7 @@ from referential.interchange import ImportRefused, plan_import, requirement_iden
 from referential.models import ImportMapping, Requirement, Section
 from referential.reqif import build_reqif, build_reqifz
 from tests.factories import ActorFactory, LevelFactory, VersionFactory, filled_version, freeze
-from tests.referential.reqif_samples import polarion_style, reqview_style
+from tests.referential.reqif_samples import polarion_style, reqview_style, two_object_types
 
 
 @pytest.fixture
@@ -281,3 +281,46 @@ def test_a_version_in_consultation_answers_409_to_an_import_and_keeps_its_text(a
     assert response.status_code == 409
     assert "brouillon" in response.json()["detail"]
     assert snapshot(version) == before
+
+
+@pytest.mark.parametrize("heading_first", [True, False], ids=["string-defined-first", "xhtml-defined-first"])
+def test_an_attribute_named_alike_in_two_types_is_read_with_the_kind_of_each_object(db, editor, heading_first):
+    # « ReqIF.Text » is a STRING on headings and an XHTML on requirements: the statement came back as
+    # the raw XML of its value, or the heading's plain text crashed the XHTML parser (500).
+    draft = VersionFactory(number="0.9")
+    document = read_import_file(upload(two_object_types(heading_first=heading_first)))
+    services.import_into_draft(version=draft, document=document, mapping=proposed_mapping(document), by=editor)
+
+    requirement = draft.requirements.get()
+    assert requirement.statement == "L'opérateur **DOIT** chiffrer."
+    assert requirement.section.intro == "Ce chapitre traite du transport."
+
+
+def test_a_field_mapped_to_an_xhtml_attribute_gets_its_text_not_its_markup(db, editor):
+    draft = VersionFactory(number="0.9")
+    document = read_import_file(upload(two_object_types()))
+    services.import_into_draft(version=draft, document=document, mapping=proposed_mapping(document), by=editor)
+    assert draft.requirements.get().title == "Chiffrement TLS"
+
+
+def test_scripts_styles_and_unsafe_links_of_a_foreign_statement_leave_no_trace(db, editor):
+    hostile = (
+        "<xhtml:script>alert(1)</xhtml:script><xhtml:style>p{color:red}</xhtml:style>"
+        '<xhtml:p onclick="steal()">Voir <xhtml:a href="javascript:alert(2)">la note</xhtml:a> et '
+        '<xhtml:a href="https://esante.gouv.fr/mssante">le site</xhtml:a>.</xhtml:p>'
+    )
+    draft = VersionFactory(number="0.9")
+    document = read_import_file(upload(two_object_types(statement_extra=hostile)))
+    services.import_into_draft(version=draft, document=document, mapping=proposed_mapping(document), by=editor)
+    assert draft.requirements.get().statement == (
+        "L'opérateur **DOIT** chiffrer.\n\nVoir la note et [le site](https://esante.gouv.fr/mssante)."
+    )
+
+
+def test_a_mapping_nested_beyond_the_parser_s_depth_is_a_400(api_for, editor, db):
+    draft = VersionFactory(number="0.9")
+    response = api_for(editor).post(
+        api_url(draft, "preview"), {"file": upload(reqview_style()), "mapping": "[" * 100_000}, format="multipart"
+    )
+    assert response.status_code == 400
+    assert "mapping" in response.json()["detail"]

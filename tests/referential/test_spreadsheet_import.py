@@ -176,3 +176,26 @@ def test_a_spreadsheet_keeps_the_chapter_introductions_of_the_draft(db, editor):
     headers, rows = requirement_table(source)
     import_file(source, SimpleUploadedFile("export.xlsx", xlsx_bytes(headers, rows)), editor)
     assert source.sections.get(title="Annuaire").intro == "Ce chapitre traite de l'annuaire."
+
+
+def test_our_own_csv_export_imports_back_with_statements_that_start_like_formulas(db, editor):
+    # The CSV export puts an apostrophe before a cell starting with "-", "=", "+" or "@" so that
+    # no spreadsheet runs it: the import takes it off again, or every Markdown list grows one.
+    from core.tabular import csv_bytes
+
+    source = filled_version(number="1.0")
+    listed = source.requirements.order_by("pk").first()
+    listed.statement = "- entre opérateurs\n- vers les clients"
+    listed.title = "-1 : refus explicite"
+    listed.save()
+    headers, rows = requirement_table(source)
+    target = VersionFactory(number="2.0", referential=source.referential)
+    import_file(target, SimpleUploadedFile("export.csv", csv_bytes(headers, rows)), editor)
+    copied = target.requirements.get(key=listed.key)
+    assert (copied.title, copied.statement) == (listed.title, listed.statement)
+
+
+def test_control_characters_of_a_cell_become_line_breaks_or_nothing(draft, editor):
+    rows = [["MSS 1", "Titre", "Premier point\x0bsecond point\x0c\x01", "Annuaire", "", "", "", ""]]
+    import_file(draft, csv_upload(rows, encoding="utf-8"), editor)
+    assert draft.requirements.get().statement == "Premier point\nsecond point"
