@@ -29,6 +29,9 @@ LIMITS = {
     "signup": (Limit(3, 3600), Limit(10, 3600)),
     "password_reset": (Limit(3, 3600), Limit(20, 3600)),
     "resend_confirmation": (Limit(3, 3600), Limit(20, 3600)),
+    # Following a referential by e-mail sends a confirmation link: one address may be asked about
+    # only so often, whatever the referential (notifications/views.py).
+    "follow": (Limit(3, 3600), Limit(20, 3600)),
 }
 
 

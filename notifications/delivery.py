@@ -43,6 +43,11 @@ from .models import (
 logger = logging.getLogger(__name__)
 
 # Delay before the next attempt, after the 1st, 2nd… failure; after the last one, the row is abandoned.
+# A row still "sending" this long after it was claimed belongs to a worker that died (killed, out of
+# memory) between claiming and recording: it is due again. Longer than any send or webhook call
+# (10 s timeouts), so a live worker is never overtaken; the price is that a mail whose worker died
+# right after the SMTP server took it may go twice — rather than never.
+CLAIM_TIMEOUT = timedelta(minutes=15)
 RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2), timedelta(hours=12))
 CLAIM_BATCH = 200
 
@@ -58,13 +63,13 @@ def _due(now) -> Q:
 
 def claim(model, pk: int, now) -> bool:
     """Take a pending or due row for sending; False if another worker has it or it is done."""
-    return model.objects.filter(_due(now), pk=pk).update(status=DeliveryStatus.SENDING) == 1
+    return model.objects.filter(_due(now), pk=pk).update(status=DeliveryStatus.SENDING, claimed_at=now) == 1
 
 
 def claim_mails(ids: list[int], now) -> set[int]:
     """Take the due rows among ``ids`` for sending, in one statement; returns those this worker holds."""
     token = uuid.uuid4().hex
-    MailDelivery.objects.filter(_due(now), pk__in=ids).update(status=DeliveryStatus.SENDING, claimed_by=token)
+    MailDelivery.objects.filter(_due(now), pk__in=ids).update(status=DeliveryStatus.SENDING, claimed_by=token, claimed_at=now)
     return set(MailDelivery.objects.filter(claimed_by=token).values_list("pk", flat=True))
 
 
@@ -204,6 +209,7 @@ def retry_due(now=None) -> tuple[int, int]:
     """Send again what failed and is due, and hand over events the queue never took. Returns the
     number of mails and webhook calls attempted."""
     now = now or timezone.now()
+    release_abandoned_claims(now)
     for event_id in NotificationEvent.objects.filter(dispatched_at__isnull=True, created_at__lt=now - timedelta(minutes=5)).values_list("pk", flat=True):
         dispatch(event_id)
     mails = MailDelivery.objects.filter(status=DeliveryStatus.FAILED, next_attempt_at__lte=now)
@@ -216,6 +222,20 @@ def retry_due(now=None) -> tuple[int, int]:
     for delivery_id in call_ids:
         deliver(delivery_id, now=now)
     return mail_count, len(call_ids)
+
+
+def release_abandoned_claims(now) -> int:
+    """Make due again the rows a dead worker left "sending" (claimed more than ``CLAIM_TIMEOUT``
+    ago); returns how many. Counted as a failed attempt, with the reason in ``last_error``."""
+    released = 0
+    for model in (MailDelivery, WebhookDelivery):
+        released += model.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT).update(
+            status=DeliveryStatus.FAILED,
+            next_attempt_at=now,
+            attempts=F("attempts") + 1,
+            last_error="Interrompu : le processus d'envoi s'est arrêté avant d'enregistrer le résultat.",
+        )
+    return released
 
 
 def schedule_retry(when) -> None:

@@ -191,6 +191,7 @@ class MailDelivery(models.Model):
     status = models.CharField(_("statut"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     # Set by the worker that takes a batch of rows for sending: it sends only the rows it holds.
     claimed_by = models.CharField(_("pris par"), max_length=32, blank=True)
+    claimed_at = models.DateTimeField(_("pris le"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     next_attempt_at = models.DateTimeField(_("prochain essai"), null=True, blank=True)
     sent_at = models.DateTimeField(_("envoyé le"), null=True, blank=True)
@@ -236,6 +237,7 @@ class WebhookDelivery(models.Model):
     status = models.CharField(_("statut"), max_length=20, choices=DeliveryStatus.choices, default=DeliveryStatus.PENDING)
     attempts = models.PositiveSmallIntegerField(_("tentatives"), default=0)
     next_attempt_at = models.DateTimeField(_("prochain essai"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("pris le"), null=True, blank=True)
     response_status = models.PositiveSmallIntegerField(_("code de réponse"), null=True, blank=True)
     last_error = models.TextField(_("dernière erreur"), blank=True)
     delivered_at = models.DateTimeField(_("remis le"), null=True, blank=True)

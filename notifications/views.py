@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import ratelimit, throttle
 from core.errors import DomainError
 from core.web import add_errors_to_form as apply_service_errors
 from core.web import breadcrumb
@@ -44,6 +45,12 @@ def follow(request, slug):
                 services.subscribe_user(referential=referential, by=user, topics=data["topics"], language=data["language"])
                 messages.success(request, _("Vos choix sont enregistrés : vous recevrez les courriels correspondants."))
             else:
+                refusal = ratelimit.consume("follow", email=data["email"], ip=throttle.client_ip(request))
+                if refusal is not None:
+                    form.add_error(None, refusal.message())
+                    response = _follow_page(request, referential, form, subscription, status=429)
+                    response["Retry-After"] = str(refusal.retry_after)
+                    return response
                 services.subscribe_email(referential=referential, email=data["email"], topics=data["topics"], language=data["language"])
                 # The same words whether the address was known or not: the page reveals no subscriber.
                 messages.success(
@@ -53,6 +60,10 @@ def follow(request, slug):
             return redirect(referential.get_absolute_url())
         except ValidationError as error:
             apply_service_errors(form, error)
+    return _follow_page(request, referential, form, subscription, status=400 if form.errors else 200)
+
+
+def _follow_page(request, referential, form, subscription, *, status):
     return render(
         request,
         "notifications/follow.html",
@@ -62,7 +73,7 @@ def follow(request, slug):
             "subscription": subscription,
             "breadcrumb_data": breadcrumb(_("Suivre"), (referential.get_absolute_url(), referential.code)),
         },
-        status=400 if form.errors else 200,
+        status=status,
     )
 
 

@@ -161,3 +161,16 @@ def test_preferences_set_the_language_and_mute_personal_notifications(client_for
     )
     preference = contributor_a.notification_preference
     assert preference.language == "en" and preference.muted == ["comment_hidden"]
+
+
+def test_one_address_cannot_be_mailed_once_per_referential_by_a_stranger(anonymous, smtp, django_capture_on_commit_callbacks):
+    # The per-subscription cooldown is per referential: without a limit per address, five
+    # referentials meant five confirmation mails to a victim every quarter of an hour.
+    referentials = [ReferentialFactory() for _ in range(5)]
+    answers = []
+    for referential in referentials:
+        with django_capture_on_commit_callbacks(execute=True):
+            answers.append(anonymous.post(follow_url(referential), {"email": "victime@example.org", "topics": ALL_TOPICS, "language": "fr"}))
+    assert [a.status_code for a in answers] == [302, 302, 302, 429, 429]
+    assert len(smtp.to("victime@example.org")) == 3
+    assert "Réessayez dans" in answers[-1].content.decode() and int(answers[-1]["Retry-After"]) > 0
