@@ -30,6 +30,8 @@ from .queries import Grid
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_TEXT = 10_000
+# The schemes an evidence link may use, on the page and in the import alike.
+EVIDENCE_LINK_SCHEMES = ["http", "https"]
 
 # (field, header): the export's columns, in order. Editable ones are read back by the import.
 COLUMNS = [
@@ -238,7 +240,7 @@ def check_import(assessment: Assessment, grid: Grid, rows: list[dict]) -> list[C
     by_key = {row.requirement.key: row for row in grid.rows}
     seen: dict[str, int] = {}
     checked = []
-    validate_url = URLValidator(schemes=["http", "https"])
+    validate_url = URLValidator(schemes=EVIDENCE_LINK_SCHEMES)
     for raw in rows:
         line, key = raw["line"], str(raw.get("key", "")).strip()
         row = CheckedRow(line=line, key=key)

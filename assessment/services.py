@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,7 +28,7 @@ from referential.models import Actor, ReferentialVersion, Requirement
 
 from . import signals
 from .attestation import build_attestation
-from .grid_io import GridImportRefused, check_import, import_problems
+from .grid_io import EVIDENCE_LINK_SCHEMES, GridImportRefused, check_import, import_problems
 from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, PublishedAggregate, Result, ReviewComment, Submission
 from .queries import assessment_grid, dashboard
 
@@ -240,8 +241,11 @@ def add_evidence(
         evidence.link = link.strip()
         try:
             evidence.full_clean(exclude=["answer", "added_by", "file"])
+            # The import accepts only these schemes: a link the page accepted must survive the grid's round trip.
+            URLValidator(schemes=EVIDENCE_LINK_SCHEMES)(evidence.link)
         except ValidationError as error:
-            raise ValidationError({"link": error.message_dict.get("link", [_("Lien invalide.")])}) from None
+            messages = error.message_dict.get("link") if hasattr(error, "error_dict") else None
+            raise ValidationError({"link": messages or [_("Lien invalide : seuls les liens http et https sont acceptés.")]}) from None
     stamp(evidence, "Preuve ajoutée", by=by).save()
     _reopen(assessment, by)
     return evidence
