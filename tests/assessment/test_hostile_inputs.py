@@ -67,3 +67,23 @@ def test_every_accepted_link_survives_the_round_trip(assessment, contributor_a):
     rows = [{"line": n, **{k: (v.isoformat() if isinstance(v, datetime.date) else (v or "")) for k, v in r.items()}} for n, r in enumerate(exported, start=2)]
     checked = grid_io.check_import(assessment, grid, rows)
     assert grid_io.import_problems(checked) == [] and not any(r.changes for r in checked)
+
+
+def test_a_grid_exported_in_english_imports_back_for_a_french_colleague(assessment, contributor_a):
+    """Members of one organisation may use different languages: the export writes headers, results
+    and yes/no in the exporter's language; the import used to read only the importer's, so the grid
+    was refused (« Colonne manquante : Clé ») instead of importing back unchanged."""
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.utils import translation
+
+    answer(assessment, "MSS 2", "partiel", contributor_a, owner="Alice", planned_date=datetime.date(2026, 6, 30))
+    answer(assessment, "MSS 3", "non_applicable", contributor_a, justification="Pas d'annuaire.")
+    with translation.override("en"):
+        content = grid_io.grid_xlsx(queries.assessment_grid(assessment))
+    with translation.override("fr"):
+        rows = grid_io.read_grid_file(SimpleUploadedFile("grid.xlsx", io.BytesIO(content).getvalue()))
+        checked = grid_io.check_import(assessment, queries.assessment_grid(assessment), rows)
+    assert grid_io.import_problems(checked) == []
+    assert [row.changes for row in checked] == [[], [], [], []]
