@@ -46,7 +46,7 @@ class AnswerInputSerializer(serializers.Serializer):
     justification = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
     owner = serializers.CharField(required=False, allow_blank=True, max_length=150)
     planned_date = serializers.DateField(required=False, allow_null=True)
-    revision = serializers.IntegerField(required=False, allow_null=True)
+    revision = serializers.IntegerField(help_text="La révision de la réponse telle que lue : si elle a changé depuis, 409.")
 
 
 class LevelCountSerializer(serializers.Serializer):

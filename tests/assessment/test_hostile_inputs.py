@@ -87,3 +87,13 @@ def test_a_grid_exported_in_english_imports_back_for_a_french_colleague(assessme
         checked = grid_io.check_import(assessment, queries.assessment_grid(assessment), rows)
     assert grid_io.import_problems(checked) == []
     assert [row.changes for row in checked] == [[], [], [], []]
+
+
+def test_an_api_patch_without_the_revision_read_is_refused(api_for, assessment, contributor_a):
+    """Several members edit the same assessment: a PATCH that does not say which revision it read
+    used to overwrite a colleague's change silently (the pages always send it)."""
+    row = answer(assessment, "MSS 2", "non_conforme", contributor_a, owner="Alice")
+    response = api_for(contributor_a).patch(f"/api/v1/assessments/{assessment.pk}/answers/{row.pk}/", {"owner": "Bob"}, format="json")
+    assert response.status_code == 400 and "revision" in response.json()
+    row.refresh_from_db()
+    assert row.owner == "Alice"
