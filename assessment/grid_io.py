@@ -30,6 +30,8 @@ from .queries import Grid
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 10_000
 MAX_TEXT = 10_000
+# The schemes an evidence link may use, on the page and in the import alike.
+EVIDENCE_LINK_SCHEMES = ["http", "https"]
 
 # (field, header): the export's columns, in order. Editable ones are read back by the import.
 COLUMNS = [
@@ -139,6 +141,19 @@ def _cell(value):
     return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
+def _spellings(text) -> set[str]:
+    """``text`` (a lazy translation) normalised in every language of the site: a grid exported by a
+    member reading English is imported by a colleague reading French."""
+    from django.conf import settings
+    from django.utils import translation
+
+    spellings = {_normalise(str(text))}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            spellings.add(_normalise(str(text)))
+    return spellings
+
+
 def read_grid_file(uploaded) -> list[dict]:
     """The rows of an uploaded ``.xlsx`` grid, each with its line number; refuses anything else."""
     from openpyxl import load_workbook
@@ -173,13 +188,14 @@ def read_grid_file(uploaded) -> list[dict]:
     positions = {}
     for fieldname, title in COLUMNS:
         if fieldname in ("key", *EDITABLE):
-            wanted = _normalise(str(title))
-            if wanted not in header:
+            wanted = _spellings(title)
+            position = next((index for index, text in enumerate(header) if text in wanted), None)
+            if position is None:
                 raise GridFileError(
                     _("Colonne manquante : « %(column)s ». Partez de la grille exportée, dont la première ligne porte les en-têtes.")
                     % {"column": title}
                 )
-            positions[fieldname] = header.index(wanted)
+            positions[fieldname] = position
     rows = []
     for line, cells in numbered[1:]:
         row = {"line": line}
@@ -205,12 +221,17 @@ class CheckedRow:
     problems: list[str] = field(default_factory=list)
 
 
-def _parse_result(text: str) -> str | None:
-    wanted = _normalise(text)
+def _result_spellings() -> dict[str, str]:
+    """Normalised spelling → result value: the value itself and its label in every language."""
+    spellings = {}
     for value, label in Result.choices:
-        if wanted in (_normalise(value), _normalise(str(label))):
-            return value
-    return None
+        spellings.update({spelling: value for spelling in _spellings(label)})
+        spellings[_normalise(value)] = value
+    return spellings
+
+
+def _parse_result(text: str, spellings: dict[str, str] | None = None) -> str | None:
+    return (spellings if spellings is not None else _result_spellings()).get(_normalise(text))
 
 
 def _parse_date(text) -> date | None:
@@ -224,11 +245,19 @@ def _parse_date(text) -> date | None:
     raise ValueError(text)
 
 
-def _parse_yes_no(text: str) -> bool | None:
+def _yes_no_spellings() -> tuple[set[str], set[str]]:
+    return (
+        {"oui", "yes", "1", "vrai", "true"} | _spellings(gettext_lazy("oui")),
+        {"non", "no", "0", "faux", "false", ""} | _spellings(gettext_lazy("non")),
+    )
+
+
+def _parse_yes_no(text: str, spellings: tuple[set[str], set[str]] | None = None) -> bool | None:
+    yes, no = spellings or _yes_no_spellings()
     value = _normalise(text)
-    if value in ("oui", "yes", "1", "vrai"):
+    if value in yes:
         return True
-    if value in ("non", "no", "0", "faux", ""):
+    if value in no:
         return False
     return None
 
@@ -238,7 +267,8 @@ def check_import(assessment: Assessment, grid: Grid, rows: list[dict]) -> list[C
     by_key = {row.requirement.key: row for row in grid.rows}
     seen: dict[str, int] = {}
     checked = []
-    validate_url = URLValidator(schemes=["http", "https"])
+    validate_url = URLValidator(schemes=EVIDENCE_LINK_SCHEMES)
+    result_spellings, yes_no_spellings = _result_spellings(), _yes_no_spellings()
     for raw in rows:
         line, key = raw["line"], str(raw.get("key", "")).strip()
         row = CheckedRow(line=line, key=key)
@@ -260,7 +290,7 @@ def check_import(assessment: Assessment, grid: Grid, rows: list[dict]) -> list[C
             continue
         answer = current.answer
         row.answer_id, row.revision = answer.pk, answer.revision
-        result = _parse_result(str(raw.get("result", "")))
+        result = _parse_result(str(raw.get("result", "")), result_spellings)
         if result is None:
             problem(_("résultat inconnu « %(value)s » (attendu : %(choices)s)."), value=raw.get("result", ""),
                     choices=", ".join(str(label) for _v, label in Result.choices))
@@ -269,7 +299,7 @@ def check_import(assessment: Assessment, grid: Grid, rows: list[dict]) -> list[C
         except ValueError:
             planned = None
             problem(_("date prévue illisible « %(value)s » (attendu : JJ/MM/AAAA)."), value=raw.get("planned_date"))
-        reconfirm = _parse_yes_no(str(raw.get("to_reconfirm", "")))
+        reconfirm = _parse_yes_no(str(raw.get("to_reconfirm", "")), yes_no_spellings)
         if reconfirm is None:
             problem(_("« À reconfirmer » vaut oui ou non, pas « %(value)s »."), value=raw.get("to_reconfirm"))
         texts = {name: str(raw.get(name, "")).strip() for name in ("justification", "owner")}

@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -27,7 +28,7 @@ from referential.models import Actor, ReferentialVersion, Requirement
 
 from . import signals
 from .attestation import build_attestation
-from .grid_io import GridImportRefused, check_import, import_problems
+from .grid_io import EVIDENCE_LINK_SCHEMES, GridImportRefused, check_import, import_problems
 from .models import GAP_RESULTS, Assessment, AssessmentAnswer, Evidence, PublishedAggregate, Result, ReviewComment, Submission
 from .queries import assessment_grid, dashboard
 
@@ -240,8 +241,11 @@ def add_evidence(
         evidence.link = link.strip()
         try:
             evidence.full_clean(exclude=["answer", "added_by", "file"])
+            # The import accepts only these schemes: a link the page accepted must survive the grid's round trip.
+            URLValidator(schemes=EVIDENCE_LINK_SCHEMES)(evidence.link)
         except ValidationError as error:
-            raise ValidationError({"link": error.message_dict.get("link", [_("Lien invalide.")])}) from None
+            messages = error.message_dict.get("link") if hasattr(error, "error_dict") else None
+            raise ValidationError({"link": messages or [_("Lien invalide : seuls les liens http et https sont acceptés.")]}) from None
     stamp(evidence, "Preuve ajoutée", by=by).save()
     _reopen(assessment, by)
     return evidence
@@ -401,13 +405,29 @@ def aggregate_min_organisations() -> int:
 def aggregate_figures(version: ReferentialVersion) -> tuple[int, dict]:
     """(number of organisations, figures) from each assessment's latest submission: verdicts as
     ``{"conforme": n, "non_conforme": n}`` and the requirements most often in gap as
-    ``[{"key", "title", "count"}]`` (count = submitted assessments declaring a gap), never a name."""
+    ``[{"key", "title", "count"}]`` (count = submitted assessments declaring a gap), never a name.
+
+    A requirement answered by fewer organisations than ``aggregate_min_organisations()`` (one that
+    applies only to an actor role few organisations hold, e.g. the one proxy vendor) is left out of
+    the gaps: its count would point at its author."""
     board = dashboard(version)
     submitted = [a for a in board.assessments if a.pk in board.latest]
     verdicts = {value: 0 for value in Submission.Verdict.values}
+    answered_by: dict[str, set[int]] = {}
+    gap_counts: dict[str, list] = {}
     for assessment in submitted:
-        verdicts[board.latest[assessment.pk].verdict] += 1
-    gaps = [{"key": key, "title": title, "count": count} for key, title, count in board.most_non_conformant[:AGGREGATE_GAPS_SHOWN]]
+        latest = board.latest[assessment.pk]
+        verdicts[latest.verdict] += 1
+        for answer in latest.snapshot["answers"]:
+            answered_by.setdefault(answer["key"], set()).add(assessment.organisation_id)
+            if answer["result"] in GAP_RESULTS:
+                gap_counts.setdefault(answer["key"], [answer["title"], 0])[1] += 1
+    minimum = aggregate_min_organisations()
+    shown = sorted(
+        ((key, title, count) for key, (title, count) in gap_counts.items() if len(answered_by[key]) >= minimum),
+        key=lambda item: (-item[2], item[0]),
+    )
+    gaps = [{"key": key, "title": title, "count": count} for key, title, count in shown[:AGGREGATE_GAPS_SHOWN]]
     return len({a.organisation_id for a in submitted}), {"assessments": len(submitted), "verdicts": verdicts, "gaps": gaps}
 
 

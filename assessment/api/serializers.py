@@ -40,11 +40,13 @@ class AnswerSerializer(serializers.Serializer):
 
 
 class AnswerInputSerializer(serializers.Serializer):
-    result = serializers.ChoiceField(choices=Result.choices)
-    justification = serializers.CharField(required=False, allow_blank=True, default="", max_length=10_000)
-    owner = serializers.CharField(required=False, allow_blank=True, default="", max_length=150)
-    planned_date = serializers.DateField(required=False, allow_null=True, default=None)
-    revision = serializers.IntegerField(required=False, allow_null=True, default=None)
+    """A PATCH: the fields sent are changed, the others keep their stored value (send "" or null to clear one)."""
+
+    result = serializers.ChoiceField(choices=Result.choices, required=False)
+    justification = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    owner = serializers.CharField(required=False, allow_blank=True, max_length=150)
+    planned_date = serializers.DateField(required=False, allow_null=True)
+    revision = serializers.IntegerField(help_text="La révision de la réponse telle que lue : si elle a changé depuis, 409.")
 
 
 class LevelCountSerializer(serializers.Serializer):

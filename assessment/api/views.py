@@ -108,7 +108,10 @@ class AnswerDetail(AssessmentAPIView):
         answer = queries.answer_for(assessment, answer_id)
         incoming = AnswerInputSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
-        services.update_answer(answer=answer, by=request.user, **incoming.validated_data)
+        # PATCH: a field not sent keeps its stored value (sending only the owner must not wipe the justification).
+        stored = {"result": answer.result, "justification": answer.justification, "owner": answer.owner,
+                  "planned_date": answer.planned_date}
+        services.update_answer(answer=answer, by=request.user, **{**stored, **incoming.validated_data})
         row = next(r for r in queries.assessment_grid(assessment).rows if r.answer.pk == answer.pk)
         return Response(AnswerSerializer(row).data)
 

@@ -105,3 +105,20 @@ def test_a_draft_has_no_summary(editor):
 def test_the_dashboard_offers_publication(three_submitted, version, editor, client_for):
     html = client_for(editor).get(reverse("assessment:dashboard"), {"version": version.pk}).content.decode()
     assert reverse("assessment:aggregate_publish", kwargs={"version_pk": version.pk}) in html
+
+
+def test_a_requirement_assessed_by_too_few_organisations_is_not_counted_in_the_public_summary(three_submitted, version, proxy_role, editor, anonymous):
+    """An organisation with several actor roles: « Opérateur Un » is also the only proxy vendor. The
+    summary counted the gap on MSS 5 (proxy vendors only), which named its one possible author.
+    A requirement's gaps are shown only when enough organisations answered it."""
+    from django.contrib.auth import get_user_model
+
+    op1 = get_user_model().objects.get(username="op1")
+    proxy = services.start_assessment(version=version, actor=proxy_role, by=op1)
+    answer(proxy, "MSS 5", "non_conforme", op1)
+    services.submit_assessment(assessment=proxy, by=op1)
+    aggregate = services.publish_aggregate(version=version, by=editor)
+    assert aggregate.organisations == 3 and aggregate.figures["assessments"] == 4
+    assert [gap["key"] for gap in aggregate.figures["gaps"]] == ["MSS 1"]
+    page = anonymous.get(reverse("assessment:aggregate", kwargs={"version_pk": version.pk})).content.decode()
+    assert "MSS 5" not in page and "Proxy" not in page
