@@ -2,6 +2,7 @@
 and inside « », ’ for the apostrophe; never in code, URLs, times or attribute values, and nothing of
 it in English output."""
 
+import datetime
 import io
 import re
 
@@ -51,7 +52,7 @@ def test_html_is_typeset_in_text_nodes_only():
 
 @pytest.fixture
 def requirement(db):
-    version = VersionFactory(number="1.0", referential__slug="ref-typo")
+    version = VersionFactory(number="1.0", referential__slug="ref-typo", effective_at=datetime.date(2026, 12, 1))
     section = SectionFactory(version=version, title="Sécurité", position=1)
     requirement = RequirementFactory(version=version, section=section, key="MSS 1", statement=STATEMENT)
     freeze(version)
@@ -99,6 +100,7 @@ def test_a_french_pdf_is_typeset_outside_code_urls_and_times(requirement):
     assert "avant 10:30" in text and "https://esante.gouv.fr/a:b?c=d" in text.replace("\u200b", "")
     assert "cle : valeur" in text  # code as typed
     assert "l’opérateur" in text and "l'opérateur" not in text
+    assert "1er décembre 2026" in text  # the first of a month as French writes it
 
 
 def test_french_mails_are_typeset_and_english_ones_are_not(db, settings):
