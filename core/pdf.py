@@ -5,6 +5,7 @@ Printing never reaches the network or the disk outside the project's static file
 serves ``/static/...`` through the staticfiles finders and refuses everything else (``http(s)``,
 ``file:``, ``ftp:``…; ``data:`` URLs carry their content and are allowed). So a URL that slipped into
 a statement, a summary or an answer cannot make the server call out, to the internet or to 127.0.0.1.
+French documents are typeset here (``core.typography``), like French pages by their middleware.
 """
 
 import logging
