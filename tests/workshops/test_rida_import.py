@@ -203,7 +203,7 @@ def test_a_file_with_one_bad_row_creates_nothing_and_lists_every_problem(client_
     response = preview(client_for(editor), workshop, csv_file(rows))
     html = response.content.decode()
     assert "2 problèmes empêchent l" in html
-    assert "Nature « Z » inconnue" in html and "L&#x27;objet est manquant." in html
+    assert "Nature «\u202fZ\u202f» inconnue" in html and "L’objet est manquant." in html
     assert 'name="payload"' not in html  # nothing to confirm
     assert RidaItem.objects.count() == 0
 
