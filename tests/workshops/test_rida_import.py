@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from core.errors import DomainError
+from core.typography import french_text
 from workshops import services
 from workshops.importers import check_rows, read_rida_file
 from workshops.models import RidaItem, Workshop
@@ -187,7 +188,7 @@ def test_a_bad_file_is_refused_with_a_clear_message_and_changes_nothing(client_f
     response = preview(client_for(editor), workshop, upload)
     assert response.status_code == 200
     html = response.content.decode()
-    assert message in html
+    assert french_text(message) in html  # as a French reader sees it
     assert 'name="payload"' not in html
     assert list(workshop.rida_items.values_list("number", flat=True)) == [1]
 
