@@ -5,19 +5,23 @@ Printing never reaches the network or the disk outside the project's static file
 serves ``/static/...`` through the staticfiles finders and refuses everything else (``http(s)``,
 ``file:``, ``ftp:``…; ``data:`` URLs carry their content and are allowed). So a URL that slipped into
 a statement, a summary or an answer cannot make the server call out, to the internet or to 127.0.0.1.
+French documents are typeset here (``core.typography``), like French pages by their middleware.
 """
 
 import logging
 import mimetypes
 import posixpath
+import re
 from urllib.parse import unquote, urlsplit
 
+import pydyf
 from django.contrib.staticfiles import finders
 from django.core.exceptions import SuspiciousFileOperation
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .print_text import breakable_long_words
+from .typography import french_html
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +30,24 @@ logger = logging.getLogger(__name__)
 # ``{% static %}``, so that a CDN ``STATIC_URL`` or hashed file names do not matter here.
 PDF_BASE_URL = "https://pdf.invalid/"
 STATIC_PREFIX = "/static/"
+
+
+def _page_references(pdf: pydyf.PDF) -> tuple[bytes, ...]:
+    """``pydyf.PDF.page_references``, built once per page count instead of on every read."""
+    kids = pdf.pages["Kids"]
+    cached = pdf.__dict__.get("_page_references")
+    if cached is None or cached[0] != len(kids):
+        cached = (len(kids), tuple(f"{number} 0 R".encode("ascii") for number in kids[::3]))
+        pdf.__dict__["_page_references"] = cached
+    return cached[1]
+
+
+# WeasyPrint's PDF/UA tagging reads ``pdf.page_references[n]`` once per tagged box, and pydyf
+# (0.13) rebuilds the tuple of every page's reference on each read: work in boxes × pages, about 6 %
+# of a 500-requirement version's build and growing with its square. Same references, read from a
+# cache that a new page invalidates. ``tests/core/test_pdf_engine.py`` pins it against pydyf's own.
+PYDYF_PAGE_REFERENCES = pydyf.PDF.page_references
+pydyf.PDF.page_references = property(_page_references)
 
 
 class StaticFilesOnlyFetcher(URLFetcher):
@@ -65,8 +87,14 @@ class StaticFilesOnlyFetcher(URLFetcher):
             return None
 
 
+_FRENCH_DOCUMENT = re.compile(r"<html\b[^>]*\blang=[\"']?fr\b", re.IGNORECASE)
+
+
 def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None) -> bytes:
     """Print ``html`` as a tagged PDF (PDF/UA-1); title, author and language come from the HTML.
-    Long words get break opportunities first, so that nothing runs off the page."""
+    A French document (``<html lang="fr">``) is typeset as French (``core.typography``); long words
+    get break opportunities, so that nothing runs off the page."""
+    if _FRENCH_DOCUMENT.search(html[:2000]):
+        html = french_html(html)
     document = HTML(string=breakable_long_words(html), base_url=PDF_BASE_URL, url_fetcher=fetcher or StaticFilesOnlyFetcher())
     return document.write_pdf(pdf_variant="pdf/ua-1")

@@ -12,6 +12,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 
+from core.typography import typeset_mail
+
 UNSUBSCRIBE_SALT = "notifications.unsubscribe"
 CONFIRM_SALT = "notifications.confirm"
 
@@ -60,7 +62,7 @@ def render(*, template: str, context: dict, language: str) -> tuple[str, str, st
         subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         text = render_to_string(f"{template}_body.txt", context)
         html = render_to_string(f"{template}_body.html", context)
-    return subject, text, html
+    return typeset_mail(subject, text, html, language=language)
 
 
 def message_from(rendered: tuple[str, str, str], *, to: str, unsubscribe: str, manage: str = "") -> EmailMultiAlternatives:

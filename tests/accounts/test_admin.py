@@ -42,7 +42,7 @@ def test_approving_an_approved_organisation_says_why_and_changes_nothing(client_
 
     response = act(client_for(staff_editor), "approve_action", [organisation], follow=True)
 
-    assert "a déjà le statut « Validée »" in text_of(response)
+    assert "a déjà le statut «\u202fValidée\u202f»" in text_of(response)
     assert organisation.history.count() == 1
 
 

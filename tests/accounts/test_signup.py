@@ -104,7 +104,7 @@ def test_a_tampered_link_is_refused_and_changes_nothing(client, db, method):
     response = getattr(client, method)(reverse("accounts:confirm_email", kwargs={"token": forged}))
 
     assert response.status_code == 400
-    assert "n'est pas valide" in text_of(response)
+    assert "n’est pas valide" in text_of(response)
     assert not Membership.objects.filter(email_confirmed_at__isnull=False).exists()
 
 
@@ -224,7 +224,7 @@ def test_the_signup_page_is_a_dsfr_form(client, db):
 
     for snippet in ('class="fr-input-group"', 'class="fr-label"', 'class="fr-input"', 'class="fr-select"', 'class="fr-btn"', "fr-checkbox-group"):
         assert snippet in html
-    assert "Mon organisation accepte d'être nommée dans les synthèses" in html
+    assert "Mon organisation accepte d’être nommée dans les synthèses" in html
 
 
 def test_a_logged_in_person_is_sent_from_signup_to_their_account(client_for, contributor_a):

@@ -15,7 +15,7 @@ def test_the_grid_shows_verdict_tipping_findings_and_progress(client_for, assess
     page = client_for(contributor_a).get(assessment.get_absolute_url())
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Verdict : non conforme" in html and "provisoire" in html
+    assert "Verdict\u202f: non conforme" in html and "provisoire" in html
     assert "Écarts qui emportent le verdict" in html and 'href="#exigence-%s">MSS 1<' % answer_of(assessment, "MSS 1").pk in html
     assert "1. Sécurité" in html and "1 / 2 (50 %)" in html
     assert page["Cache-Control"] == "private, no-store"
@@ -66,7 +66,7 @@ def test_a_refused_submission_lists_every_problem_on_the_page(client_for, assess
     html = response.content.decode()
     assert response.status_code == 409
     for key in ("MSS 1", "MSS 2", "MSS 3", "MSS 4"):
-        assert f"{key} : exigence non évaluée." in html
+        assert f"{key}\u202f: exigence non évaluée." in html
     assert not Submission.objects.exists()
 
 
@@ -102,7 +102,7 @@ def test_an_editor_requests_changes_from_the_submission_page(client_for, assessm
     assert response.status_code == 302
     assert [c.body for c in submission.review_comments.all()] == ["Joignez le certificat."]
     grid = client_for(contributor_a).get(assessment.get_absolute_url()).content.decode()
-    assert "L'ANS demande des modifications" in grid and "Demande de l'ANS" in grid
+    assert "L’ANS demande des modifications" in grid and "Demande de l’ANS" in grid
 
 
 def test_the_editors_dashboard_counts_verdicts_gaps_and_overdue_remediations(client_for, assessment, other_assessment, contributor_a, contributor_b, editor):

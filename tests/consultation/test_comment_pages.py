@@ -59,7 +59,7 @@ def test_an_anonymous_reader_is_asked_to_log_in_and_sees_no_comment(comment_a, a
     _response, html = page(anonymous, comment_a.consultation.get_absolute_url())
 
     assert "Connectez-vous" in html
-    assert "Le TLS 1.3 suffit-il ?" not in html
+    assert "Le TLS 1.3 suffit-il\u202f?" not in html
 
 
 def test_a_contributor_sees_the_form_and_only_their_own_comments(comment_a, contributor_b, client_for):
@@ -68,8 +68,8 @@ def test_a_contributor_sees_the_form_and_only_their_own_comments(comment_a, cont
     _response, html_a = page(client_for(comment_a.author), comment_a.consultation.get_absolute_url())
     _response, html_b = page(client_for(contributor_b), comment_a.consultation.get_absolute_url())
 
-    assert "Le TLS 1.3 suffit-il ?" in html_a and "Avis de l'éditeur B." not in html_a
-    assert "Avis de l'éditeur B." in html_b and "Le TLS 1.3 suffit-il ?" not in html_b
+    assert "Le TLS 1.3 suffit-il\u202f?" in html_a and "Avis de l’éditeur B." not in html_a
+    assert "Avis de l’éditeur B." in html_b and "Le TLS 1.3 suffit-il\u202f?" not in html_b
     assert 'name="body"' in html_a and "Mes commentaires" in html_a
     assert reverse("consultation:comment_edit", kwargs={"pk": comment_a.pk}) in html_a
 
@@ -102,7 +102,7 @@ def test_the_version_page_offers_comment_links_per_requirement_and_chapter(comme
     version = consultation.version
     _response, html = page(client_for(comment_a.author), version.get_absolute_url())
 
-    assert "En concertation : il reste" in html
+    assert "En concertation\u202f: il reste" in html
     for requirement in version.requirements.all():
         assert create_url(consultation, exigence=requirement.pk) in html
     for section in version.sections.all():
@@ -113,7 +113,7 @@ def test_the_version_page_offers_comment_links_per_requirement_and_chapter(comme
 def test_editors_see_the_banner_but_no_comment_link(consultation, client_for, editor):
     _response, html = page(client_for(editor), consultation.version.get_absolute_url())
 
-    assert "En concertation : il reste" in html
+    assert "En concertation\u202f: il reste" in html
     assert create_url(consultation) not in html
 
 
@@ -247,7 +247,7 @@ def test_the_author_edits_their_comment_from_its_page(comment_a, client_for):
     client = client_for(comment_a.author)
     url = reverse("consultation:comment_edit", kwargs={"pk": comment_a.pk})
     _response, html = page(client, url)
-    assert "Le TLS 1.3 suffit-il ?" in html
+    assert "Le TLS 1.3 suffit-il ?" in html  # in the form's textarea, as typed
 
     response = client.post(url, {"kind": "remark", "body": "Précision : TLS 1.3 seulement.", "proposed_wording": ""})
 
@@ -309,7 +309,7 @@ def test_withdrawing_asks_for_confirmation_on_a_page_that_needs_no_javascript(co
 
     assert response.status_code == 200
     assert f"Voulez-vous vraiment retirer le commentaire n° {comment_a.pk}\u202f?" in html
-    assert "Le TLS 1.3 suffit-il ?" in html
+    assert "Le TLS 1.3 suffit-il\u202f?" in html
     assert f'<form method="post" action="{url}">' in html
     comment_a.refresh_from_db()
     assert comment_a.status == Comment.Status.SUBMITTED

@@ -135,9 +135,9 @@ def test_a_bad_answer_is_reported_and_nothing_is_saved(comment_a, client_for, ed
     url = reverse("consultation:comment_answer", kwargs={"pk": comment_a.pk})
 
     response = client.post(url, {"decision": "accepted", "body": "Repris.", "carried_by": "MSS 404"}, follow=True)
-    assert "Aucune version fondée sur celle-ci ne contient l&#x27;exigence « MSS 404 »." in response.content.decode()
+    assert "Aucune version fondée sur celle-ci ne contient l’exigence «\u202fMSS 404\u202f»." in response.content.decode()
     response = client.post(url, {"decision": "accepted", "body": ""}, follow=True)
-    assert "Réponse de l&#x27;ANS : Ce champ est obligatoire." in response.content.decode()
+    assert "Réponse de l’ANS\u202f: Ce champ est obligatoire." in response.content.decode()
 
     assert not Answer.objects.exists()
 
@@ -153,7 +153,7 @@ def test_hiding_from_the_dashboard_needs_a_reason(comment_a, client_for, editor)
     url = reverse("consultation:comment_hide", kwargs={"pk": comment_a.pk})
 
     response = client.post(url, {"reason": ""}, follow=True)
-    assert "Motif du masquage : Ce champ est obligatoire." in response.content.decode()
+    assert "Motif du masquage\u202f: Ce champ est obligatoire." in response.content.decode()
     comment_a.refresh_from_db()
     assert comment_a.status == Comment.Status.SUBMITTED
 
@@ -208,7 +208,7 @@ def test_the_answer_form_starts_without_a_decision_and_requires_one(comment_a, c
     response = client.post(
         reverse("consultation:comment_answer", kwargs={"pk": comment_a.pk}), {"decision": "", "body": "Vu."}, follow=True
     )
-    assert "Décision : Ce champ est obligatoire." in response.content.decode()
+    assert "Décision\u202f: Ce champ est obligatoire." in response.content.decode()
     assert not Answer.objects.exists()
 
 

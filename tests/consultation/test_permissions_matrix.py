@@ -122,6 +122,6 @@ def test_what_each_persona_reads_of_the_comments_before_the_synthesis(world, cli
         own_page = dashboard if persona == "editor" else consultation.get_absolute_url()
         for url in (own_page, comment.requirement.get_absolute_url()):
             html = client_for(users[persona]).get(url).content.decode()
-            assert ("Le TLS 1.3 suffit-il ?" in html) == sees, (persona, url)
+            assert ("Le TLS 1.3 suffit-il\u202f?" in html) == sees, (persona, url)
         api = api_for(users[persona]).get(f"/api/v1/consultations/{consultation.pk}/comments/").json()
         assert (api["count"] == 1) == sees, persona

@@ -15,6 +15,7 @@ from consultation import register, services
 from consultation.models import Answer, Comment
 from consultation.register import RegisterImportRefused, check_register, import_register
 from core.errors import PermissionRefused
+from core.typography import french_text
 
 from .synthesis_data import OPERATOR_NAME, consultation_world, many_comments
 
@@ -148,7 +149,7 @@ def test_an_exported_register_filled_offline_is_previewed_then_imported(
     response = client.post(import_url(world), {"file": as_upload(workbook)})
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Nouvelles réponses : 2" in html and "Inchangées : 1" in html and "Sans réponse : 2" in html
+    assert "Nouvelles réponses\u202f: 2" in html and "Inchangées\u202f: 1" in html and "Sans réponse\u202f: 2" in html
     assert "Enregistrer les 2 réponses" in html
     assert Answer.objects.count() == 1 and answer_history_count() == history_before  # a preview writes nothing
 
@@ -167,7 +168,7 @@ def test_an_exported_register_filled_offline_is_previewed_then_imported(
     state = snapshot()
     response = client.post(import_url(world), {"file": as_upload(workbook)})
     html = response.content.decode()
-    assert "Rien à enregistrer" in html and "Inchangées : 3" in html
+    assert "Rien à enregistrer" in html and "Inchangées\u202f: 3" in html
     assert payload_of(response) is None
     assert snapshot() == state
 
@@ -199,7 +200,7 @@ def test_a_changed_answer_is_revised_and_keeps_the_requirement_that_carries_it(c
     workbook.active.cell(row=line, column=ANSWER, value="Finalement acceptée : le chapitre est réécrit.")
     response = client.post(import_url(world), {"file": as_upload(workbook)})
     html = response.content.decode()
-    assert "Réponses modifiées : 1" in html and "avant : Prise en compte pour information" in html
+    assert "Réponses modifiées\u202f: 1" in html and "avant\u202f: Prise en compte pour information" in html
     history_before = answer_history_count()
     client.post(import_url(world), {"payload": payload_of(response)})
     answer = Answer.objects.get(comment=world.answered)
@@ -274,8 +275,8 @@ def test_a_file_with_one_bad_row_is_refused_whole_and_changes_nothing(client_for
     response = client.post(import_url(world), {"file": xlsx_upload(rows)})
     html = response.content.decode()
     assert response.status_code == 200
-    assert "1 problème empêche l'import" in html
-    assert problem.replace("'", "&#x27;") in html or problem in html
+    assert "1 problème empêche l’import" in html
+    assert french_text(problem) in html  # as a French reader sees it
     assert payload_of(response) is None
     assert snapshot() == state
 
@@ -317,7 +318,7 @@ def test_a_file_that_cannot_be_read_is_refused_with_its_reason(client_for, edito
     state = snapshot()
     response = client_for(editor).post(import_url(register_setup), {"file": upload})
     assert response.status_code == 400
-    assert message in response.content.decode()
+    assert french_text(message.replace("&#x27;", "'")) in response.content.decode()  # as a French reader sees it
     assert snapshot() == state
 
 
@@ -371,4 +372,4 @@ def test_the_import_service_refuses_a_non_editor(register_setup):
 
 def test_the_import_page_shows_the_accepted_decisions(client_for, editor, register_setup):
     html = client_for(editor).get(import_url(register_setup)).content.decode()
-    assert "Décisions possibles : « Acceptée », « Partiellement acceptée », « Refusée »" in html
+    assert "Décisions possibles\u202f: «\u202fAcceptée\u202f», «\u202fPartiellement acceptée\u202f», «\u202fRefusée\u202f»" in html

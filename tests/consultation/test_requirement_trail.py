@@ -57,7 +57,7 @@ def test_before_the_synthesis_a_contributor_sees_only_their_own_comment_and_its_
     html_a = html_of(client_for(contributor_a), lineage["old"])
     html_b = html_of(client_for(contributor_b), lineage["old"])
 
-    assert "Question de A" in html_a and "Accepté : voir MSS 1 bis." in html_a and "Remarque de B" not in html_a
+    assert "Question de A" in html_a and "Accepté\u202f: voir MSS 1 bis." in html_a and "Remarque de B" not in html_a
     assert "Remarque de B" in html_b and "Question de A" not in html_b
 
 
@@ -78,7 +78,7 @@ def test_after_the_synthesis_everyone_reads_the_comments_answers_and_the_carryin
     html = html_of(anonymous, lineage["old"])
 
     assert "Question de A" in html and "Remarque de B" in html
-    assert "Acceptée" in html and "Accepté : voir MSS 1 bis." in html
+    assert "Acceptée" in html and "Accepté\u202f: voir MSS 1 bis." in html
     # Followed by its new key, with a link to it in the next version.
     assert f'<a href="{lineage["new"].get_absolute_url()}">MSS 1 bis</a> dans la version 9.0' in html
     assert "operateur_a" not in html  # authors are never shown to the public

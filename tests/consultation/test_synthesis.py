@@ -101,7 +101,7 @@ def test_editors_preview_the_unpublished_synthesis_with_a_banner_and_a_publish_b
     assert response.status_code == 200
     assert response["Cache-Control"] == "private, no-store"
     html = response.content.decode()
-    assert "Aperçu : cette synthèse n'est pas publiée" in html
+    assert "Aperçu\u202f: cette synthèse n’est pas publiée" in html
     assert f'action="{url("synthesis_publish", world)}"' in html
     assert url("register_xlsx", world) in html and url("register_import", world) in html
     assert client_for(editor).get(url("synthesis_pdf", world)).status_code == 200
@@ -126,7 +126,7 @@ def test_an_editor_publishes_the_synthesis_with_its_introduction(client_for, edi
 def test_the_synthesis_cannot_be_published_while_the_consultation_is_open(client_for, editor):
     world = consultation_world(closed=False)
     response = client_for(editor).post(url("synthesis_publish", world), {"intro": "Trop tôt."}, follow=True)
-    assert "qu&#x27;après la clôture" in response.content.decode()
+    assert "qu’après la clôture" in response.content.decode()
     world.consultation.refresh_from_db()
     assert not world.consultation.synthesis_is_published and world.consultation.synthesis_intro == ""
     assert "Publier la synthèse" not in response.content.decode()  # the page explains when instead
@@ -175,9 +175,9 @@ def test_the_page_shows_answers_counts_and_attributions_never_authors(anonymous,
     world = synthesis_setup
     publish(world)
     html = anonymous.get(url("synthesis", world)).content.decode()
-    assert "Faut-il imposer TLS 1.3 ?" in html and "Oui, TLS 1.3 au 1er janvier 2026." in html
+    assert "Faut-il imposer TLS 1.3\u202f?" in html and "Oui, TLS 1.3 au 1er janvier 2026." in html
     assert "Un opérateur" in html and VENDOR_NAME in html and OPERATOR_NAME not in html
-    assert "Partiellement acceptée" in html and "Reprise dans : MSS 2" in html
+    assert "Partiellement acceptée" in html and "Reprise dans\u202f: MSS 2" in html
     assert "Opérateur MSSanté" in html and "Éditeur de logiciel" in html  # counts per kind
     assert html.index('id="exigence-%s"' % world.mss1.pk) < html.index('id="exigence-%s"' % world.mss2.pk) < html.index('id="version-entiere"')
     for personal in PERSONAL:
@@ -189,12 +189,12 @@ def test_hidden_and_withdrawn_comments_are_listed_and_counted_without_their_text
     publish(world)
     html = anonymous.get(url("synthesis", world)).content.decode()
     assert f'id="commentaire-{world.hidden.pk}"' in html and f'id="commentaire-{world.withdrawn.pk}"' in html
-    assert "Masqué par l&#x27;ANS" in html and "Retiré par son auteur" in html
+    assert "Masqué par l’ANS" in html and "Retiré par son auteur" in html
     assert HIDDEN_TEXT not in html and WITHDRAWN_TEXT not in html and "Réponse au texte masqué" not in html
     assert "Injurieux" not in html  # the reason for hiding is the editors' business
 
     text = pdf_text(anonymous.get(url("synthesis_pdf", world)).content)
-    assert "Masqué par l'ANS" in text and "Retiré par son auteur" in text
+    assert "Masqué par l’ANS" in text and "Retiré par son auteur" in text
     assert HIDDEN_TEXT not in text and WITHDRAWN_TEXT not in text and "Réponse au texte masqué" not in text
 
     for rows in (csv_rows(anonymous.get(url("synthesis_csv", world))), xlsx_rows(anonymous.get(url("synthesis_xlsx", world)))):
@@ -271,8 +271,8 @@ def test_the_preview_pdf_is_marked_as_a_draft(client_for, editor, synthesis_setu
 def test_the_synthesis_of_a_consultation_without_comments_says_so(anonymous, db):
     world = consultation_world()
     publish(world)
-    assert "Aucun commentaire n'a été déposé" in anonymous.get(url("synthesis", world)).content.decode()
-    assert "Aucun commentaire n'a été déposé" in pdf_text(anonymous.get(url("synthesis_pdf", world)).content)
+    assert "Aucun commentaire n’a été déposé" in anonymous.get(url("synthesis", world)).content.decode()
+    assert "Aucun commentaire n’a été déposé" in pdf_text(anonymous.get(url("synthesis_pdf", world)).content)
 
 
 # Queries ----------------------------------------------------------------------------------------

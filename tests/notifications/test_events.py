@@ -64,7 +64,7 @@ def test_publishing_a_version_mails_each_follower_once_in_their_language(followe
     [english] = smtp.to("reader.en@example.org")
     [french] = smtp.to("visiteur@example.org")
     assert english["Subject"] == "Ref#1: version 1.0 is published"
-    assert french["Subject"] == "Ref#1 : la version 1.0 est publiée"
+    assert french["Subject"] == "Ref#1\u202f: la version 1.0 est publiée"
     assert "http://127.0.0.1:8000/referentiels/ref1-mssante/1.0/" in text_of(french)
     assert 'href="http://127.0.0.1:8000/referentiels/ref1-mssante/1.0/"' in html_of(french)
     assert "République" in html_of(french)

@@ -91,7 +91,7 @@ def test_a_version_is_announced_on_the_day_it_comes_into_force_and_only_then(fol
     run(datetime(2026, 4, 1, 0, 5, tzinfo=PARIS))
     run(datetime(2026, 4, 1, 9, 0, tzinfo=PARIS))
     [message] = smtp.messages
-    assert "entre en vigueur aujourd'hui" in message["Subject"] and "2.0" in message["Subject"]
+    assert "entre en vigueur aujourd’hui" in message["Subject"] and "2.0" in message["Subject"]
 
 
 def test_without_an_in_force_date_a_version_is_in_force_from_its_publication_day(follower):

@@ -174,7 +174,7 @@ def test_registering_a_private_address_is_refused_with_a_field_error(client_for,
     settings.NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_ADDRESSES = False
     response = client_for(member).post(reverse("notifications:webhooks"), {"url": "http://127.0.0.1:9/hook", "secret": SECRET})
     assert response.status_code == 400
-    assert "127.0.0.1 n&#x27;est pas publique" in response.content.decode()
+    assert "127.0.0.1 n’est pas publique" in response.content.decode()
     assert not Webhook.objects.exists()
 
 

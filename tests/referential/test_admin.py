@@ -202,7 +202,7 @@ def test_the_editor_sees_the_history_of_a_requirement_with_the_change_reason(po_
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "Décision de l&#x27;atelier n°4" in content
+    assert "Décision de l’atelier n°4" in content
     assert "Chiffrer en TLS 1.3" in content
     assert po.username in content
     record = requirement.history.first()
@@ -239,7 +239,7 @@ def test_the_second_of_two_editors_saving_the_same_requirement_is_told(po_client
 
     assert first.status_code == 302
     assert second.status_code == 200
-    assert "modifiée par quelqu&#x27;un d&#x27;autre" in second.content.decode()
+    assert "modifiée par quelqu’un d’autre" in second.content.decode()
     assert second.context["adminform"].form.data["title"] == "Version de Claire"  # her input is kept
     requirement.refresh_from_db()
     assert requirement.title == "Version de Bruno"

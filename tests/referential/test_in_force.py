@@ -46,9 +46,9 @@ def test_the_referential_page_says_which_applies_and_until_when(anonymous, two_e
 
     text = anonymous.get(f"/referentiels/{first.referential.slug}/").content.decode()
 
-    assert "Version en vigueur : 1.0" in text
+    assert "Version en vigueur\u202f: 1.0" in text
     until = (later - timedelta(days=1)).strftime("%-d")
-    assert "En vigueur jusqu&#x27;au" in text or "En vigueur jusqu'au" in text
+    assert "En vigueur jusqu’au" in text
     assert until in text
     assert "La version 1.1 est publiée, en vigueur le" in text
 

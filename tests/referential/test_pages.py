@@ -155,7 +155,7 @@ def test_referential_page_lists_public_versions_with_status_dates_and_summary(an
     text = shown.visible_text
     assert "Public visé : Opérateurs de messagerie MSSanté" in text
     assert "Version en vigueur : 1.0" in text
-    assert "Prise en compte de l'atelier n° 4." in text and "Version initiale." in text
+    assert "Prise en compte de l’atelier n° 4." in text and "Version initiale." in text
     assert "En concertation" in text and "Publiée" in text
     assert ("href", f"{REF}comparer/1.0/1.1/") in shown.attributes
     html = anonymous.get(REF).content.decode()
@@ -186,27 +186,27 @@ def test_version_page_shows_every_requirement_with_rendered_markdown_and_level(a
     html = response.content.decode()
     assert requirement_keys(response) == ["MSS 17", "MSS 19.1", "MSS 30", "MSS 50"]
     assert "<strong>DOIT</strong>" in html
-    assert "Ce chapitre traite de la <strong>qualité de l'annuaire</strong>." in html
+    assert "Ce chapitre traite de la <strong>qualité de l’annuaire</strong>." in html
     text = shown.visible_text
     assert "Version 1.1" in text and "En concertation" in text
-    assert "Prise en compte de l'atelier n° 4." in text
+    assert "Prise en compte de l’atelier n° 4." in text
     assert "Opérateur MSSanté" in text and "Éditeur de LPS" in text
-    assert "Contrôle de l'annuaire" in text
+    assert "Contrôle de l’annuaire" in text
     assert "4 exigences." in text
 
 
 def test_levels_have_distinct_badge_colours(anonymous, scenario):
     html = anonymous.get(REF + "1.1/").content.decode()
-    assert 'fr-badge--error"><span class="fr-sr-only">Niveau de non-conformité : </span>Bloquante' in html
-    assert 'fr-badge--warning"><span class="fr-sr-only">Niveau de non-conformité : </span>Majeure' in html
-    assert 'fr-badge--info"><span class="fr-sr-only">Niveau de non-conformité : </span>Mineure' in html
+    assert 'fr-badge--error"><span class="fr-sr-only">Niveau de non-conformité\u202f: </span>Bloquante' in html
+    assert 'fr-badge--warning"><span class="fr-sr-only">Niveau de non-conformité\u202f: </span>Majeure' in html
+    assert 'fr-badge--info"><span class="fr-sr-only">Niveau de non-conformité\u202f: </span>Mineure' in html
 
 
 def test_version_page_has_a_numbered_table_of_contents(anonymous, scenario):
     response = anonymous.get(REF + "1.1/")
     html = response.content.decode()
     assert 'class="fr-sidemenu' in html
-    for anchor, label in [("chapitre-1", "1. Publication dans l'annuaire"), ("chapitre-2-1", "2.1. Chiffrement des flux")]:
+    for anchor, label in [("chapitre-1", "1. Publication dans l’annuaire"), ("chapitre-2-1", "2.1. Chiffrement des flux")]:
         assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html
         assert label in page(response).visible_text
 
@@ -342,8 +342,8 @@ def test_requirement_page_shows_its_text_and_every_version_it_is_in(anonymous, s
     assert "Version 1.1 : MSS 17" in text and "Version 1.0 : MSS 17" in text
     assert "Changements depuis la version 1.0 : énoncé." in text
     assert "<del>" in html and "<ins>" in html
-    assert '<span class="fr-sr-only">ajouté : </span>' in html
-    assert '<span class="fr-sr-only">supprimé : </span>' in html
+    assert '<span class="fr-sr-only">ajouté\u202f: </span>' in html
+    assert '<span class="fr-sr-only">supprimé\u202f: </span>' in html
 
 
 def test_requirement_history_follows_a_renamed_key(anonymous, scenario):
@@ -391,14 +391,14 @@ def test_comparison_counts_and_groups_each_kind_of_change(anonymous, scenario):
 
 def test_comparison_shows_the_redline_of_a_modified_requirement(anonymous, scenario):
     html = anonymous.get(REF + "comparer/1.0/1.1/").content.decode()
-    assert '<del><span class="fr-sr-only">supprimé : </span>comme telle</del>' in html
-    assert '<ins><span class="fr-sr-only">ajouté : </span>parmi les BAL actives</ins>' in html
+    assert '<del><span class="fr-sr-only">supprimé\u202f: </span>comme telle</del>' in html
+    assert '<ins><span class="fr-sr-only">ajouté\u202f: </span>parmi les BAL actives</ins>' in html
 
 
 def test_comparison_shows_renamed_keys_and_moved_chapters(anonymous, scenario):
     text = page(anonymous.get(REF + "comparer/1.0/1.1/")).visible_text
-    assert "MSS 19 → devient MSS 19.1 — Information de l'utilisateur" in text
-    assert "Chapitre : « 2.1. Chiffrement des flux » → « 1. Publication dans l'annuaire »" in text
+    assert "MSS 19 → devient MSS 19.1 — Information de l’utilisateur" in text
+    assert "Chapitre : « 2.1. Chiffrement des flux » → « 1. Publication dans l’annuaire »" in text
 
 
 def test_the_version_picker_redirects_to_the_comparison(anonymous, scenario):

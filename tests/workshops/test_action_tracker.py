@@ -47,7 +47,7 @@ def test_overdue_actions_come_first_and_stand_out(client_for, editor):
 
 def test_drafts_actions_are_tracked_too(client_for, editor):
     RidaItemFactory(nature="A", object="Action d'un brouillon", workshop=WorkshopFactory(status=Workshop.Status.DRAFT))
-    assert "Action d&#x27;un brouillon" in client_for(editor).get(TRACKER).content.decode()
+    assert "Action d’un brouillon" in client_for(editor).get(TRACKER).content.decode()
 
 
 def test_an_editor_closes_an_action_from_the_tracker(client_for, editor):

@@ -9,6 +9,7 @@ from django.urls import reverse
 from openpyxl import Workbook
 
 from core.errors import DomainError
+from core.typography import french_text
 from workshops import services
 from workshops.importers import check_rows, read_rida_file
 from workshops.models import RidaItem, Workshop
@@ -187,7 +188,7 @@ def test_a_bad_file_is_refused_with_a_clear_message_and_changes_nothing(client_f
     response = preview(client_for(editor), workshop, upload)
     assert response.status_code == 200
     html = response.content.decode()
-    assert message in html
+    assert french_text(message) in html  # as a French reader sees it
     assert 'name="payload"' not in html
     assert list(workshop.rida_items.values_list("number", flat=True)) == [1]
 
@@ -203,7 +204,7 @@ def test_a_file_with_one_bad_row_creates_nothing_and_lists_every_problem(client_
     response = preview(client_for(editor), workshop, csv_file(rows))
     html = response.content.decode()
     assert "2 problèmes empêchent l" in html
-    assert "Nature « Z » inconnue" in html and "L&#x27;objet est manquant." in html
+    assert "Nature «\u202fZ\u202f» inconnue" in html and "L’objet est manquant." in html
     assert 'name="payload"' not in html  # nothing to confirm
     assert RidaItem.objects.count() == 0
 

@@ -28,13 +28,13 @@ def test_the_minutes_page_lays_out_header_participants_agenda_and_rida(anonymous
         "11 mars 2022",
         "Mathieu SLOSAR",
         "Samy ABDICHE",
-        "Support de présentation «MSS_TF_MSS_Atelier_4_20220311»",
+        "Support de présentation «\u202fMSS_TF_MSS_Atelier_4_20220311\u202f»",
         "Architecte solution en appui aux équipes techniques MSSanté de l’ANS",
         "Focus sur certaines exigences ou principes",
-        "Qualité des BAL publiées dans l&#x27;annuaire",
+        "Qualité des BAL publiées dans l’annuaire",
         "API LPS - Contenu/scope Accesstoken",
-        "ANS : Question soumise aux équipes PSC.",
-        "Relevé d'informations, de décisions et d'actions (RIDA)",
+        "ANS\u202f: Question soumise aux équipes PSC.",
+        "Relevé d’informations, de décisions et d’actions (RIDA)",
     ):
         assert text in html, text
     assert html.count('id="rida-') == 13
