@@ -8,7 +8,7 @@ so its rendering only depends on:
 - the page's language;
 - the labels the page prints for levels, actors and the referential, which editors may change:
   every save or deletion of one bumps a *generation* kept in the cache, part of every key;
-- the code that renders it (templates, the Markdown render function): a fingerprint of their
+- the code that renders it (templates, the Markdown render function, French typography): a fingerprint of their
   source, computed once per process, so a deployment that changes them never serves old HTML.
 
 Drafts and versions in consultation (whose page carries each reader's own comment links) are never
@@ -35,7 +35,7 @@ TEMPLATES = ("_version_body.html", "_toc.html", "_chapter.html", "_requirement.h
 @functools.cache
 def code_fingerprint() -> str:
     """12 hex characters naming the source of what renders the body (templates, Markdown)."""
-    from core import markdown
+    from core import markdown, typography
 
     digest = hashlib.sha256()
     folder = Path(settings.BASE_DIR) / "templates"
@@ -43,6 +43,7 @@ def code_fingerprint() -> str:
         digest.update((folder / "referential" / name).read_bytes())
     digest.update((folder / "_level_badge.html").read_bytes())
     digest.update(Path(markdown.__file__).read_bytes())
+    digest.update(Path(typography.__file__).read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -17,6 +17,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from core.roles import is_editor
+from core.typography import typeset_fragment
 from core.web import breadcrumb
 
 from . import exports, page_cache, queries
@@ -172,7 +173,7 @@ def _version_body(request, version, levels, actors, filters) -> str:
     for requirement in shown:
         requirement.anchor = _anchor(requirement.key)
         requirement.heading_level = outline.by_section_id[requirement.section_id].heading_level + 1
-    return render_to_string(
+    return typeset_fragment(render_to_string(
         "referential/_version_body.html",
         {
             "referential": version.referential,
@@ -185,7 +186,7 @@ def _version_body(request, version, levels, actors, filters) -> str:
             "actors": actors,
         },
         request=request,
-    )
+    ), language=get_language())
 
 
 def requirement_detail(request, slug, number, key):

@@ -73,3 +73,15 @@ def test_filtered_pages_and_drafts_are_computed_each_time(anonymous, client_for,
     RequirementFactory(version=draft, section=draft.sections.get(), key="BR 2", title="Second jet")
     html, _ = fetch(editor_client, draft.get_absolute_url())
     assert "Second jet" in html  # an editor never sees a stale draft
+
+
+def test_the_body_is_typeset_once_in_french_and_left_alone_after(anonymous):
+    version = filled_version()
+    RequirementFactory(version=version, section=version.sections.first(), key="MSS 9", title="Titre", statement="L'opérateur **DOIT** : chiffrer.")
+    version = freeze(version)
+    html, _ = fetch(anonymous, version.get_absolute_url())
+    body = html[html.index("<!--typeset-->"):html.index("<!--/typeset-->")]
+    assert "L\u2019opérateur" in body and "\u202f:" in body
+    anonymous.cookies["django_language"] = "en"
+    english, _ = fetch(anonymous, version.get_absolute_url())
+    assert "<!--typeset-->" not in english and "L'opérateur" in english.replace("&#x27;", "'")
