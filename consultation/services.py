@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -21,7 +22,7 @@ from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.roles import is_contributor, is_editor
 from referential.dates import human_date
 from referential.models import ReferentialVersion
-from referential.services import submit_version_to_consultation
+from referential.services import PublicationNotice, Remedy, submit_version_to_consultation
 from referential.text import normalise_text
 
 from .errors import ConsultationClosed
@@ -311,9 +312,16 @@ def publish_synthesis(*, consultation: Consultation, by: User, intro: str | None
     return consultation
 
 
-def no_open_consultation(version: ReferentialVersion) -> list[str]:
-    """Publication check: a version whose consultation is still open cannot be published."""
-    open_ones = version.consultations.filter(closes_at__gt=timezone.now())
-    if open_ones.exists():
-        return [_("Une concertation sur cette version est encore ouverte : attendez sa clôture ou clôturez-la.")]
+def no_open_consultation(version: ReferentialVersion) -> list[PublicationNotice]:
+    """Publication check: a version whose consultation is still open cannot be published; the remedy
+    is the consultation's « Clore maintenant » in the admin."""
+    open_ones = list(version.consultations.filter(closes_at__gt=timezone.now()).order_by("closes_at")[:1])
+    if open_ones:
+        url = reverse("admin:consultation_consultation_changelist") + f"?id__exact={open_ones[0].pk}"
+        return [
+            PublicationNotice(
+                _("Une concertation sur cette version est encore ouverte : attendez sa clôture ou clôturez-la."),
+                Remedy(_("Clore la concertation (action « Clore maintenant »)"), url),
+            )
+        ]
     return []

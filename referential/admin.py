@@ -23,14 +23,14 @@ from django.contrib.admin import helpers
 from django.contrib.admin.sites import NotRegistered
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import ADMIN_CHANGE_REASON
@@ -40,7 +40,6 @@ from core.roles import is_editor
 from core.web import add_errors_to_form
 
 from . import services
-from .printable import publication_warnings
 from .models import (
     Actor,
     ConformityThreshold,
@@ -55,12 +54,6 @@ from .models import (
 admin.site.site_header = _("Référentiels MSSanté — espace des éditeurs")
 admin.site.site_title = _("Référentiels MSSanté")
 admin.site.index_title = _("Administration des référentiels")
-
-def _problems_html(message, problems):
-    if not problems:
-        return message
-    return format_html("{}<ul>{}</ul>", message, format_html_join("", "<li>{}</li>", ((p,) for p in problems)))
-
 
 # Base classes ------------------------------------------------------------------------------------
 
@@ -196,7 +189,7 @@ def suggest_next_number(referential: Referential) -> str:
 
 @admin.register(ReferentialVersion)
 class ReferentialVersionAdmin(EditorAdmin):
-    list_display = ("referential", "number", "status", "published_at", "content_links")
+    list_display = ("referential", "number", "status", "published_at", "content_links", "publication_link")
     list_filter = ("referential", "status")
     list_select_related = ("referential",)
     search_fields = ("number", "referential__code", "referential__title")
@@ -221,6 +214,7 @@ class ReferentialVersionAdmin(EditorAdmin):
             _("Publication"),
             {
                 "fields": (
+                    "publication_link",
                     "created_at",
                     "published_at",
                     "published_by",
@@ -239,6 +233,7 @@ class ReferentialVersionAdmin(EditorAdmin):
         "status",
         "based_on",
         "content_links",
+        "publication_link",
         "created_at",
         "published_at",
         "published_by",
@@ -327,6 +322,32 @@ class ReferentialVersionAdmin(EditorAdmin):
             _("importer un fichier ReqIF, XLSX ou CSV"),
         )
 
+    @admin.display(description=_("publication"))
+    def publication_link(self, obj):
+        """Publishing goes through the confirmation page (the site's, shared with the admin)."""
+        if obj.is_frozen:
+            return "—"
+        return format_html(
+            '<a href="{}?depuis=admin">{}</a>', services.publish_page_url(obj), _("Vérifier et publier…")
+        )
+
+    def get_urls(self):
+        own = [
+            path(
+                "<int:pk>/nouveau-brouillon/",
+                self.admin_site.admin_view(self.start_draft_view),
+                name="referential_referentialversion_start_draft",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def start_draft_view(self, request, pk):
+        """The start-draft page of one version, as a link: where a refused publication sends the editor."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        source = get_object_or_404(ReferentialVersion.objects.select_related("referential"), pk=pk)
+        return self._start_draft_page(request, source, as_action=False)
+
     def save_model(self, request, obj, form, change):
         if change:
             return super().save_model(request, obj, form, change)
@@ -358,8 +379,18 @@ class ReferentialVersionAdmin(EditorAdmin):
                 messages.ERROR,
             )
             return None
-        source = versions[0]
-        if "apply" in request.POST:
+        return self._start_draft_page(request, versions[0], as_action=True)
+
+    def _start_draft_page(self, request, source, *, as_action: bool):
+        """Asks for the number of the draft to copy from ``source``, then starts it (``services.start_draft``)."""
+        if source.status not in (ReferentialVersion.Status.PUBLISHED, ReferentialVersion.Status.CONSULTATION):
+            self.message_user(
+                request,
+                _("Un brouillon se démarre à partir de la version publiée ou d'une version en concertation."),
+                messages.ERROR,
+            )
+            return redirect("admin:referential_referentialversion_change", source.pk)
+        if request.method == "POST" and "apply" in request.POST:
             form = StartDraftForm(request.POST)
             if form.is_valid():
                 try:
@@ -388,33 +419,25 @@ class ReferentialVersionAdmin(EditorAdmin):
             "opts": self.opts,
             "source": source,
             "form": form,
+            "as_action": as_action,
             "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
         }
         return TemplateResponse(request, "admin/referential/referentialversion/start_draft.html", context)
 
-    @admin.action(description=_("Publier"), permissions=["change"])
+    @admin.action(description=_("Publier (page de confirmation)"), permissions=["change"])
     def publish_action(self, request, queryset):
-        """Publishes through ``request_publication``: inline by default, queued when a worker runs."""
-        for version in queryset.select_related("referential"):
-            # Read before publishing: characters no shipped font prints are told, not refused.
-            warnings = publication_warnings(version) if not version.is_frozen else []
-            try:
-                version = services.request_publication(version=version, by=request.user)
-            except DomainError as error:
-                message = _("%(version)s : %(message)s") % {"version": version, "message": error.message}
-                self.message_user(request, _problems_html(message, error.problems), messages.ERROR)
-            else:
-                if version.status == ReferentialVersion.Status.PUBLISHED:
-                    self.message_user(request, _("%(version)s est publiée.") % {"version": version}, messages.SUCCESS)
-                else:
-                    self.message_user(
-                        request,
-                        _("Publication de %(version)s en cours : le PDF est en construction.") % {"version": version},
-                        messages.INFO,
-                    )
-                if warnings:
-                    message = _("%(version)s : des caractères s'impriment comme des carrés vides dans le PDF.") % {"version": version}
-                    self.message_user(request, _problems_html(message, warnings), messages.WARNING)
+        """Publishing is deliberate: the action leads to the confirmation page of the one version selected,
+        which shows the draft PDF, what stops being in force, every problem and warning, and publishes
+        only on an explicit confirmation."""
+        versions = list(queryset.select_related("referential")[:2])
+        if len(versions) != 1:
+            self.message_user(
+                request,
+                _("Sélectionnez une seule version : chaque publication passe par sa page de confirmation."),
+                messages.ERROR,
+            )
+            return None
+        return redirect(f"{services.publish_page_url(versions[0])}?depuis=admin")
 
 
 @admin.register(ConformityThreshold)

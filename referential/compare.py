@@ -7,6 +7,12 @@ descend from a common ancestor, as two drafts started from the same version do).
 unpaired are then paired by identical key. Each pair is classified; what is left is added
 (only in ``new``) or removed (only in ``old``).
 
+Pairing by key alone is for requirements without lineage (imports). A requirement whose line was
+cut between the two versions (its copy deleted in a draft, as the history of deleted rows
+shows) does not pair by key with a newcomer that took its key: the old one is *removed*, the new
+one *added*, and both carry ``reused_key`` (*clé réutilisée*) so that pages, API, PDF annex and the
+publication warnings say so.
+
 A requirement is *moved* when its chapter in ``new`` is not the counterpart of its chapter
 in ``old``. Chapters are paired the same way as requirements: by their own lineage
 (``Section.origin``), then by identical title path ("Sécurité › Chiffrement"). So renaming
@@ -27,6 +33,8 @@ from django.db.models import Prefetch
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from . import fixed_labels
+from .keys import key_identity
 from .markdown_redline import markdown_redline
 from .models import Actor, ReferentialVersion, Requirement, Section
 
@@ -48,6 +56,9 @@ class RequirementChange:
     # statement's as formatted text (``markdown_redline``: bold, code, links and lists kept).
     title_redline: SafeString | None = None
     statement_redline: SafeString | None = None
+    # Added or removed, and the key names another requirement on the other side: a key freed by a
+    # deletion and taken by an unrelated requirement (*clé réutilisée*).
+    reused_key: bool = False
 
     @property
     def key(self) -> str:
@@ -70,6 +81,17 @@ class Comparison:
         for entry in self.entries:
             counts[entry.kind] += 1
         return counts
+
+    @property
+    def reused_keys(self) -> list[tuple[object, object]]:
+        """``(old, new)`` requirements: ``new`` was added under a key that named ``old``, an unrelated
+        requirement, in the version compared from. In the new version's document order."""
+        old_by_key = {key_identity(entry.old.key): entry.old for entry in self.entries if entry.old is not None}
+        return [
+            (old_by_key[key_identity(entry.new.key)], entry.new)
+            for entry in self.entries
+            if entry.kind == "added" and entry.reused_key and key_identity(entry.new.key) in old_by_key
+        ]
 
     def by_kind(self, kind: str) -> list[RequirementChange]:
         if kind not in KINDS:
@@ -122,13 +144,16 @@ def pair_by_lineage_then_key(
     old: Iterable[tuple[int, str]],
     new: Iterable[tuple[int, str]],
     origins: Mapping[int, int | None],
+    *,
+    not_by_key: frozenset[int] | set[int] = frozenset(),
 ) -> dict[int, int]:
     """Pair ``(id, key)`` items of two sides; returns ``{old id: new id}``, one-to-one.
 
     Lineage first: an old and a new item pair when their ``origins`` chains meet; the nearest
     relatives pair first (fewest links between them), an unchanged key breaking ties. Then,
-    among the items still alone, equal keys pair (in order, should a side repeat a key). The
-    result does not depend on which side is called old: swapping the sides inverts it.
+    among the items still alone and not in ``not_by_key``, equal keys pair (in order, should a
+    side repeat a key). The result does not depend on which side is called old: swapping the
+    sides inverts it.
     """
     old, new = list(old), list(new)
     old_keys, new_keys = dict(old), dict(new)
@@ -160,10 +185,10 @@ def pair_by_lineage_then_key(
 
     waiting: dict[str, deque[int]] = defaultdict(deque)
     for old_id, key in old:
-        if old_id not in pairs:
+        if old_id not in pairs and old_id not in not_by_key:
             waiting[key].append(old_id)
     for new_id, key in new:
-        if new_id not in taken and waiting.get(key):
+        if new_id not in taken and new_id not in not_by_key and waiting.get(key):
             pairs[waiting[key].popleft()] = new_id
             taken.add(new_id)
     return pairs
@@ -185,20 +210,61 @@ def kind_of(changes: set[str]) -> str:
     return "unchanged"
 
 
+def cut_lines(items: Iterable[int], origins: Mapping[int, int | None], deleted: Iterable[int]) -> set[int]:
+    """The ``items`` whose line was cut: their lineage (every requirement their ``origins`` links
+    connect them to, either way) holds one of the ``deleted`` requirements, whose own origins are
+    in ``origins`` too. Such an item is the same requirement as nothing with its key on the other side."""
+    deleted = set(deleted)
+    if not deleted:
+        return set()
+    parent: dict[int, int] = {}
+
+    def root(node: int) -> int:
+        path = []
+        while parent.get(node, node) != node:
+            path.append(node)
+            node = parent[node]
+        for step in path:
+            parent[step] = node
+        return node
+
+    for node, origin in origins.items():
+        if origin is not None:
+            a, b = root(node), root(origin)
+            if a != b:
+                parent[a] = b
+    cut = {root(node) for node in deleted}
+    return {item for item in items if root(item) in cut}
+
+
 def compare_snapshots(
-    old: Sequence[Snapshot], new: Sequence[Snapshot], origins: Mapping[int, int | None]
+    old: Sequence[Snapshot],
+    new: Sequence[Snapshot],
+    origins: Mapping[int, int | None],
+    deleted: Iterable[int] = (),
 ) -> list[RequirementChange]:
     """Entries for every item of ``new`` in the given order, then the removed items of ``old`` in
-    theirs; ``old``/``new`` of each entry are the snapshots themselves."""
-    pairs = pair_by_lineage_then_key(((s.id, s.key) for s in old), ((s.id, s.key) for s in new), origins)
+    theirs; ``old``/``new`` of each entry are the snapshots themselves.
+
+    ``deleted`` are the requirements deleted in the versions between the two sides (their origins
+    in ``origins``): an item whose line one of them cut pairs with nothing by key, and an added and a
+    removed item sharing a key are flagged ``reused_key``."""
+    cut = cut_lines([s.id for s in (*old, *new)], origins, deleted)
+    pairs = pair_by_lineage_then_key(
+        ((s.id, key_identity(s.key)) for s in old), ((s.id, key_identity(s.key)) for s in new), origins, not_by_key=cut
+    )
     old_by_id = {s.id: s for s in old}
     counterpart = {new_id: old_by_id[old_id] for old_id, new_id in pairs.items()}
+    old_keys = {key_identity(s.key) for s in old}
+    new_keys = {key_identity(s.key) for s in new}
 
     entries = []
     for after in new:
         before = counterpart.get(after.id)
         if before is None:
-            entries.append(RequirementChange(kind="added", old=None, new=after))
+            entries.append(
+                RequirementChange(kind="added", old=None, new=after, reused_key=key_identity(after.key) in old_keys)
+            )
             continue
         changes = changed_fields(before, after)
         entries.append(
@@ -211,7 +277,11 @@ def compare_snapshots(
                 statement_redline=markdown_redline(before.statement, after.statement) if "statement" in changes else None,
             )
         )
-    entries.extend(RequirementChange(kind="removed", old=s, new=None) for s in old if s.id not in pairs)
+    entries.extend(
+        RequirementChange(kind="removed", old=s, new=None, reused_key=key_identity(s.key) in new_keys)
+        for s in old
+        if s.id not in pairs
+    )
     return entries
 
 
@@ -286,7 +356,7 @@ def redline(old_text: str, new_text: str) -> SafeString:
 
 def compare_versions(old: ReferentialVersion, new: ReferentialVersion) -> Comparison:
     """Compare ``old`` (the version compared from) with ``new`` (compared to), in either
-    chronological order. Four queries, whatever the number of requirements.
+    chronological order. Six queries at most, whatever the number of requirements.
 
     ``old``/``new`` of the entries are Requirement objects with level, section and actors
     loaded, ``version`` set to the versions given, and ``section_number`` ("2.3") as on the
@@ -313,6 +383,10 @@ def compare_versions(old: ReferentialVersion, new: ReferentialVersion) -> Compar
         .order_by("position", "id")
     )
 
+    # Queries 5 and 6: the versions between the two sides, and the requirements deleted in them.
+    deleted = _deleted_between(old, new, referential_ids)
+    requirement_origins.update(deleted)
+
     chapters = {version_id: _Chapters(version_id, section_rows) for version_id in version_ids}
     section_pairs = pair_by_lineage_then_key(
         chapters[old.pk].keyed(),
@@ -331,6 +405,8 @@ def compare_versions(old: ReferentialVersion, new: ReferentialVersion) -> Compar
         requirement.section_number = chapters[requirement.version_id].numbers.get(requirement.section_id, "")
         sides[requirement.version_id].append(requirement)
         by_id[requirement.pk] = requirement
+    for version_id, side in sides.items():  # each side in the words its version printed
+        fixed_labels.dress_requirements(versions[version_id], side)
 
     def snapshots(version_id: int, token) -> list[Snapshot]:
         order = chapters[version_id].order
@@ -341,6 +417,7 @@ def compare_versions(old: ReferentialVersion, new: ReferentialVersion) -> Compar
         snapshots(old.pk, lambda section_id: section_id),
         snapshots(new.pk, lambda section_id: new_section_token.get(section_id, section_id)),
         requirement_origins,
+        deleted=deleted,
     )
     entries = [
         replace(
@@ -351,6 +428,34 @@ def compare_versions(old: ReferentialVersion, new: ReferentialVersion) -> Compar
         for entry in entries
     ]
     return Comparison(old_version=old, new_version=new, entries=entries)
+
+
+def versions_between(old_id: int, new_id: int, based_on: Mapping[int, int | None]) -> set[int]:
+    """The versions one goes through from one side to the other along ``based_on`` links: those
+    above either side but not above both (their common ancestors and above are left out; so is the
+    older side when one descends from the other). Empty for a version compared with itself."""
+
+    def above(version_id):
+        return set(_ancestry(version_id, based_on))
+
+    return above(old_id) ^ above(new_id)
+
+
+def _deleted_between(old: ReferentialVersion, new: ReferentialVersion, referential_ids) -> dict[int, int | None]:
+    """``{id: origin}`` of the requirements deleted from the versions between ``old`` and ``new``, read
+    from the history django-simple-history keeps of every deletion; rows deleted without a trace
+    (bulk SQL) are not known, and their lines pair by key as before."""
+    if old.pk == new.pk:
+        return {}
+    based_on = dict(
+        ReferentialVersion.objects.filter(referential_id__in=referential_ids).values_list("id", "based_on_id")
+    )
+    between = versions_between(old.pk, new.pk, based_on)
+    if not between:
+        return {}
+    return dict(
+        Requirement.history.filter(history_type="-", version_id__in=between).values_list("id", "origin_id")
+    )
 
 
 def snapshot(requirement: Requirement, section_token) -> Snapshot:

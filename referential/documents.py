@@ -12,7 +12,8 @@ from core.pdf import html_to_pdf
 
 from .change_annex import change_annex_groups
 from .compare import compare_versions
-from .models import NonConformityLevel, ReferentialVersion, version_sort_key
+from . import fixed_labels
+from .models import ReferentialVersion, version_sort_key
 from .queries import version_outline
 
 
@@ -38,23 +39,34 @@ def previous_version(version: ReferentialVersion) -> ReferentialVersion | None:
     return max(earlier, key=lambda v: version_sort_key(v.number), default=None)
 
 
-def document_history(version: ReferentialVersion, published_at: datetime | None) -> list:
-    """Every published version up to this one, oldest first, then this one."""
+def document_history(version: ReferentialVersion, published_at: datetime | None, published_by=None) -> list:
+    """Every published version up to this one, oldest first, then this one, each with who published it
+    (the « Validé par » column)."""
     rows = [
         v
-        for v in version.referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES).exclude(pk=version.pk)
+        for v in version.referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES)
+        .exclude(pk=version.pk)
+        .select_related("published_by")
         if version_sort_key(v.number) < version_sort_key(version.number)
     ]
     rows.sort(key=lambda v: version_sort_key(v.number))
     current = ReferentialVersion(
-        number=version.number, change_summary=version.change_summary, published_at=published_at
+        number=version.number,
+        change_summary=version.change_summary,
+        published_at=published_at,
+        published_by=published_by or (version.published_by if version.published_by_id else None),
     )
     return [*rows, current]
 
 
-def version_document_context(version: ReferentialVersion, *, preview: bool, published_at: datetime | None = None):
+def version_document_context(
+    version: ReferentialVersion, *, preview: bool, published_at: datetime | None = None, published_by=None
+):
+    fixed_labels.dress_version(version)
     previous = previous_version(version)
     comparison = compare_versions(previous, version) if previous else None
+    thresholds = list(version.thresholds.select_related("level"))
+    fixed_labels.dress_thresholds(version, thresholds)
     status_label = (
         ReferentialVersion.Status.PUBLISHED.label if not preview else ReferentialVersion.Status(version.status).label
     )
@@ -64,9 +76,9 @@ def version_document_context(version: ReferentialVersion, *, preview: bool, publ
         "status_label": status_label,
         "published_at": published_at or version.published_at,
         "outline": version_outline(version),
-        "history": document_history(version, published_at or version.published_at),
-        "levels": list(NonConformityLevel.objects.all()),
-        "thresholds": list(version.thresholds.select_related("level")),
+        "history": document_history(version, published_at or version.published_at, None if preview else published_by),
+        "levels": fixed_labels.levels_of(version),
+        "thresholds": thresholds,
         "comparison": comparison,
         "changes": [entry for entry in comparison.entries if entry.kind != "unchanged"] if comparison else [],
         "change_groups": change_annex_groups(comparison.changed) if comparison else [],
@@ -81,10 +93,14 @@ def version_pdf_filename(version: ReferentialVersion, when: datetime | None) -> 
     return f"ANS_MSS_{code}_v{version.number}_{day:%Y%m%d}.pdf"
 
 
-def build_version_pdf(version: ReferentialVersion, *, preview: bool, published_at: datetime | None = None) -> BuiltPdf:
-    """Render the version as a PDF: published layout, or a draft preview with a *PROJET* watermark."""
+def build_version_pdf(
+    version: ReferentialVersion, *, preview: bool, published_at: datetime | None = None, published_by=None
+) -> BuiltPdf:
+    """Render the version as a PDF: published layout, or a draft preview with a *PROJET* watermark.
+    ``published_by``, the editor publishing it, is printed in the document's history (« Validé par »)."""
     with translation.override("fr"):
         html = render_to_string(
-            "pdf/version.html", version_document_context(version, preview=preview, published_at=published_at)
+            "pdf/version.html",
+            version_document_context(version, preview=preview, published_at=published_at, published_by=published_by),
         )
     return BuiltPdf(content=html_to_pdf(html), filename=version_pdf_filename(version, published_at))

@@ -4,6 +4,7 @@ from django.utils.translation import gettext as _
 
 from core.tabular import csv_download, xlsx_download
 
+from . import fixed_labels
 from .models import ReferentialVersion
 from .queries import version_outline
 
@@ -14,6 +15,7 @@ def requirement_table(version: ReferentialVersion) -> tuple[list[str], list[list
         _("Niveau de non-conformité"), _("Acteurs"), _("Méthode de vérification"), _("Échéance"),
     ]
     rows = []
+    fixed_labels.dress_version(version)
     for node in version_outline(version).walk():
         for requirement in node.requirements:
             rows.append([

@@ -251,7 +251,7 @@ def _write_version(referential, plan: VersionPlan, *, levels, actors, by, reason
         _save(ConformityThreshold(version=version, level_id=levels[slug], max_findings=max_findings), by=by, reason=reason)
 
     if plan.status in (Status.PUBLISHED, Status.SUPERSEDED):
-        problems = publication_problems(version)
+        problems = publication_problems(version, published_at=plan.published_at)
         if problems:
             raise InvalidDocument(source, [_("version %(number)s : %(problem)s") % {"number": plan.number, "problem": p} for p in problems])
         # Published through the service, so the version gets its PDF, with the document's date.

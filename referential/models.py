@@ -174,6 +174,11 @@ class ReferentialVersion(models.Model):
         related_name="+",
         verbose_name=_("publiée par"),
     )
+    # The words the version printed on the day it was published (see ``fixed_labels``): relabelling a
+    # level or an actor, or renaming the referential, later changes nothing it shows.
+    publication_labels = models.JSONField(
+        _("libellés figés à la publication"), default=dict, blank=True, editable=False
+    )
     pdf = models.FileField(_("PDF"), upload_to="referentiels/", blank=True)
     pdf_sha256 = models.CharField(_("empreinte SHA-256 du PDF"), max_length=64, blank=True)
     pdf_size = models.PositiveBigIntegerField(_("taille du PDF (octets)"), null=True, blank=True)

@@ -45,6 +45,7 @@ class UnprintableCharacter:
     where: str  # what a reader recognises: « MSS 17 », « chapitre Sécurité », « résumé des changements »
     field: str  # the field's name, in French
     character: str
+    requirement_id: int | None = None  # when it is in a requirement: where to correct it
 
     @property
     def code_point(self) -> str:
@@ -64,8 +65,8 @@ def unprintable_characters(version: ReferentialVersion) -> list[UnprintableChara
     field; in document order (version, chapters, requirements, then labels of levels and actors)."""
     found: list[UnprintableCharacter] = []
 
-    def check(where: str, field: str, text: str) -> None:
-        found.extend(UnprintableCharacter(where, field, character) for character in _unprintable(text))
+    def check(where: str, field: str, text: str, requirement_id: int | None = None) -> None:
+        found.extend(UnprintableCharacter(where, field, character, requirement_id) for character in _unprintable(text))
 
     referential = version.referential
     label = _("la version")
@@ -85,7 +86,7 @@ def unprintable_characters(version: ReferentialVersion) -> list[UnprintableChara
             (_("énoncé"), requirement.statement),
             (_("méthode de vérification"), requirement.verification_method),
         ):
-            check(requirement.key, name, text)
+            check(requirement.key, name, text, requirement.pk)
         actors.update((actor.pk, actor) for actor in requirement.actors.all())
     for level in NonConformityLevel.objects.all():  # the PDF's first annex lists every level
         where = _("niveau « %(label)s »") % {"label": level.label}
@@ -96,10 +97,13 @@ def unprintable_characters(version: ReferentialVersion) -> list[UnprintableChara
     return found
 
 
+def warning_text(item: UnprintableCharacter) -> str:
+    return _(
+        "%(where)s, %(field)s : le caractère « %(character)s » (%(code_point)s) ne peut pas être imprimé dans le PDF, il y apparaîtrait comme un carré vide."
+    ) % {"where": item.where, "field": item.field, "character": item.character, "code_point": item.code_point}
+
+
 def publication_warnings(version: ReferentialVersion) -> list[str]:
-    """What the editor should know before publishing, without it blocking: characters that would print as boxes."""
-    return [
-        _("%(where)s, %(field)s : le caractère « %(character)s » (%(code_point)s) ne peut pas être imprimé dans le PDF, il y apparaîtrait comme un carré vide.")
-        % {"where": item.where, "field": item.field, "character": item.character, "code_point": item.code_point}
-        for item in unprintable_characters(version)
-    ]
+    """Characters that would print as boxes, in words for the editor (``services.publication_warnings``
+    adds them to the other warnings of a publication)."""
+    return [warning_text(item) for item in unprintable_characters(version)]

@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
@@ -9,8 +10,9 @@ from django.utils import timezone
 
 from core.roles import is_editor
 
+from . import fixed_labels
 from .compare import changed_fields, redline, snapshot
-from .keys import normalise_key
+from .keys import key_identity, normalise_key
 from .markdown_redline import markdown_redline
 from .models import (
     Actor,
@@ -39,7 +41,8 @@ def version_for(user, slug: str, number: str) -> ReferentialVersion:
     )
     if version is None:
         raise Http404
-    return version
+    # A published version's pages, exports and API answers print the words of its publication day.
+    return fixed_labels.dress_version(version)
 
 
 def referentials_with_versions(user) -> list[Referential]:
@@ -166,6 +169,8 @@ def version_outline(version: ReferentialVersion, requirements=None) -> Outline:
     roots = build(None, "", 1)
     if requirements is None:
         requirements = requirements_of(version)
+    requirements = list(requirements)
+    fixed_labels.dress_requirements(version, requirements)
     for requirement in requirements:
         node = by_id.get(requirement.section_id)
         if node is not None:
@@ -208,12 +213,112 @@ def _load_lineage(requirement: Requirement) -> list[Requirement]:
             continue
         line.add(current)
         stack.extend(children.get(current, []))
-    members = (
+    members = list(
         Requirement.objects.filter(pk__in=line)
         .select_related("version", "version__referential", "level", "section")
         .prefetch_related("actors")
     )
+    for member in members:  # each as its own version printed it
+        fixed_labels.dress_requirements(member.version, [member])
     return sorted(members, key=lambda r: version_sort_key(r.version.number))
+
+
+# Lines: requirements followed by lineage, not by key ---------------------------------------------
+
+
+@dataclass
+class Lines:
+    """Every requirement of some referentials with its line (the requirements its ``origin`` links
+    connect it to, through every version, whatever its key became). Two queries, whatever the size.
+
+    Links to a requirement (RIDA items…) keep the requirement they named and follow its line, so
+    a key given to another requirement later (a swap, a reuse) never moves them."""
+
+    # id → (key, version id)
+    requirements: dict[int, tuple[str, int]]
+    # id → id of its line (one per line)
+    line: dict[int, int]
+    # version id → the version (referential, number, status, dates)
+    versions: dict[int, ReferentialVersion]
+
+    @cached_property
+    def _by_line(self) -> dict[int, list[int]]:
+        groups: dict[int, list[int]] = {}
+        for rid, line in self.line.items():
+            groups.setdefault(line, []).append(rid)
+        return groups
+
+    def members(self, requirement_id: int | None) -> list[int]:
+        """Every requirement of the line of ``requirement_id`` (empty for an unknown one)."""
+        line = self.line.get(requirement_id)
+        return list(self._by_line.get(line, [])) if line is not None else []
+
+    def best(self, ids, *, public_only: bool = True) -> int | None:
+        """Among ``ids``, the one to show a reader: in the published version, else in the newest public
+        one (``public_only=False``: drafts last)."""
+        candidates = [rid for rid in ids if rid in self.requirements]
+        if public_only:
+            candidates = [rid for rid in candidates if self.versions[self.requirements[rid][1]].is_public]
+        return max(candidates, key=self._preference, default=None)
+
+    def _preference(self, requirement_id: int):
+        version = self.versions[self.requirements[requirement_id][1]]
+        return (version.is_public, version.status == ReferentialVersion.Status.PUBLISHED, version_sort_key(version.number))
+
+    def named(self, referential_id: int, key: str, *, on: date | None = None) -> int | None:
+        """The requirement a reader means by ``key`` in a referential (compared as readers see keys): in
+        the version in force on ``on`` if it holds the key, else in the published version, else in the
+        newest public one, else in the newest draft."""
+        identity = key_identity(key)
+        if not identity:
+            return None
+        holding = [
+            rid
+            for rid, (other, version_id) in self.requirements.items()
+            if self.versions[version_id].referential_id == referential_id and key_identity(other) == identity
+        ]
+        if on is not None:
+            frozen = [v for v in self.versions.values() if v.referential_id == referential_id and v.is_frozen]
+            in_force = version_in_force(frozen, on)
+            for rid in holding:
+                if in_force is not None and self.requirements[rid][1] == in_force.pk:
+                    return rid
+        return self.best(holding, public_only=False)
+
+
+def lines_of(referential_ids) -> Lines:
+    versions = ReferentialVersion.objects.filter(referential_id__in=referential_ids).in_bulk()
+    rows = list(
+        Requirement.objects.filter(version__referential_id__in=referential_ids).values_list("id", "origin_id", "key", "version_id")
+    )
+    parent: dict[int, int] = {}
+
+    def root(node):
+        path = []
+        while parent.get(node, node) != node:
+            path.append(node)
+            node = parent[node]
+        for step in path:
+            parent[step] = node
+        return node
+
+    known = {row[0] for row in rows}
+    for rid, origin, _key, _version in rows:
+        if origin is not None and origin in known:
+            a, b = root(rid), root(origin)
+            if a != b:
+                parent[a] = b
+    return Lines(
+        requirements={rid: (key, version_id) for rid, _origin, key, version_id in rows},
+        line={rid: root(rid) for rid, *_ in rows},
+        versions=versions,
+    )
+
+
+def requirement_named(referential_id: int, key: str, *, on: date | None = None) -> Requirement | None:
+    """The requirement ``key`` names in a referential (see ``Lines.named``), or None."""
+    found = lines_of([referential_id]).named(referential_id, key, on=on)
+    return Requirement.objects.filter(pk=found).first() if found else None
 
 
 # Public pages ------------------------------------------------------------------------------------
@@ -269,13 +374,16 @@ def sibling_versions(user, version: ReferentialVersion) -> list[ReferentialVersi
 
 def filter_choices(version: ReferentialVersion) -> tuple[list[NonConformityLevel], list[Actor]]:
     """The levels, and the actors named by at least one requirement of ``version``, for filter menus."""
-    levels = list(NonConformityLevel.objects.order_by("rank"))
+    levels = fixed_labels.levels_of(version)
     actors = list(Actor.objects.filter(requirements__version=version).distinct().order_by("position", "label"))
+    fixed_labels.dress_actors(version, actors)
     return levels, actors
 
 
 def version_thresholds(version: ReferentialVersion) -> list[ConformityThreshold]:
-    return list(version.thresholds.select_related("level").order_by("level__rank"))
+    thresholds = list(version.thresholds.select_related("level").order_by("level__rank"))
+    fixed_labels.dress_thresholds(version, thresholds)
+    return thresholds
 
 
 def requirement_in(version: ReferentialVersion, key: str) -> Requirement:
@@ -288,6 +396,7 @@ def requirement_in(version: ReferentialVersion, key: str) -> Requirement:
     )
     if requirement is None:
         raise Http404
+    fixed_labels.dress_requirements(version, [requirement])
     return requirement
 
 

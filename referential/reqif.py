@@ -30,8 +30,9 @@ from lxml import html as lxml_html
 from core.markdown import render_markdown
 from core.tabular import download, printable
 
+from . import fixed_labels
 from .interchange import ImportRefused, requirement_identifiers, section_identifiers
-from .models import Actor, NonConformityLevel, ReferentialVersion
+from .models import Actor, ReferentialVersion
 from .queries import version_outline
 
 REQIF_NS = "http://www.omg.org/spec/ReqIF/20110401/reqif.xsd"
@@ -156,8 +157,8 @@ def _value(values, kind, attr_id, value):
 
 
 def build_reqif(version: ReferentialVersion) -> bytes:
-    """The version as a ReqIF 1.2 document (UTF-8 bytes)."""
-    referential = version.referential
+    """The version as a ReqIF 1.2 document (UTF-8 bytes), in the words it was published with."""
+    referential = fixed_labels.dress_version(version).referential
     # A frozen version gives the same bytes every time: its dates, never the time of the export.
     moment = (version.published_at or version.created_at) if version.is_frozen else timezone.now()
     stamp = _timestamp(moment)
@@ -188,8 +189,9 @@ def build_reqif(version: ReferentialVersion) -> bytes:
     _sub(datatypes, "DATATYPE-DEFINITION-STRING", identifier="ans.type.string", long_name="Texte", last_change=stamp, max_length=STRING_MAX)
     _sub(datatypes, "DATATYPE-DEFINITION-XHTML", identifier="ans.type.xhtml", long_name="Texte mis en forme", last_change=stamp)
     _sub(datatypes, "DATATYPE-DEFINITION-DATE", identifier="ans.type.date", long_name="Date", last_change=stamp)
-    levels = list(NonConformityLevel.objects.order_by("rank"))
+    levels = fixed_labels.levels_of(version)
     actors = list(Actor.objects.order_by("position", "label"))
+    fixed_labels.dress_actors(version, actors)
     _enum_datatype(datatypes, "ans.type.level", "Niveau de non-conformité", [(f"ans.level.{lv.slug}", lv.label, lv.rank) for lv in levels], stamp)
     _enum_datatype(datatypes, "ans.type.actors", "Acteurs", [(f"ans.actor.{a.slug}", a.label, i) for i, a in enumerate(actors, start=1)], stamp)
 

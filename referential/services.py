@@ -3,15 +3,18 @@
 Views, admin, API and management commands call these; none re-implements them.
 """
 
+import hashlib
 import logging
 from collections.abc import Callable, Iterable
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -22,7 +25,7 @@ from core.audit import bulk_create_with_links, stamp
 from core.errors import DomainError, TransitionNotAllowed
 from core.protection import deletion_refused
 
-from . import signals
+from . import fixed_labels, signals
 from .errors import ConcurrentEdit, PublicationFailed
 from .interchange import ImportPlan, ImportRefused, plan_import
 from .models import (
@@ -350,47 +353,130 @@ def _validate_requirement(requirement: Requirement) -> None:
 # Transitions -------------------------------------------------------------------------------------
 
 
-def publication_problems(version: ReferentialVersion) -> list[str]:
-    """Everything that keeps a version from being published, all at once."""
-    problems: list[str] = []
+@dataclass(frozen=True)
+class Remedy:
+    """The action that resolves a publication problem: what to do, and the page where it is done."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class PublicationNotice:
+    """One blocking problem or one warning of a publication, in words for the editor, with the action
+    that resolves it when there is one. Reads as its message."""
+
+    message: str
+    remedy: Remedy | None = None
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def _as_notice(item) -> PublicationNotice:
+    return item if isinstance(item, PublicationNotice) else PublicationNotice(str(item))
+
+
+def _admin_url(name: str, *args, query: str = "") -> str:
+    return reverse(f"admin:{name}", args=args) + (f"?{query}" if query else "")
+
+
+def publish_page_url(version: ReferentialVersion) -> str:
+    """The page where an editor reviews and confirms the publication of ``version``."""
+    return reverse("referential:version_publish", kwargs={"slug": version.referential.slug, "number": version.number})
+
+
+def start_draft_remedy(source: ReferentialVersion) -> Remedy:
+    return Remedy(
+        _("Démarrer un brouillon à partir de la version %(number)s") % {"number": source.number},
+        _admin_url("referential_referentialversion_start_draft", source.pk),
+    )
+
+
+def publication_problems(version: ReferentialVersion, *, published_at: datetime | None = None) -> list[str]:
+    """Everything that keeps a version from being published, all at once, as sentences."""
+    return [notice.message for notice in publication_blockers(version, published_at=published_at)]
+
+
+def publication_blockers(version: ReferentialVersion, *, published_at: datetime | None = None) -> list[PublicationNotice]:
+    """Everything that keeps a version from being published (on ``published_at``, now by default), all
+    at once, each with the action that resolves it."""
+    problems: list[PublicationNotice] = []
     if Status.PUBLISHED not in VERSION_TRANSITIONS[version.status]:
-        problems.append(str(_TRANSITION_REFUSALS[Status.PUBLISHED]))
+        remedy = start_draft_remedy(version) if version.status == Status.PUBLISHED else None
+        problems.append(PublicationNotice(str(_TRANSITION_REFUSALS[Status.PUBLISHED]), remedy))
+
+    def fix(label: str, url: str) -> Remedy | None:
+        # A frozen text cannot be fixed in place: what is wrong with it is fixed in the next draft.
+        if not version.is_text_frozen:
+            return Remedy(label, url)
+        return start_draft_remedy(version) if version.status in (Status.CONSULTATION, Status.PUBLISHED) else None
+
     requirements = list(version.requirements.prefetch_related("actors").order_by("position"))
     if not requirements:
-        problems.append(_("La version ne contient aucune exigence."))
+        problems.append(
+            PublicationNotice(
+                _("La version ne contient aucune exigence."),
+                fix(_("Ajouter une exigence"), _admin_url("referential_requirement_add", query=f"version={version.pk}")),
+            )
+        )
     for req in requirements:
+        remedy = fix(_("Compléter l'exigence %(key)s") % {"key": req.key}, _admin_url("referential_requirement_change", req.pk))
         if req.level_id is None:
-            problems.append(_("%(key)s : aucun niveau de non-conformité.") % {"key": req.key})
+            problems.append(PublicationNotice(_("%(key)s : aucun niveau de non-conformité.") % {"key": req.key}, remedy))
         if not req.actors.all():
-            problems.append(_("%(key)s : aucun acteur concerné.") % {"key": req.key})
-    sections = list(version.sections.values_list("parent_id", "position", "title"))
+            problems.append(PublicationNotice(_("%(key)s : aucun acteur concerné.") % {"key": req.key}, remedy))
+    sections = list(version.sections.values_list("pk", "parent_id", "position", "title"))
     seen = set()
-    for parent_id, position, title in sections:
+    for pk, parent_id, position, title in sections:
         if (parent_id, position) in seen:
             problems.append(
-                _("Chapitre « %(title)s » : deux chapitres ont la même position, la numérotation serait ambiguë.")
-                % {"title": title}
+                PublicationNotice(
+                    _("Chapitre « %(title)s » : deux chapitres ont la même position, la numérotation serait ambiguë.")
+                    % {"title": title},
+                    fix(
+                        _("Changer la position du chapitre « %(title)s »") % {"title": title},
+                        _admin_url("referential_section_change", pk),
+                    ),
+                )
             )
         seen.add((parent_id, position))
     problems.extend(_lineage_problems(version))
+    problems.extend(_date_problems(version, published_at or timezone.now()))
     for check in _publication_checks.values():
-        problems.extend(check(version))
+        problems.extend(_as_notice(problem) for problem in check(version))
     return problems
 
 
-def _lineage_problems(version: ReferentialVersion) -> list[str]:
+def _date_problems(version: ReferentialVersion, published_at: datetime) -> list[PublicationNotice]:
+    published_on = timezone.localdate(published_at)
+    if version.effective_at and version.effective_at < published_on:
+        return [
+            PublicationNotice(
+                _("Date d'entrée en vigueur (effective_at) : le %(date)s précède la publication ; choisissez le jour de la publication ou plus tard.")
+                % {"date": date_format(version.effective_at, "DATE_FORMAT")},
+                Remedy(_("Corriger la date d'entrée en vigueur"), _admin_url("referential_referentialversion_change", version.pk)),
+            )
+        ]
+    return []
+
+
+def _lineage_problems(version: ReferentialVersion) -> list[PublicationNotice]:
     """A version replaces the one in force only if it carries its changes: it must be based on the
     version published now, and no other version of the referential may be in consultation (its
     readers would be commenting on a text already overtaken)."""
-    problems: list[str] = []
-    others = version.referential.versions.exclude(pk=version.pk)
+    problems: list[PublicationNotice] = []
+    others = version.referential.versions.exclude(pk=version.pk).select_related("referential")
     for other in others.filter(status=Status.CONSULTATION).order_by("number"):
         problems.append(
-            _(
-                "La version %(other)s est en concertation : publiez-la d'abord (après la clôture de sa "
-                "concertation), puis démarrez le brouillon suivant à partir d'elle."
+            PublicationNotice(
+                _(
+                    "La version %(other)s est en concertation : publiez-la d'abord (après la clôture de sa "
+                    "concertation), puis démarrez le brouillon suivant à partir d'elle."
+                )
+                % {"other": other.number},
+                Remedy(_("Publier d'abord la version %(number)s") % {"number": other.number}, publish_page_url(other)),
             )
-            % {"other": other.number}
         )
     published = others.filter(status=Status.PUBLISHED).first()
     if published is not None and version.based_on_id != published.pk:
@@ -406,8 +492,113 @@ def _lineage_problems(version: ReferentialVersion) -> list[str]:
                 "La version %(number)s n'est fondée sur aucune version, mais la version %(published)s est "
                 "publiée : démarrez un nouveau brouillon à partir de la version %(published)s."
             )
-        problems.append(message % {"number": version.number, "based_on": based_on, "published": published.number})
+        problems.append(
+            PublicationNotice(
+                message % {"number": version.number, "based_on": based_on, "published": published.number},
+                start_draft_remedy(published),
+            )
+        )
     return problems
+
+
+def publication_warnings(version: ReferentialVersion) -> list[PublicationNotice]:
+    """What the editor should know before publishing, without it blocking: characters the PDF fonts
+    cannot print, and keys that named another requirement in the previous version (*clé réutilisée*)."""
+    from .compare import compare_versions
+    from .documents import previous_version
+    from .printable import unprintable_characters, warning_text
+
+    warnings: list[PublicationNotice] = []
+    for item in unprintable_characters(version):
+        remedy = None
+        if item.requirement_id and not version.is_text_frozen:
+            remedy = Remedy(_("Corriger l'exigence %(key)s") % {"key": item.where}, _admin_url("referential_requirement_change", item.requirement_id))
+        warnings.append(PublicationNotice(warning_text(item), remedy))
+    previous = previous_version(version)
+    if previous is not None:
+        comparison = compare_versions(previous, version)
+        url = reverse(
+            "referential:compare", kwargs={"slug": version.referential.slug, "a": previous.number, "b": version.number}
+        )
+        for old, new in comparison.reused_keys:
+            warnings.append(
+                PublicationNotice(
+                    _(
+                        "Clé réutilisée : %(key)s désignait dans la version %(old_version)s l'exigence « %(old_title)s », "
+                        "qui n'a pas de suite dans cette version ; elle désigne ici une autre exigence, « %(new_title)s ». "
+                        "Qui cite %(key)s parlera de deux exigences différentes selon la version : une clé nouvelle évite "
+                        "la confusion."
+                    )
+                    % {"key": new.key, "old_version": previous.number, "old_title": old.title, "new_title": new.title},
+                    Remedy(_("Voir la comparaison avec la version %(number)s") % {"number": previous.number}, url),
+                )
+            )
+    return warnings
+
+
+@dataclass
+class PublicationReview:
+    """What publishing ``version`` today would do, as the confirmation page shows it: the day it
+    applies from, the version in force today that it replaces (and its last day), every blocking
+    problem and every warning."""
+
+    version: ReferentialVersion
+    today: date
+    in_force_from: date
+    blockers: list[PublicationNotice] = field(default_factory=list)
+    warnings: list[PublicationNotice] = field(default_factory=list)
+    # The version in force today, which stops being in force (None when none is).
+    replaced: ReferentialVersion | None = None
+    # Its last day in force; None when it stops on publication, the new version applying at once.
+    replaced_until: date | None = None
+    # A version published for later, not yet in force, superseded before it ever applies.
+    overtaken: ReferentialVersion | None = None
+
+    @property
+    def can_publish(self) -> bool:
+        return not self.blockers
+
+    @property
+    def applies_at_once(self) -> bool:
+        return self.in_force_from <= self.today
+
+    @property
+    def fingerprint(self) -> str:
+        """Changes when anything the editor was shown changes: a confirmation of another review is stale."""
+        parts = [
+            str(self.version.pk),
+            self.version.status,
+            self.in_force_from.isoformat(),
+            str(self.replaced.pk if self.replaced else ""),
+            *(notice.message for notice in self.blockers),
+            *(notice.message for notice in self.warnings),
+        ]
+        return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def review_publication(version: ReferentialVersion, *, today: date | None = None) -> PublicationReview:
+    """Everything the editor must see before publishing ``version`` today (see ``PublicationReview``)."""
+    from .queries import version_in_force
+
+    today = today or timezone.localdate()
+    in_force_from = max(version.effective_at or today, today)
+    others = [
+        v for v in version.referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES) if v.pk != version.pk
+    ]
+    replaced = version_in_force(others, today)
+    overtaken = next(
+        (v for v in others if v.status == Status.PUBLISHED and v.in_force_from and v.in_force_from > today), None
+    )
+    return PublicationReview(
+        version=version,
+        today=today,
+        in_force_from=in_force_from,
+        blockers=publication_blockers(version),
+        warnings=publication_warnings(version) if not version.is_frozen else [],
+        replaced=replaced,
+        replaced_until=in_force_from - timedelta(days=1) if replaced and in_force_from > today else None,
+        overtaken=overtaken,
+    )
 
 
 # Checks other apps add to publication ------------------------------------------------------------
@@ -417,13 +608,14 @@ def _lineage_problems(version: ReferentialVersion) -> list[str]:
 # Registered today:
 #   - consultation: a version whose consultation is still open is not published.
 
-PublicationCheck = Callable[[ReferentialVersion], list[str]]
+PublicationCheck = Callable[[ReferentialVersion], "list[str | PublicationNotice]"]
 _publication_checks: dict[str, PublicationCheck] = {}
 
 
 def register_publication_check(name: str, check: PublicationCheck) -> None:
     """Make ``publication_problems`` also run ``check`` (a version → the blocking problems it finds,
-    as sentences for the editor). Registering a name again replaces its check."""
+    as sentences for the editor, or as ``PublicationNotice`` naming the action that resolves each).
+    Registering a name again replaces its check."""
     _publication_checks[name] = check
 
 
@@ -466,21 +658,14 @@ def publish_version(
     from .documents import build_version_pdf
 
     version = _locked_version(version)
-    problems = publication_problems(version)
+    published_at = published_at or timezone.now()
+    problems = publication_problems(version, published_at=published_at)
     if problems:
         raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
-    published_at = published_at or timezone.now()
-    published_on = timezone.localdate(published_at)
-    if version.effective_at and version.effective_at < published_on:
-        raise TransitionNotAllowed(
-            _("La version ne peut pas être publiée."),
-            problems=[
-                _("Date d'entrée en vigueur (effective_at) : le %(date)s précède la publication ; choisissez le jour de la publication ou plus tard.")
-                % {"date": date_format(version.effective_at, "DATE_FORMAT")}
-            ],
-        )
+    # What the version prints is fixed now: relabelling a level or an actor later changes none of it.
+    version.publication_labels = fixed_labels.capture(version)
     try:
-        built = build_version_pdf(version, preview=False, published_at=published_at)
+        built = build_version_pdf(version, preview=False, published_at=published_at, published_by=by)
     except Exception as exc:  # the engine's errors are many; the editor needs one clear message
         logger.exception("PDF build failed for %s", version)
         raise PublicationFailed(

@@ -6,6 +6,7 @@ page runs the same handful of SQL queries whatever the number of requirements.
 
 import re
 
+from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
@@ -16,11 +17,12 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError
 from core.roles import is_editor
 from core.typography import typeset_fragment
-from core.web import breadcrumb
+from core.web import breadcrumb, error_lines, error_status, require_editor
 
-from . import exports, page_cache, queries
+from . import exports, page_cache, queries, services
 from .compare import KINDS, compare_versions
 from .documents import build_version_pdf
 from .models import ReferentialVersion
@@ -320,6 +322,65 @@ def version_preview_pdf(request, slug, number):
     response["Content-Disposition"] = f'inline; filename="PROJET_{built.filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def version_publish(request, slug, number):
+    """Publishing is deliberate: this page shows what publishing the version today would do — its
+    draft PDF, the version that stops being in force and when, every blocking problem with the
+    action that resolves it, every warning — and publishes only on an explicit POST of the review
+    the editor saw. The rules are the services'; this page only shows them."""
+    require_editor(request)
+    version = queries.version_for(request.user, slug, number)
+    from_admin = request.GET.get("depuis") == "admin" or request.POST.get("depuis") == "admin"
+    review = services.review_publication(version)
+    refusal = None
+    stale = False
+    status = 200
+    if request.method == "POST":
+        if request.POST.get("revue") != review.fingerprint:
+            # Something changed since the page was shown (a problem, a warning, the version in force):
+            # the editor confirms what they see, so they see it again.
+            stale = True
+        else:
+            try:
+                published = services.request_publication(version=version, by=request.user)
+            except DomainError as error:
+                refusal = error_lines(error)[0][1]
+                status = error_status(error)
+                review = services.review_publication(queries.version_for(request.user, slug, number))
+            else:
+                if published.status == ReferentialVersion.Status.PUBLISHED:
+                    messages.success(
+                        request, _("La version %(number)s est publiée.") % {"number": published.number}
+                    )
+                else:
+                    messages.info(
+                        request,
+                        _("Publication de la version %(number)s en cours : le PDF est en construction.")
+                        % {"number": published.number},
+                    )
+                if from_admin:
+                    return redirect("admin:referential_referentialversion_change", published.pk)
+                return redirect(published.get_absolute_url())
+    referential = version.referential
+    return render(
+        request,
+        "referential/version_publish.html",
+        {
+            "referential": referential,
+            "version": version,
+            "review": review,
+            "refusal": refusal,
+            "stale": stale,
+            "from_admin": from_admin,
+            "breadcrumb_data": breadcrumb(
+                _("Publier"),
+                (referential.get_absolute_url(), referential.code),
+                (version.get_absolute_url(), _("Version %(number)s") % {"number": version.number}),
+            ),
+        },
+        status=status,
+    )
 
 
 def _export_cache(response, version):

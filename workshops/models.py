@@ -2,8 +2,10 @@
 
 A RIDA item (Relevé d'Informations, de Décisions et d'Actions) is an Information, a Decision or
 an Action; only actions carry a status, and an owner and due date. Items point at requirements
-by (referential, key) rather than by row, so a link made against version 1.0 still resolves
-when the requirement is read in 1.1 (see ``queries.rida_items_for_requirement``).
+by (referential, key) as the minutes write them, and each link keeps the requirement the key named
+when it was made: it follows that requirement's lineage, so a link made against version 1.0 still
+resolves when the requirement is read in 1.1, under a new key if it changed, and never moves to
+another requirement that took its key (see ``queries.rida_items_for_requirement``).
 """
 
 from django.core.exceptions import ValidationError
@@ -14,7 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from referential.models import Referential
+from referential.keys import key_problem, normalise_key
+from referential.models import Referential, Requirement
+from referential.queries import requirement_named
 
 
 class WorkshopQuerySet(models.QuerySet):
@@ -259,7 +263,12 @@ class RidaItem(models.Model):
 
 
 class RidaRequirementLink(models.Model):
-    """A requirement an item concerns, named by key so that the link holds in every version."""
+    """A requirement an item concerns, named by key as the minutes wrote it.
+
+    The key is resolved once, when the link is made (``anchor``: the requirement it named in the version
+    in force on the day of the workshop, else in the newest version holding it), and the link then
+    follows that requirement's lineage: a key swapped or reused in a later version never moves it
+    onto another requirement. A key that named nothing yet is resolved when read."""
 
     rida_item = models.ForeignKey(
         RidaItem, on_delete=models.CASCADE, related_name="requirement_links", verbose_name=_("item RIDA")
@@ -268,6 +277,17 @@ class RidaRequirementLink(models.Model):
         Referential, on_delete=models.PROTECT, related_name="rida_links", verbose_name=_("référentiel")
     )
     requirement_key = models.CharField(_("clé de l'exigence"), max_length=40, help_text=_("Par exemple « MSS 17 »."))
+    anchor = models.ForeignKey(
+        Requirement,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="rida_links",
+        verbose_name=_("exigence désignée"),
+        help_text=_(
+            "L'exigence que la clé désignait quand le lien a été fait ; le lien suit sa filiation, même si sa clé change."
+        ),
+    )
 
     history = HistoricalRecords(table_name="consultation_historicalridarequirementlink")
 
@@ -287,4 +307,23 @@ class RidaRequirementLink(models.Model):
         return self.requirement_key
 
     def clean(self):
-        self.requirement_key = " ".join((self.requirement_key or "").split())
+        self.requirement_key = normalise_key(self.requirement_key)
+        if self.requirement_key and (problem := key_problem(self.requirement_key)):
+            raise ValidationError({"requirement_key": problem})
+
+    def save(self, *args, **kwargs):
+        # Every path (services, admin inline, imports) stores the key clean and the requirement it names.
+        self.requirement_key = normalise_key(self.requirement_key)
+        if self._names_something_new():
+            self.anchor = requirement_named(
+                self.referential_id, self.requirement_key, on=self.rida_item.workshop.held_on
+            )
+        super().save(*args, **kwargs)
+
+    def _names_something_new(self) -> bool:
+        if not (self.requirement_key and self.referential_id):
+            return False
+        if self.pk is None or self.anchor_id is None:
+            return self.anchor_id is None
+        stored = type(self).objects.filter(pk=self.pk).values_list("referential_id", "requirement_key").first()
+        return stored != (self.referential_id, self.requirement_key)

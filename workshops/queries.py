@@ -7,8 +7,8 @@ from django.http import Http404
 from django.urls import NoReverseMatch
 from django.utils import timezone
 
-from referential.models import Referential, ReferentialVersion, Requirement, version_sort_key
-from referential.queries import requirement_lineage
+from referential.models import Referential, Requirement
+from referential.queries import Lines, lines_of, requirement_lineage
 
 from .models import AgendaItem, RidaItem, RidaRequirementLink, Workshop
 
@@ -64,29 +64,26 @@ def rida_items_of(workshop: Workshop, *, nature: str | None = None) -> list[Rida
 
 
 def resolve_links(links: list[RidaRequirementLink]) -> None:
-    """Set ``link.requirement`` to the requirement carrying the link's key in the referential's current
-    published version (or, failing that, its newest public version), and ``link.url`` to its page.
-    One query for any number of links; a key found nowhere public leaves both at ``None``."""
+    """Set ``link.requirement`` to where the link points today: the requirement of its line (see
+    ``RidaRequirementLink``) in the referential's published version, else in its newest public version;
+    and ``link.url`` to its page. The line is that of the requirement the key named when the link was
+    made; a link made before its key existed names the requirement holding the key now. Three queries
+    for any number of links; a line found in no public version leaves both at ``None``."""
     for link in links:
         link.requirement = None
         link.url = None
     if not links:
         return
-    candidates = (
-        Requirement.objects.filter(
-            version__status__in=ReferentialVersion.PUBLIC_STATUSES,
-            version__referential_id__in={link.referential_id for link in links},
-            key__in={link.requirement_key for link in links},
-        )
-        .select_related("version", "version__referential")
-    )
-    best: dict[tuple[int, str], Requirement] = {}
-    for requirement in candidates:
-        pair = (requirement.version.referential_id, requirement.key)
-        if pair not in best or _preference(requirement) > _preference(best[pair]):
-            best[pair] = requirement
+    lines = lines_of({link.referential_id for link in links})
+    targets: dict[RidaRequirementLink, int] = {}
     for link in links:
-        requirement = best.get((link.referential_id, link.requirement_key))
+        anchor = link_anchor(link, lines)
+        target = lines.best(lines.members(anchor)) if anchor else None
+        if target is not None:
+            targets[link] = target
+    found = Requirement.objects.filter(pk__in=set(targets.values())).select_related("version", "version__referential").in_bulk()
+    for link, target in targets.items():
+        requirement = found.get(target)
         if requirement is None:
             continue
         link.requirement = requirement
@@ -96,9 +93,12 @@ def resolve_links(links: list[RidaRequirementLink]) -> None:
             link.url = None
 
 
-def _preference(requirement: Requirement):
-    version = requirement.version
-    return (version.status == ReferentialVersion.Status.PUBLISHED, version_sort_key(version.number))
+def link_anchor(link: RidaRequirementLink, lines: Lines) -> int | None:
+    """The requirement whose line ``link`` follows: the one its key named when it was made, else
+    (a key that named nothing then) the one holding the key now."""
+    if link.anchor_id is not None and link.anchor_id in lines.line:
+        return link.anchor_id
+    return lines.named(link.referential_id, link.requirement_key)
 
 
 @dataclass
@@ -176,20 +176,28 @@ def open_actions() -> list[RidaItem]:
 
 
 def rida_items_for_requirement(requirement: Requirement, *, user=None) -> list[RidaItem]:
-    """The RIDA items, across the workshops ``user`` may read, that concern ``requirement``: those linked
-    to its referential under the key of any requirement of its lineage (so a renamed key still matches).
-    Newest workshop first."""
-    keys = {member.key for member in requirement_lineage(requirement)} | {requirement.key}
-    referential_id = (
-        ReferentialVersion.objects.filter(pk=requirement.version_id).values_list("referential_id", flat=True).first()
-    )
-    return list(
-        RidaItem.objects.filter(
-            workshop__in=visible_workshops(user),
-            requirement_links__referential_id=referential_id,
-            requirement_links__requirement_key__in=keys,
+    """The RIDA items, across the workshops ``user`` may read, that concern ``requirement``: those whose
+    link follows its line (a renamed key still matches; a key swapped or reused in another version
+    does not). Newest workshop first. A fixed number of queries."""
+    lineage = requirement_lineage(requirement)
+    members = {member.pk for member in lineage} | {requirement.pk}
+    referential_id = lineage[0].version.referential_id if lineage else requirement.version.referential_id
+    links = list(
+        RidaRequirementLink.objects.filter(
+            rida_item__workshop__in=visible_workshops(user), referential_id=referential_id
         )
-        .select_related("workshop")
-        .distinct()
-        .order_by("-workshop__held_on", "-workshop__number", "number")
+        .filter(Q(anchor_id__in=members) | Q(anchor__isnull=True))
+        .select_related("rida_item__workshop")
+    )
+    unanchored = [link for link in links if link.anchor_id is None]
+    if unanchored:
+        lines = lines_of([referential_id])
+        named = {link.pk: link_anchor(link, lines) for link in unanchored}
+    items = {
+        link.rida_item_id: link.rida_item
+        for link in links
+        if (link.anchor_id if link.anchor_id is not None else named.get(link.pk)) in members
+    }
+    return sorted(
+        items.values(), key=lambda item: (-item.workshop.held_on.toordinal(), -item.workshop.number, item.number)
     )

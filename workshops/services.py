@@ -22,6 +22,7 @@ from simple_history.utils import bulk_create_with_history
 
 from core.audit import stamp
 from core.errors import DomainError, TransitionNotAllowed
+from referential.keys import key_identity, key_problem, normalise_key
 from referential.models import Referential
 
 from . import signals
@@ -195,11 +196,16 @@ def link_requirement(*, item: RidaItem, referential: Referential, key: str, by: 
 
 
 def _link(item, referential, key, reason, by):
-    link = RidaRequirementLink(rida_item=item, referential=referential, requirement_key=key)
-    link.clean()
+    """Link ``item`` to the requirement ``key`` names (normalised as keys are): the link keeps that
+    requirement and follows its lineage (``RidaRequirementLink.anchor``)."""
+    link = RidaRequirementLink(rida_item=item, referential=referential, requirement_key=normalise_key(key))
     if not link.requirement_key:
         raise DomainError(_("Indiquez la clé de l'exigence, par exemple « MSS 17 »."))
-    if item.requirement_links.filter(referential=referential, requirement_key=link.requirement_key).exists():
+    if problem := key_problem(link.requirement_key):
+        raise DomainError(problem)
+    # Keys a reader cannot tell apart (case, no-break spaces) are one key: one link.
+    existing = item.requirement_links.filter(referential=referential).values_list("requirement_key", flat=True)
+    if any(key_identity(other) == key_identity(link.requirement_key) for other in existing):
         raise DomainError(
             _("L'item est déjà lié à l'exigence %(key)s.") % {"key": link.requirement_key}
         )

@@ -17,7 +17,7 @@ from .. import page_cache
 
 # Bump when the JSON shape of a version, its requirements or a comparison changes, so clients
 # holding an ETag of the old shape get the new one.
-REPRESENTATION_REVISION = "1"
+REPRESENTATION_REVISION = "2"
 
 # Not a year: a published version becomes "superseded" when the next one is published, and
 # that status is part of the answer. An hour bounds how long a cache may show the old status.

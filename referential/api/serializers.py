@@ -9,6 +9,7 @@ from rest_framework import serializers
 from core.api import absolute_url
 from core.markdown import render_markdown
 
+from .. import fixed_labels
 from ..compare import KINDS
 from ..models import (
     Actor,
@@ -149,7 +150,14 @@ class ReferentialDetailSerializer(ReferentialSerializer):
 # the version is taken from the context, so no row costs a query.
 class RequirementSerializer(serializers.ModelSerializer):
     level = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
+    level_label = serializers.CharField(
+        source="level.label", read_only=True, allow_null=True, default=None,
+        help_text="Libellé du niveau, tel que la version l'imprime (figé à sa publication).",
+    )
     actors = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    actor_labels = serializers.SerializerMethodField(
+        help_text="Libellés des acteurs, tels que la version les imprime (figés à sa publication)."
+    )
     statement_html = serializers.SerializerMethodField(help_text="L'énoncé rendu en HTML assaini.")
     section_number = serializers.SerializerMethodField(help_text="Numéro du chapitre, par exemple 2.3.")
     url = serializers.SerializerMethodField()
@@ -162,7 +170,9 @@ class RequirementSerializer(serializers.ModelSerializer):
             "statement",
             "statement_html",
             "level",
+            "level_label",
             "actors",
+            "actor_labels",
             "verification_method",
             "compliance_deadline",
             "section",
@@ -172,6 +182,9 @@ class RequirementSerializer(serializers.ModelSerializer):
             "url",
         ]
         read_only_fields = fields
+
+    def get_actor_labels(self, requirement) -> list[str]:
+        return [actor.label for actor in requirement.actors.all()]
 
     def get_statement_html(self, requirement) -> str:
         return str(render_markdown(requirement.statement))
@@ -270,6 +283,15 @@ class SectionNodeSerializer(serializers.Serializer):
 class VersionDetailSerializer(VersionSerializer):
 
     referential_url = serializers.SerializerMethodField()
+    referential_code = serializers.CharField(
+        source="referential.code", read_only=True, help_text="Code du référentiel tel que la version l'imprime."
+    )
+    referential_title = serializers.CharField(
+        source="referential.title", read_only=True, help_text="Titre du référentiel tel que la version l'imprime."
+    )
+    levels = serializers.SerializerMethodField(
+        help_text="Les niveaux de non-conformité tels que la version les imprime (figés à sa publication)."
+    )
     conformity_thresholds = ThresholdSerializer(source="thresholds", many=True, read_only=True)
     sections = SectionNodeSerializer(source="outline.roots", many=True, read_only=True)
 
@@ -279,6 +301,9 @@ class VersionDetailSerializer(VersionSerializer):
         fields = [
             *(name for name in VersionSerializer.Meta.fields if name != "in_force"),
             "referential_url",
+            "referential_code",
+            "referential_title",
+            "levels",
             "conformity_rule_note",
             "conformity_thresholds",
             "sections",
@@ -286,6 +311,10 @@ class VersionDetailSerializer(VersionSerializer):
 
     def get_referential_url(self, version) -> str:
         return referential_url(self.context, version.referential.slug)
+
+    @extend_schema_field(NonConformityLevelSerializer(many=True))
+    def get_levels(self, version) -> list[dict]:
+        return NonConformityLevelSerializer(fixed_labels.levels_of(version), many=True).data
 
 
 # Comparison ---------------------------------------------------------------------------------------
@@ -320,6 +349,13 @@ class RequirementChangeSerializer(serializers.Serializer):
     old_key = serializers.SerializerMethodField()
     new_key = serializers.SerializerMethodField()
     changes = serializers.SerializerMethodField()
+    reused_key = serializers.BooleanField(
+        read_only=True,
+        help_text=(
+            "Clé réutilisée : exigence ajoutée (ou supprimée) dont la clé désigne, dans l'autre version, une "
+            "exigence sans lien de filiation avec elle."
+        ),
+    )
     title_redline = serializers.SerializerMethodField()
     statement_redline = serializers.SerializerMethodField()
     old = serializers.SerializerMethodField()

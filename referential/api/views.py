@@ -15,7 +15,7 @@ from rest_framework.response import Response
 
 from core.api_errors import ErrorSerializer
 
-from .. import queries, services
+from .. import fixed_labels, queries, services
 from ..compare import compare_versions
 from ..keys import normalise_key
 from ..models import Actor, ConformityThreshold, NonConformityLevel, Requirement
@@ -177,6 +177,7 @@ class VersionDetail(VersionScopedMixin, VersionCacheMixin, NoFilters, generics.R
         prefetch_related_objects(
             [version], Prefetch("thresholds", queryset=ConformityThreshold.objects.select_related("level"))
         )
+        fixed_labels.dress_thresholds(version, version.thresholds.all())
         version.outline = queries.version_outline(version)
         return version
 

@@ -130,3 +130,31 @@ def test_the_requirement_page_runs_the_same_queries_whatever_the_number_of_comme
             assert anonymous.get(lineage["old"].get_absolute_url()).status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+def test_the_trail_and_carried_by_follow_the_lineage_through_a_key_swap(members, editor, contributor_a, anonymous):
+    """1.0 is consulted; a question on its MSS 1 is carried by 9.0's MSS 2, which is the same requirement
+    once 9.0 swapped MSS 1 and MSS 2. The trail shows on that lineage only, and the answer links to it."""
+    first = filled_version()
+    now = timezone.now()
+    consultation = services.open_consultation(version=first, opens_at=now - timedelta(days=20), closes_at=now + timedelta(days=1), by=editor)
+    question = comment_by(contributor_a, consultation, requirement=first.requirements.get(key="MSS 1"), kind="question", body="Question sur MSS 1.")
+    close(consultation, editor)
+    first.refresh_from_db()
+    draft = referential_services.start_draft(referential=first.referential, number="9.0", source=first, by=None)
+    one, two = draft.requirements.get(key="MSS 1"), draft.requirements.get(key="MSS 2")
+    referential_services.update_requirement(requirement=one, key="TMP", by=None)
+    referential_services.update_requirement(requirement=two, key="MSS 1", by=None)
+    referential_services.update_requirement(requirement=one, key="MSS 2", by=None)
+    carrier = draft.requirements.get(key="MSS 2")
+    services.answer_comment(comment=question, by=editor, decision="accepted", body="Repris.", carried_by=carrier)
+    services.publish_synthesis(consultation=consultation, by=editor)
+    referential_services.publish_version(version=ReferentialVersion.objects.get(pk=first.pk), by=editor)
+    referential_services.publish_version(version=ReferentialVersion.objects.get(pk=draft.pk), by=editor)
+
+    on_carrier = html_of(anonymous, carrier)
+    on_other = html_of(anonymous, draft.requirements.get(key="MSS 1"))
+
+    assert carrier.origin.key == "MSS 1"
+    assert "Question sur MSS 1." in on_carrier and "Question sur MSS 1." not in on_other
+    assert f'href="{carrier.get_absolute_url()}"' in on_carrier

@@ -281,34 +281,49 @@ def run_action(client, action, versions, **extra):
     )
 
 
-def test_the_publish_action_publishes_a_valid_draft(po_client, po):
+def test_the_publish_action_leads_to_the_confirmation_page_and_publishes_nothing(po_client):
     previous = freeze(filled_version(number="1.0"))
     draft = filled_version(referential=previous.referential, number="1.1", based_on=previous)
 
     response = run_action(po_client, "publish_action", [draft])
 
-    assert response.status_code == 200
-    draft.refresh_from_db()
-    previous.refresh_from_db()
-    assert draft.status == Status.PUBLISHED
-    assert draft.published_by == po
-    assert previous.status == Status.SUPERSEDED
-    assert f"{draft} est publiée." in shown_messages(response)
-
-
-def test_the_publish_action_lists_every_problem_of_an_invalid_draft(po_client):
-    draft = filled_version(number="1.0")
-    Requirement.objects.filter(version=draft, key="MSS 1").update(level=None)
-    draft.requirements.get(key="MSS 2").actors.clear()
-
-    response = run_action(po_client, "publish_action", [draft])
-
     draft.refresh_from_db()
     assert draft.status == Status.DRAFT
-    [message] = shown_messages(response)
-    assert "La version ne peut pas être publiée." in message
-    assert "<li>MSS 1 : aucun niveau de non-conformité.</li>" in message
-    assert "<li>MSS 2 : aucun acteur concerné.</li>" in message
+    assert response.redirect_chain[-1][0] == reverse(
+        "referential:version_publish", kwargs={"slug": draft.referential.slug, "number": "1.1"}
+    ) + "?depuis=admin"
+    assert response.templates[0].name == "referential/version_publish.html"
+
+
+def test_the_publish_action_takes_one_version_at_a_time(po_client):
+    first = filled_version(number="1.0")
+    second = filled_version(number="2.0")
+
+    response = run_action(po_client, "publish_action", [first, second])
+
+    assert "Sélectionnez une seule version" in shown_messages(response)[0]
+    assert not ReferentialVersion.objects.filter(status=Status.PUBLISHED).exists()
+
+
+def test_the_version_change_page_links_to_the_confirmation_page(po_client):
+    draft = filled_version(number="1.0")
+
+    page = po_client.get(url("referentialversion_change", draft.pk)).content.decode()
+
+    assert f'href="/referentiels/{draft.referential.slug}/1.0/publier/?depuis=admin"' in page
+
+
+def test_the_start_draft_page_of_a_version_is_a_link(po_client):
+    published = freeze(filled_version(number="1.0"))
+    start = reverse("admin:referential_referentialversion_start_draft", args=[published.pk])
+
+    shown = po_client.get(start)
+    created = po_client.post(start, {"apply": "1", "number": "1.1", "change_summary": "Suite"})
+
+    assert shown.status_code == 200 and shown.context["form"].initial["number"] == "1.1"
+    draft = published.referential.versions.get(number="1.1")
+    assert created.status_code == 302 and created["Location"] == url("referentialversion_change", draft.pk)
+    assert draft.based_on == published
 
 
 def test_the_start_draft_action_asks_for_the_number_and_suggests_the_next_one(po_client):
@@ -380,16 +395,3 @@ def test_adding_a_version_goes_through_the_service(po_client, po):
     version = published.referential.versions.get(number="1.1")
     assert version.history.get().history_change_reason == "Création du brouillon"
     assert get_user_model().objects.get(pk=version.history.get().history_user_id) == po
-
-
-def test_the_publish_action_warns_of_characters_that_would_print_as_boxes(po_client):
-    draft = filled_version(number="1.0")
-    Requirement.objects.filter(version=draft, key="MSS 2").update(statement="Le sujet porte « 中 ».")
-
-    response = run_action(po_client, "publish_action", [draft])
-
-    draft.refresh_from_db()
-    assert draft.status == Status.PUBLISHED
-    published, warning = shown_messages(response)
-    assert "des caractères s&#x27;impriment comme des carrés vides" in warning
-    assert "<li>MSS 2, énoncé : le caractère « 中 » (U+4E2D) ne peut pas être imprimé" in warning

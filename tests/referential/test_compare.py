@@ -409,7 +409,8 @@ def queries_to_compare(size):
 
 
 def test_the_number_of_queries_does_not_grow_with_the_number_of_requirements(db):
-    assert queries_to_compare(10) == queries_to_compare(200) == 4
+    # Chapters, lineage, both sides, the versions between them and the requirements deleted there.
+    assert queries_to_compare(10) == queries_to_compare(200) == 6
 
 
 def test_two_thousand_requirements_a_side_are_all_classified(db):
@@ -582,3 +583,170 @@ def test_an_added_and_a_removed_requirement_never_share_a_key(history, data):
     entries = compare_snapshots(a, b, history.origins)
 
     assert not keys_of(entries, "added", "new") & keys_of(entries, "removed", "old")
+
+
+# Reused keys: a deleted requirement's key taken by an unrelated new one ------------------------
+
+
+def reuse_key(draft, key, *, title="Autre chose"):
+    """Delete the draft's requirement ``key`` and create an unrelated one under the same key, through the services."""
+    from referential import services
+
+    old = requirement(draft, key)
+    section, level, actors = old.section, old.level, list(old.actors.all())
+    services.delete_requirement(requirement=old, by=None)
+    return services.create_requirement(
+        version=draft, section=section, key=key, title=title, statement="Sans rapport.", level=level, actors=actors, by=None
+    )
+
+
+def test_a_deleted_requirement_and_a_new_one_taking_its_key_are_removed_and_added_with_a_reused_key(published):
+    draft = next_draft(published, "1.1")
+    fresh = reuse_key(draft, "MSS 2")
+
+    comparison = compare_versions(published, draft)
+
+    [added] = comparison.by_kind("added")
+    [removed] = comparison.by_kind("removed")
+    assert (added.new.pk, added.reused_key) == (fresh.pk, True)
+    assert (removed.old, removed.reused_key) == (requirement(published, "MSS 2"), True)
+    assert comparison.by_kind("modified") == []
+    assert comparison.reused_keys == [(requirement(published, "MSS 2"), fresh)]
+    assert all(not entry.reused_key for entry in comparison.entries if entry.kind not in ("added", "removed"))
+
+
+def test_a_reused_key_reads_the_same_both_ways(published):
+    draft = next_draft(published, "1.1")
+    reuse_key(draft, "MSS 2")
+
+    backward = compare_versions(draft, published)
+
+    assert [(e.key, e.reused_key) for e in backward.by_kind("added")] == [("MSS 2", True)]
+    assert [(e.key, e.reused_key) for e in backward.by_kind("removed")] == [("MSS 2", True)]
+
+
+def test_a_key_reused_in_an_intermediate_version_stays_reused_further_on(published):
+    v11 = next_draft(published, "1.1")
+    reuse_key(v11, "MSS 3")
+    v12 = next_draft(v11, "1.2")
+
+    comparison = compare_versions(published, v12)
+
+    assert {(e.kind, e.key, e.reused_key) for e in comparison.entries if e.kind != "unchanged"} == {
+        ("added", "MSS 3", True), ("removed", "MSS 3", True)
+    }
+
+
+def test_requirements_without_lineage_still_pair_by_key_even_after_deletions(db):
+    # Two versions built by import (no origin anywhere): equal keys are the same requirement.
+    referential = ReferentialFactory()
+    old, new = (VersionFactory(referential=referential, number=number) for number in ("1.0", "2.0"))
+    for version in (old, new):
+        section = SectionFactory(version=version, title="Chapitre unique")
+        RequirementFactory(version=version, section=section, key="MSS 1", title=f"Titre de la {version.number}")
+    RequirementFactory(version=new, section=chapter(new, "Chapitre unique"), key="MSS 9").delete()
+
+    [entry] = compare_versions(old, new).entries
+
+    assert (entry.kind, entry.reused_key) == ("modified", False)
+
+
+def test_a_key_freed_by_a_rename_and_taken_by_a_new_requirement_is_flagged_on_the_added_one(db):
+    ref2 = VersionFactory(referential=ReferentialFactory(code="Ref#2"), number="1.0")
+    section = SectionFactory(version=ref2, title="Découverte")
+    RequirementFactory(version=ref2, section=section, key="EX_DC_1.1", title="Découverte du serveur")
+    draft = next_draft(ref2, "1.1")
+    edit(draft, "EX_DC_1.1", key="ECO.1.1.1")
+    RequirementFactory(version=draft, section=chapter(draft, "Découverte"), key="EX_DC_1.1", title="Autre chose")
+
+    comparison = compare_versions(ref2, draft)
+
+    assert [(e.key, e.reused_key) for e in comparison.by_kind("added")] == [("EX_DC_1.1", True)]
+    assert [(e.key, e.reused_key) for e in comparison.by_kind("renamed")] == [("ECO.1.1.1", False)]
+
+
+def test_the_comparison_page_api_and_pdf_annex_say_the_key_was_reused(published, client_for, editor):
+    from referential.documents import version_document_context
+    from django.template.loader import render_to_string
+
+    draft = next_draft(published, "1.1")
+    reuse_key(draft, "MSS 2")
+    slug = published.referential.slug
+    client = client_for(editor)
+
+    page = client.get(f"/referentiels/{slug}/comparer/1.0/1.1/").content.decode()
+    api = client.get(f"/api/v1/referentials/{slug}/versions/1.0/compare/1.1/").json()
+    annex = render_to_string("pdf/version.html", version_document_context(draft, preview=True))
+
+    assert page.count("Clé réutilisée") == 2
+    assert "La clé MSS 2 désignait une autre exigence dans la version 1.0" in page
+    assert "La clé MSS 2 désigne une autre exigence dans la version 1.1" in page
+    flagged = {(e["kind"], e["key"]) for e in api["entries"] if e["reused_key"]}
+    assert flagged == {("added", "MSS 2"), ("removed", "MSS 2")}
+    assert annex.count("clé réutilisée") == 2
+
+
+@st.composite
+def histories_with_deletions(draw):
+    """Like ``histories``, each version also listing the requirements deleted from it (ghosts
+    keeping their origin), and new requirements often taking a key freed by a deletion."""
+    ids = itertools.count(1)
+    origins: dict[int, int] = {}
+    deleted: list[set[int]] = [set()]
+
+    def new_requirement(key):
+        return Snapshot(id=next(ids), key=key, title=draw(TEXTS))
+
+    versions = [[new_requirement(key) for key in draw(st.lists(st.sampled_from(KEY_POOL), unique=True, max_size=6))]]
+    for _ in range(draw(st.integers(1, 3))):
+        copies, ghosts, freed = [], set(), []
+        for item in versions[-1]:
+            copy = replace(item, id=next(ids))
+            origins[copy.id] = item.id
+            if draw(st.booleans()):
+                ghosts.add(copy.id)  # copied into the draft, then deleted from it
+                freed.append(item.key)
+            else:
+                copies.append(copy)
+        for key in freed:
+            if draw(st.booleans()):
+                copies.append(new_requirement(key))
+        versions.append(copies)
+        deleted.append(ghosts)
+    return versions, origins, deleted
+
+
+@settings(max_examples=300)
+@given(histories_with_deletions(), st.data())
+def test_a_line_cut_by_a_deletion_never_pairs_by_key_and_its_key_reads_reused(history, data):
+    versions, origins, deleted = history
+    i = data.draw(st.integers(0, len(versions) - 1))
+    j = data.draw(st.integers(0, len(versions) - 1))
+    between = set().union(*deleted[min(i, j) + 1 : max(i, j) + 1])
+
+    entries = compare_snapshots(versions[i], versions[j], origins, deleted=between)
+
+    def line(item_id):
+        while item_id in origins:
+            item_id = origins[item_id]
+        return item_id
+
+    for entry in entries:
+        if entry.old and entry.new:
+            assert line(entry.old.id) == line(entry.new.id)  # only true descendants pair
+    old_keys, new_keys = {s.key for s in versions[i]}, {s.key for s in versions[j]}
+    for entry in entries:
+        if entry.kind == "added":
+            assert entry.reused_key == (entry.key in old_keys)
+        elif entry.kind == "removed":
+            assert entry.reused_key == (entry.key in new_keys)
+        else:
+            assert not entry.reused_key
+    # Every key freed by a deletion and taken again is reported on both sides.
+    reused = {e.key for e in entries if e.kind == "added"} & {e.key for e in entries if e.kind == "removed"}
+    assert reused == {e.key for e in entries if e.kind == "added" and e.reused_key}
+    # Backward, the same pairs and the same flags, sides swapped.
+    backward = compare_snapshots(versions[j], versions[i], origins, deleted=between)
+    assert {(e.old and e.old.id, e.new and e.new.id, e.reused_key) for e in backward} == {
+        (e.new and e.new.id, e.old and e.old.id, e.reused_key) for e in entries
+    }

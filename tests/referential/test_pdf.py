@@ -16,6 +16,7 @@ from referential.errors import PublicationFailed
 from referential.models import ReferentialVersion
 from tests.factories import (
     ActorFactory,
+    editor_user,
     LevelFactory,
     RequirementFactory,
     SectionFactory,
@@ -101,6 +102,20 @@ def test_no_markdown_markup_shows_in_the_change_annex_the_comparison_or_the_hist
         content = page.content.decode()
         assert "**" not in content
         assert "<strong>DOIT</strong>" in content and "3</ins>" in content
+
+
+def test_the_document_history_names_who_published_each_version(published_and_draft, editor):
+    """« Validé par » prints the editor who published the version (the previous ones too), not « — »."""
+    version, draft = published_and_draft
+    first = " ".join(pdf_text(ReferentialVersion.objects.get(pk=version.pk).pdf.read()).split())
+    publisher = editor_user(username="validatrice", first_name="Inès", last_name="Robert")
+
+    second = " ".join(pdf_text(services.publish_version(version=draft, by=publisher).pdf.read()).split())
+
+    history = first[first.index("Historique du document") : first.index("Sommaire")]
+    assert "Claire Martin" in history
+    history = second[second.index("Historique du document") : second.index("Sommaire")]
+    assert "Claire Martin" in history and "Inès Robert" in history
 
 
 def test_pdf_has_pages_outline_and_metadata(published_and_draft):

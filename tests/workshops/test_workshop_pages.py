@@ -132,8 +132,9 @@ def test_the_page_query_count_is_pinned(anonymous):
     RidaItemFactory(workshop=workshop, number=99, nature="A")
     with CaptureQueriesContext(connection) as context:
         anonymous.get(detail_url(workshop))
-    # workshop, counts by nature, referentials, documents, participants, agenda, items, links, resolution
-    assert len(context) == 9
+    # workshop, counts by nature, referentials, documents, participants, agenda, items, links, and the
+    # resolution of the links: the referentials' versions and requirements (lineage), then the targets
+    assert len(context) == 10
 
 
 def test_overdue_actions_stand_out_for_editors_only(anonymous, client_for, editor):

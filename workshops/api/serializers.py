@@ -53,7 +53,10 @@ class RequirementLinkSerializer(serializers.ModelSerializer):
     referential = serializers.CharField(source="referential.slug")
     key = serializers.CharField(source="requirement_key")
     requirement_url = serializers.SerializerMethodField(
-        help_text="L'exigence qui porte cette clé dans la version publiée du référentiel (null si aucune version publique ne la porte)."
+        help_text=(
+            "L'exigence que la clé désignait quand le lien a été fait, telle qu'elle est dans la version publiée du "
+            "référentiel (sa filiation est suivie, même si sa clé a changé) ; null si aucune version publique ne la porte."
+        )
     )
 
     class Meta:
