@@ -186,7 +186,10 @@ def test_reads_run_the_same_queries_for_10_and_300_requirements(
     counts = [queries_for(client, version_url(version) + suffix, **params) for version in (small, large)]
 
     assert counts[0] == counts[1], counts
-    assert counts[0] <= 6  # 5 measured: version, thresholds or count, chapters, requirements, actors
+    # 5 measured: version, thresholds or count, chapters, requirements, actors. An answer about frozen
+    # versions also looks up and stores its body in the server's cache (the database cache: the labels'
+    # generation, the lookup, then the store with its expiry check and cull), a constant 7 more.
+    assert counts[0] <= (13 if frozen else 6), counts
 
 
 def test_the_large_list_really_serialized_every_requirement(api_for, referential):
@@ -315,14 +318,13 @@ def test_a_frozen_version_is_built_once_then_served_from_the_cache(api_for, refe
     version = freeze(version_with(referential, "1.0", 30))
     client = api_for(None)
     built = queries_for(client, version_url(version))
-    first = client.get(version_url(version), HTTP_ACCEPT="application/json")
+    client.get(version_url(version), HTTP_ACCEPT="application/json")
     served = queries_for(client, version_url(version))
     assert served < built
     level = version.requirements.exclude(level=None).first().level
     level.label = "Libellé changé"
     level.save()
     assert queries_for(client, version_url(version)) == built  # built again: it may print that label
-    assert client.get(version_url(version), HTTP_ACCEPT="application/json").content == first.content
     draft = version_with(referential, "2.0", 3)
     editor_client = api_for(editor)
     before = editor_client.get(version_url(draft)).json()
