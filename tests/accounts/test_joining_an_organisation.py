@@ -14,6 +14,7 @@ from assessment.services import member_organisation
 from core.errors import PermissionRefused, TransitionNotAllowed
 from notifications.queries import approved_membership
 from tests.accounts.factories import OrganisationFactory, text_of
+from core.typography import french_text
 
 
 
@@ -134,7 +135,7 @@ def test_the_account_page_says_the_membership_awaits_approval(messagerie, client
 
     html = text_of(client_for(membership.user).get(reverse("accounts:account")))
 
-    assert "Votre rattachement à cette organisation attend la validation de l'ANS" in html
+    assert french_text("Votre rattachement à cette organisation attend la validation de l'ANS") in html
     assert "Vous pouvez commenter" not in html
 
 

@@ -12,6 +12,7 @@ from django.urls import reverse
 from accounts import ratelimit
 from tests.accounts.factories import OrganisationFactory, member, text_of
 from tests.factories import UserFactory
+from core.typography import french_text
 
 RESET = reverse("accounts:password_reset")
 SETTINGS = Path(__file__).resolve().parents[2] / "config" / "settings.py"
@@ -29,7 +30,7 @@ def test_five_reset_requests_for_one_address_send_three_mails(alice):
     assert len(mail.outbox) == 3
     refused = responses[3]
     assert int(refused["Retry-After"]) > 0
-    assert "Trop de demandes d'envoi de courriel" in text_of(refused)
+    assert french_text("Trop de demandes d'envoi de courriel") in text_of(refused)
 
 
 def test_an_unknown_address_is_counted_like_a_known_one(db):
@@ -75,7 +76,7 @@ def test_a_new_confirmation_link_is_limited_per_address(client_for, db, django_c
             response = client.post(reverse("accounts:resend_confirmation"), follow=True)
 
     assert len(mail.outbox) == 3
-    assert "Trop de demandes d'envoi de courriel" in text_of(response)
+    assert french_text("Trop de demandes d'envoi de courriel") in text_of(response)
 
 
 def test_the_count_starts_again_in_the_next_window(db):

@@ -11,6 +11,7 @@ from consultation.models import Comment, Consultation
 from core.errors import PermissionRefused, TransitionNotAllowed
 from tests.accounts.factories import OrganisationFactory, member
 from tests.factories import VersionFactory
+from core.typography import french_text
 
 
 def comment_by(membership, body="Le délai de six mois est trop court.") -> Comment:
@@ -41,7 +42,7 @@ def test_an_editor_approves_a_pending_organisation_and_its_confirmed_members_are
     # Only the confirmed address hears of it: an unconfirmed one may not be its owner's.
     [message] = mail.outbox
     assert message.to == [confirmed.user.email]
-    assert message.subject == "« Opérateur Exemple » est validée : vous pouvez commenter"
+    assert message.subject == french_text("« Opérateur Exemple » est validée : vous pouvez commenter")
     assert "Bonjour Alice Durand," in message.body and "commenter" in message.body
 
 
@@ -89,7 +90,7 @@ def test_an_editor_refuses_with_a_reason_kept_and_sent_to_the_members(editor, dj
     [message] = mail.outbox
     assert message.to == [confirmed.user.email]
     # The text part is plain text: no HTML entities in names.
-    assert "« Spam & Cie »" in message.subject and "« Spam & Cie »" in message.body
+    assert french_text("« Spam & Cie »") in message.subject and french_text("« Spam & Cie »") in message.body
     assert "Inconnue du registre MSSanté." in message.body
 
 

@@ -11,6 +11,7 @@ from accounts import services
 from accounts.models import Membership, Organisation
 from tests.accounts.factories import text_of
 from tests.factories import UserFactory
+from core.typography import french_text
 
 User = get_user_model()
 SIGNUP = reverse("accounts:signup")
@@ -41,8 +42,8 @@ def test_the_owner_of_the_address_is_told_by_mail(signup_data, django_capture_on
 
     [message] = mail.outbox
     assert message.to == [owner.email]
-    assert "Tentative d'inscription" in message.subject
-    assert "Aucun compte n'a été créé" in message.body and "/compte/mot-de-passe/oubli/" in message.body
+    assert french_text("Tentative d'inscription") in message.subject
+    assert french_text("Aucun compte n'a été créé") in message.body and "/compte/mot-de-passe/oubli/" in message.body
     owner.refresh_from_db()
     assert owner.first_name == "Alice" and not Membership.objects.exists()
 

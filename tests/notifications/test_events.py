@@ -26,6 +26,7 @@ from tests.workshops.factories import WorkshopFactory
 from workshops import services as workshop_services
 
 from .conftest import approved_organisation, html_of, join, text_of
+from core.typography import french_text
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +224,6 @@ def test_editors_are_told_when_someone_asks_to_join_a_registered_organisation(ed
             organisation_kind="operator",
         )
     [message] = smtp.to(editor.email)
-    assert "Rattachement à valider : Messagerie Santé Services" in message["Subject"]
+    assert french_text("Rattachement à valider : Messagerie Santé Services") in message["Subject"]
     assert f"/admin/accounts/membership/{membership.pk}/change/" in text_of(message)
     assert "intrus@ailleurs.fr" in text_of(message)
