@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation
 from assessment.models import Submission
 from referential.models import ReferentialVersion
+from core.typography import french_text
 from tests.e2e.conftest import describe
 from tests.e2e.test_consultation_flow import log_in
 from tests.factories import (
@@ -69,7 +70,7 @@ def test_a_contributor_assesses_submits_and_an_editor_asks_for_a_change(live_ser
     log_in(page, live_server, contributor.username, "/autoevaluations/")
     page.get_by_role("button", name=f"Évaluer {version}").click()
     page.wait_for_load_state()
-    assert "Verdict : conforme" in page.inner_text("main")
+    assert french_text("Verdict : conforme") in page.inner_text("main")
 
     def answer(key, result, justification):
         page.get_by_role("link", name=key).first.click()
@@ -82,7 +83,7 @@ def test_a_contributor_assesses_submits_and_an_editor_asks_for_a_change(live_ser
     answer("MSS 3", "Conforme", "Liste rouge respectée.")
     answer("MSS 2", "Non conforme", "Certificats serveur encore hors IGC Santé.")
     main = page.inner_text("main")
-    assert "Verdict : non conforme" in main and "Écarts qui emportent le verdict" in main
+    assert french_text("Verdict : non conforme") in main and "Écarts qui emportent le verdict" in main
     check(page, "grille")
     shoot(page, "assessment-grid")
 
@@ -92,7 +93,7 @@ def test_a_contributor_assesses_submits_and_an_editor_asks_for_a_change(live_ser
     proof.write_bytes(b"Rapport de recette TLS")
     page.get_by_label("Intitulé").fill("Rapport de recette TLS")
     page.get_by_label("Fichier").set_input_files(str(proof))
-    page.get_by_label("Date d'effet").fill("2026-02-01")
+    page.get_by_label(french_text("Date d'effet")).fill("2026-02-01")
     page.get_by_role("button", name="Ajouter la preuve").click()
     page.wait_for_load_state()
     assert hashlib.sha256(b"Rapport de recette TLS").hexdigest() in page.inner_text("main")
@@ -105,7 +106,7 @@ def test_a_contributor_assesses_submits_and_an_editor_asks_for_a_change(live_ser
     assert "Révision 1 soumise" in page.inner_text("main")
     check(page, "révision soumise")
     with page.expect_download() as download_info:
-        page.get_by_role("link", name="Télécharger l'attestation (PDF)").click()
+        page.get_by_role("link", name=french_text("Télécharger l'attestation (PDF)")).click()
     content = open(download_info.value.path(), "rb").read()
     assert content.startswith(b"%PDF") and hashlib.sha256(content).hexdigest() == Submission.objects.get().attestation_sha256
 
@@ -133,6 +134,6 @@ def test_a_contributor_assesses_submits_and_an_editor_asks_for_a_change(live_ser
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR", bypass_csp=True)
     page = context.new_page()
     log_in(page, live_server, contributor.username, f"/autoevaluations/{submission.assessment_id}/")
-    assert "L'ANS demande des modifications" in page.inner_text("main")
+    assert french_text("L'ANS demande des modifications") in page.inner_text("main")
     context.close()
     assert not failures, "\n".join(failures)

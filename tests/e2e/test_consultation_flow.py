@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation
 from consultation import services
 from consultation.models import Answer, Comment
+from core.typography import french_text
 from tests.e2e.conftest import describe
 from tests.factories import RequirementFactory, contributor_user, editor_user, filled_version
 
@@ -131,7 +132,7 @@ def test_a_comment_is_answered_and_published_anonymously(live_server, browser, a
         page.wait_for_load_state()
         assert f"Réponse enregistrée pour le commentaire n° {comment.pk}" in page.inner_text("main")
         answered = page.get_by_role("region", name=f"Commentaire n° {comment.pk}")
-        assert ANSWER_TEXT in answered.text_content() and "Transmise à une autre équipe" in answered.text_content()
+        assert french_text(ANSWER_TEXT) in answered.text_content() and "Transmise à une autre équipe" in answered.text_content()
         shoot(page, "flow-5-dashboard-answered")
         answer = Answer.objects.get(comment=comment)
         assert (answer.decision, answer.body, answer.answered_by_id) == ("forwarded", ANSWER_TEXT, editor.pk)
@@ -139,7 +140,7 @@ def test_a_comment_is_answered_and_published_anonymously(live_server, browser, a
         # 3. The consultation closes (no UI for it outside the admin), the editor publishes the synthesis.
         services.close_consultation_now(consultation=consultation, by=editor)
         page.goto(f"{live_server.url}/concertations/{consultation.pk}/synthese/")
-        assert "Aperçu : cette synthèse n'est pas publiée" in page.inner_text("main")
+        assert french_text("Aperçu : cette synthèse n'est pas publiée") in page.inner_text("main")
         shoot(page, "flow-6-synthesis-preview")
         accessible(page, axe, "synthesis (editor's preview)", axe_failures)
         page.get_by_label(re.compile(r"^Introduction de la synthèse")).fill("Merci aux contributeurs de cette concertation.")
@@ -165,7 +166,7 @@ def test_a_comment_is_answered_and_published_anonymously(live_server, browser, a
         row = page.locator(f"tr#commentaire-{comment.pk}")
         text = row.text_content()
         assert COMMENT_TEXT in text
-        assert ANSWER_TEXT in text
+        assert french_text(ANSWER_TEXT) in text
         assert "Transmise à une autre équipe" in text
         assert "Un opérateur" in text
         html = page.content()

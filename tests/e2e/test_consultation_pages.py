@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import Membership, Organisation
 from consultation import services
 from consultation.models import Comment, Consultation
+from core.typography import french_text
 from tests.e2e.conftest import describe
 from tests.e2e.scenario import build_scenario
 from tests.factories import contributor_user, editor_user
@@ -51,7 +52,7 @@ def check_pages(page, live_server, axe, shoot, pages, prefix):
     failures = []
     for name, path, expected in pages:
         page.goto(live_server.url + path)
-        assert expected in page.content(), f"{path} does not show {expected!r}"
+        assert french_text(expected) in page.content(), f"{path} does not show {expected!r}"
         shoot(page, f"{prefix}-{name}")
         violations = axe(page)
         if violations:
