@@ -17,6 +17,7 @@ from pypdf import PdfReader
 
 from referential import services
 from referential.models import Actor, NonConformityLevel, Referential, ReferentialVersion
+from core.typography import french_text
 from tests.factories import filled_version
 
 pytestmark = pytest.mark.django_db
@@ -81,7 +82,7 @@ def test_relabelling_after_publication_changes_none_of_the_five_outputs(publishe
         assert NEW["level"] not in text and NEW["actor"] not in text and NEW["code"] not in text, name
     for name in ("page", "csv", "xlsx", "json"):
         assert after[name] == before[name], name
-    assert OLD["definition"] in after["json"] and OLD["definition"] in after["pdf"]
+    assert OLD["definition"] in after["json"] and french_text(OLD["definition"]) in after["pdf"]
     assert NEW["definition"] not in after["json"] and NEW["definition"] not in after["pdf"]
     assert OLD["title"] in after["page"] and OLD["title"] in after["pdf"] and OLD["title"] in after["json"]
 
