@@ -338,33 +338,33 @@ def dashboard(request):
 # The anonymous summary an editor may publish ------------------------------------------------------
 
 
-@require_POST
-def aggregate_publish(request, version_pk):
-    """Editors only (404 for anyone else, like the dashboard)."""
+def _aggregate_action(request, version_pk, action, done: str):
+    """Run ``action`` (a service taking ``version`` and ``by``) on the summary of a version, then back
+    to the dashboard with ``done`` or the refusal. Editors only: a 404 for anyone else, like the dashboard."""
     if not is_editor(request.user):
         raise Http404
     version = get_object_or_404(ReferentialVersion, pk=version_pk)
     try:
-        services.publish_aggregate(version=version, by=request.user)
+        action(version=version, by=request.user)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, _("La synthèse anonyme des autoévaluations de %(version)s est publiée.") % {"version": version})
+        messages.success(request, done % {"version": version})
     return redirect(f"{reverse('assessment:dashboard')}?{urlencode({'version': version.pk})}")
+
+
+@require_POST
+def aggregate_publish(request, version_pk):
+    return _aggregate_action(
+        request, version_pk, services.publish_aggregate, _("La synthèse anonyme des autoévaluations de %(version)s est publiée.")
+    )
 
 
 @require_POST
 def aggregate_withdraw(request, version_pk):
-    if not is_editor(request.user):
-        raise Http404
-    version = get_object_or_404(ReferentialVersion, pk=version_pk)
-    try:
-        services.withdraw_aggregate(version=version, by=request.user)
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("La synthèse anonyme des autoévaluations de %(version)s est retirée.") % {"version": version})
-    return redirect(f"{reverse('assessment:dashboard')}?{urlencode({'version': version.pk})}")
+    return _aggregate_action(
+        request, version_pk, services.withdraw_aggregate, _("La synthèse anonyme des autoévaluations de %(version)s est retirée.")
+    )
 
 
 def _aggregates_link():
