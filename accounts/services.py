@@ -224,7 +224,7 @@ def send_email_confirmation(*, user: User) -> None:
 
 
 @transaction.atomic
-def issue_api_token(*, user: User):
+def issue_api_token(*, user: User) -> Token:
     """The user's API token: the current one while it is valid, a new one once it has expired
     (``API_TOKEN_MAX_AGE_DAYS``). A password change revokes it (``receivers``)."""
     token = Token.objects.select_for_update().filter(user=user).first()

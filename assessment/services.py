@@ -10,6 +10,7 @@ import hashlib
 from datetime import date, datetime
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.core.files.base import ContentFile
@@ -49,7 +50,7 @@ class AnswerChangedMeanwhile(ConcurrentEdit):
     )
 
 
-def member_organisation(user) -> Organisation:
+def member_organisation(user: User) -> Organisation:
     """The approved organisation a contributor works for, as an approved member with a confirmed
     address; refuses anyone else (``Membership.refusal`` says why)."""
     membership = (
@@ -75,7 +76,7 @@ def applicable_requirements(version: ReferentialVersion, actor: Actor):
 
 
 @transaction.atomic
-def start_assessment(*, version: ReferentialVersion, actor: Actor, by) -> Assessment:
+def start_assessment(*, version: ReferentialVersion, actor: Actor, by: User) -> Assessment:
     """Open the organisation's assessment of a published version for one actor role, with one answer
     (*non évalué*) per requirement that applies to the actor. If the organisation assessed the same
     role on an earlier version, its answers are carried forward (see ``carry_forward``). Refuses a
@@ -155,7 +156,7 @@ def _text(value: str, field: str) -> str:
     return value
 
 
-def _editable(assessment: Assessment, by) -> Assessment:
+def _editable(assessment: Assessment, by: User) -> Assessment:
     # Lock the assessment: a submission in progress must not freeze a half-saved answer.
     assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
     _require_member_of(assessment, by)
@@ -166,7 +167,7 @@ def _editable(assessment: Assessment, by) -> Assessment:
     return assessment
 
 
-def _reopen(assessment: Assessment, by) -> None:
+def _reopen(assessment: Assessment, by: User) -> None:
     """The first change after a submission starts the next revision."""
     if assessment.status == Assessment.Status.SUBMITTED:
         assessment.status = Assessment.Status.IN_PROGRESS
@@ -177,7 +178,7 @@ def _reopen(assessment: Assessment, by) -> None:
 def update_answer(
     *,
     answer: AssessmentAnswer,
-    by,
+    by: User,
     result: str,
     justification: str = "",
     owner: str = "",
@@ -199,7 +200,7 @@ def update_answer(
     )
 
 
-def _write_answer(answer, *, by, result, justification, owner, planned_date, to_reconfirm, today, reason) -> AssessmentAnswer:
+def _write_answer(answer, *, by: User, result, justification, owner, planned_date, to_reconfirm, today, reason) -> AssessmentAnswer:
     if result not in Result.values:
         raise ValidationError({"result": _("Résultat inconnu : %(result)s.") % {"result": result}})
     was_gap = answer.is_gap
@@ -221,7 +222,7 @@ def _write_answer(answer, *, by, result, justification, owner, planned_date, to_
 
 @transaction.atomic
 def add_evidence(
-    *, answer: AssessmentAnswer, by, effective_date: date, label: str = "", upload=None, link: str = ""
+    *, answer: AssessmentAnswer, by: User, effective_date: date, label: str = "", upload=None, link: str = ""
 ) -> Evidence:
     """Attach a file (kept with its SHA-256) or a link, not both, to an answer."""
     assessment = _editable(answer.assessment, by)
@@ -252,7 +253,7 @@ def add_evidence(
 
 
 @transaction.atomic
-def withdraw_evidence(*, evidence: Evidence, by) -> Evidence:
+def withdraw_evidence(*, evidence: Evidence, by: User) -> Evidence:
     """Withdraw a piece of evidence from the answer; it is kept (a submitted revision may cite it)."""
     assessment = _editable(evidence.answer.assessment, by)
     evidence = Evidence.objects.select_for_update().get(pk=evidence.pk)
@@ -289,7 +290,7 @@ def submission_problems(rows) -> list[str]:
 
 
 @transaction.atomic
-def submit_assessment(*, assessment: Assessment, by, now: datetime | None = None) -> Submission:
+def submit_assessment(*, assessment: Assessment, by: User, now: datetime | None = None) -> Submission:
     """Freeze the current answers as the next revision, with its attestation PDF and SHA-256.
     Refuses, listing every problem, an incomplete grid; refuses a grid with nothing new since the last submission."""
     assessment = _editable(assessment, by)
@@ -321,7 +322,7 @@ def submit_assessment(*, assessment: Assessment, by, now: datetime | None = None
 
 
 @transaction.atomic
-def request_changes(*, submission: Submission, by, comments: dict[Requirement | None, str]) -> list[ReviewComment]:
+def request_changes(*, submission: Submission, by: User, comments: dict[Requirement | None, str]) -> list[ReviewComment]:
     """An editor asks the organisation for changes on its latest submission, with a comment per
     requirement (``None``: on the whole assessment). The organisation answers with a new revision."""
     if not is_editor(by):
@@ -349,7 +350,7 @@ def request_changes(*, submission: Submission, by, comments: dict[Requirement | 
 
 
 @transaction.atomic
-def import_grid(*, assessment: Assessment, rows: list[dict], revisions: dict[str, int], by, today: date | None = None) -> int:
+def import_grid(*, assessment: Assessment, rows: list[dict], revisions: dict[str, int], by: User, today: date | None = None) -> int:
     """Write every change of an imported grid, or none: the rows are checked again, and an answer
     changed by someone else since the preview (``revisions``: key → revision seen) refuses the whole
     import. New evidence links are added with today's effective date. Returns the rows changed."""
@@ -432,7 +433,7 @@ def aggregate_figures(version: ReferentialVersion) -> tuple[int, dict]:
 
 
 @transaction.atomic
-def publish_aggregate(*, version: ReferentialVersion, by, now: datetime | None = None) -> PublishedAggregate:
+def publish_aggregate(*, version: ReferentialVersion, by: User, now: datetime | None = None) -> PublishedAggregate:
     """Publish (or refresh) the anonymous summary of ``version``'s self-assessments.
 
     Raises ``PermissionRefused`` for anyone but an editor, ``TransitionNotAllowed`` for a version not
@@ -463,7 +464,7 @@ def publish_aggregate(*, version: ReferentialVersion, by, now: datetime | None =
 
 
 @transaction.atomic
-def withdraw_aggregate(*, version: ReferentialVersion, by) -> None:
+def withdraw_aggregate(*, version: ReferentialVersion, by: User) -> None:
     """Take the published summary of ``version`` offline; its history keeps what was shown."""
     if not is_editor(by):
         raise PermissionRefused(_("Seule l'ANS peut retirer la synthèse des autoévaluations."))

@@ -3,6 +3,7 @@ personal preferences and webhooks. One function, one transaction, checks first."
 
 from datetime import timedelta
 
+from django.contrib.auth.models import User
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
@@ -45,7 +46,7 @@ def _after_commit(task, *args) -> None:
 
 
 @transaction.atomic
-def subscribe_user(*, referential: Referential, by, topics: list[str], language: str | None = None) -> Subscription:
+def subscribe_user(*, referential: Referential, by: User, topics: list[str], language: str | None = None) -> Subscription:
     """A signed-in user follows a referential, or changes what they follow in it: active at once.
     Refuses an account without an e-mail address and an empty choice."""
     if not by or not by.is_authenticated:
@@ -160,7 +161,7 @@ def subscription_for_token(token: str) -> Subscription | None:
 
 
 @transaction.atomic
-def update_subscription(*, subscription: Subscription, topics: list[str], language: str | None = None, by=None) -> Subscription:
+def update_subscription(*, subscription: Subscription, topics: list[str], language: str | None = None, by: User | None = None) -> Subscription:
     """Change what a subscription receives; for a user's own subscription, only that user may."""
     if subscription.user_id and (by is None or by.pk != subscription.user_id):
         raise PermissionRefused(_("Cet abonnement n'est pas le vôtre."))
@@ -198,7 +199,7 @@ def unsubscribe(*, token: str) -> str:
 
 
 @transaction.atomic
-def delete_subscription(*, subscription: Subscription, by) -> None:
+def delete_subscription(*, subscription: Subscription, by: User) -> None:
     """Stop following a referential from one's own notifications page."""
     if subscription.user_id is None or by is None or by.pk != subscription.user_id:
         raise PermissionRefused(_("Cet abonnement n'est pas le vôtre."))
@@ -206,7 +207,7 @@ def delete_subscription(*, subscription: Subscription, by) -> None:
 
 
 @transaction.atomic
-def set_preferences(*, by, language: str, muted: list[str]) -> NotificationPreference:
+def set_preferences(*, by: User, language: str, muted: list[str]) -> NotificationPreference:
     """A user's language for all their mails, and the personal notifications they do not want."""
     preference, _created = NotificationPreference.objects.select_for_update().get_or_create(user=by)
     preference.language = _language(language)
@@ -230,7 +231,7 @@ def _approved_membership(user) -> Membership:
 
 
 @transaction.atomic
-def register_webhook(*, by, url: str, secret: str) -> Webhook:
+def register_webhook(*, by: User, url: str, secret: str) -> Webhook:
     """A member of an approved organisation declares an endpoint for it. Refuses an address that is
     not public (unless the site allows it) and a secret shorter than 16 characters."""
     from .webhooks import AddressRefused, vetted_address  # import here: webhooks imports delivery, which imports tasks
@@ -253,7 +254,7 @@ def register_webhook(*, by, url: str, secret: str) -> Webhook:
 
 
 @transaction.atomic
-def remove_webhook(*, webhook: Webhook, by) -> None:
+def remove_webhook(*, webhook: Webhook, by: User) -> None:
     """Stop calling an endpoint; only a member of its organisation may. Its log goes with it."""
     membership = _approved_membership(by)
     if webhook.organisation_id != membership.organisation_id:
