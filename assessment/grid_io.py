@@ -10,9 +10,7 @@ change and every problem with its line number; ``services.import_grid`` writes a
 none, after checking again.
 """
 
-import io
 import unicodedata
-import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -22,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
-from core.tabular import csv_bytes, xlsx_bytes
+from core.tabular import TabularFileError, csv_bytes, xlsx_bytes, xlsx_rows
 
 from .models import Assessment, Result
 from .queries import Grid
@@ -128,19 +126,6 @@ def _normalise(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower().strip()
 
 
-def _cell(value):
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    # Spreadsheets on Windows write line breaks as \r\n; the stored texts use \n.
-    return str(value).replace("\r\n", "\n").replace("\r", "\n").strip()
-
-
 def _spellings(text) -> set[str]:
     """``text`` (a lazy translation) normalised in every language of the site: a grid exported by a
     member reading English is imported by a colleague reading French."""
@@ -156,8 +141,6 @@ def _spellings(text) -> set[str]:
 
 def read_grid_file(uploaded) -> list[dict]:
     """The rows of an uploaded ``.xlsx`` grid, each with its line number; refuses anything else."""
-    from openpyxl import load_workbook
-
     if uploaded is None:
         raise GridFileError(_("Choisissez le fichier .xlsx de la grille."))
     name = getattr(uploaded, "name", "") or ""
@@ -166,22 +149,12 @@ def read_grid_file(uploaded) -> list[dict]:
     data = uploaded.read(MAX_FILE_BYTES + 1)
     if len(data) > MAX_FILE_BYTES:
         raise GridFileError(_("Le fichier dépasse %(size)s Mo.") % {"size": MAX_FILE_BYTES // (1024 * 1024)})
-    unreadable = _("Ce fichier .xlsx est illisible : enregistrez-le à nouveau depuis votre tableur.")
-    if not zipfile.is_zipfile(io.BytesIO(data)):
-        raise GridFileError(unreadable)
     try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds of errors on a damaged workbook
-        raise GridFileError(unreadable) from None
-    try:
-        grid = []
-        for values in workbook.worksheets[0].iter_rows(values_only=True):
-            grid.append([_cell(v) for v in values])
-            if len(grid) > MAX_ROWS + 100:
-                raise GridFileError(_("Le fichier compte plus de %(max)s lignes.") % {"max": MAX_ROWS})
-    finally:
-        workbook.close()
-    numbered = [(line, cells) for line, cells in enumerate(grid, start=1) if any(c != "" for c in cells)]
+        # The one reader of uploads: zip bombs, merges and row counts are refused before parsing.
+        lines = xlsx_rows(data, max_rows=MAX_ROWS, formulas="values")
+    except TabularFileError as error:
+        raise GridFileError(error.message) from None
+    numbered = [(line, cells) for line, cells in lines if any(c != "" for c in cells)]
     if not numbered:
         raise GridFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
     header = [_normalise(str(c)) for c in numbered[0][1]]

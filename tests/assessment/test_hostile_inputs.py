@@ -97,3 +97,21 @@ def test_an_api_patch_without_the_revision_read_is_refused(api_for, assessment, 
     assert response.status_code == 400 and "revision" in response.json()
     row.refresh_from_db()
     assert row.owner == "Alice"
+
+
+def test_a_zip_bomb_grid_is_refused_before_openpyxl_inflates_it():
+    """The grid import read its .xlsx with a reader of its own that checked the file's size only: a
+    1 MB archive inflating to 60 MB went to openpyxl. Every upload now goes through ``core.tabular``."""
+    import io
+    import zipfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/worksheets/sheet1.xml", "w") as stream:
+            for _ in range(60):
+                stream.write(b"\0" * (1024 * 1024))
+    with pytest.raises(grid_io.GridFileError, match="bombe de décompression"):
+        grid_io.read_grid_file(SimpleUploadedFile("grille.xlsx", buffer.getvalue()))
