@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError
-from core.tabular import TabularFileError, csv_bytes, xlsx_bytes, xlsx_rows
+from core.tabular import csv_bytes, read_grid, xlsx_bytes
 
 from .models import Assessment, Result
 from .queries import Grid
@@ -141,20 +141,10 @@ def _spellings(text) -> set[str]:
 
 def read_grid_file(uploaded) -> list[dict]:
     """The rows of an uploaded ``.xlsx`` grid, each with its line number; refuses anything else."""
-    if uploaded is None:
-        raise GridFileError(_("Choisissez le fichier .xlsx de la grille."))
-    name = getattr(uploaded, "name", "") or ""
-    if not name.lower().endswith(".xlsx"):
-        raise GridFileError(_("Format non pris en charge (« %(name)s ») : déposez la grille au format .xlsx.") % {"name": name})
-    data = uploaded.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        raise GridFileError(_("Le fichier dépasse %(size)s Mo.") % {"size": MAX_FILE_BYTES // (1024 * 1024)})
-    try:
-        # The one reader of uploads: zip bombs, merges and row counts are refused before parsing.
-        lines = xlsx_rows(data, max_rows=MAX_ROWS, formulas="values")
-    except TabularFileError as error:
-        raise GridFileError(error.message) from None
-    numbered = [(line, cells) for line, cells in lines if any(c != "" for c in cells)]
+    # The one reader of uploads: size, zip bombs, merges, rows and cell lengths are bounded before
+    # and while parsing.
+    name, grid = read_grid(uploaded, extensions=("xlsx",), max_rows=MAX_ROWS, max_bytes=MAX_FILE_BYTES, error=GridFileError)
+    numbered = [(line, cells) for line, cells in enumerate(grid, start=1) if any(c != "" for c in cells)]
     if not numbered:
         raise GridFileError(_("Le fichier « %(name)s » est vide.") % {"name": name})
     header = [_normalise(str(c)) for c in numbered[0][1]]

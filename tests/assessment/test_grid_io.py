@@ -101,7 +101,7 @@ def test_an_answer_changed_in_the_application_since_the_preview_refuses_the_impo
 
 
 @pytest.mark.parametrize("name, content, message", [
-    ("grille.csv", b"a;b", "format .xlsx"),
+    ("grille.csv", b"a;b", "Format non pris en charge"),
     ("grille.xlsx", b"pas un zip", "illisible"),
 ])
 def test_an_unreadable_file_is_refused_with_its_reason(client_for, assessment, contributor_a, name, content, message):
