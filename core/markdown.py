@@ -1,6 +1,7 @@
 """The one place where user Markdown becomes HTML: pages, API and PDF all call ``render_markdown``."""
 
 import threading
+from functools import lru_cache
 
 import markdown as markdown_lib
 import nh3
@@ -33,9 +34,22 @@ def _converter() -> markdown_lib.Markdown:
 
 
 def render_markdown(text: str | None) -> SafeString:
-    """Render Markdown to HTML that is safe to embed: no script, no event handler, no remote image."""
+    """Render Markdown to HTML that is safe to embed: no script, no event handler, no remote image.
+
+    A pure function of ``text``: the HTML of the last ``RENDERED_KEPT`` texts is kept in the process,
+    so a statement carried unchanged from version to version, shown on a page, a filtered page, the
+    API and the PDF, is converted once.
+    """
     if not text:
         return mark_safe("")
+    return mark_safe(_render(str(text)))  # noqa: S308 — sanitized by nh3 in _render
+
+
+RENDERED_KEPT = 8192  # statements of a few hundred characters: a few megabytes at most
+
+
+@lru_cache(maxsize=RENDERED_KEPT)
+def _render(text: str) -> str:
     html = _converter().convert(text)
     cleaned = nh3.clean(
         html,
@@ -44,4 +58,4 @@ def render_markdown(text: str | None) -> SafeString:
         url_schemes=ALLOWED_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
     )
-    return mark_safe(cleaned)  # noqa: S308 — sanitized by nh3 just above
+    return cleaned
