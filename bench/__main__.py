@@ -1,12 +1,12 @@
 """`make bench`: speed and memory targets, measured outside the test run, printed as tables.
 
-`python -m bench` runs every benchmark; `python -m bench pdf`, `python -m bench intake`,
+`python -m bench` runs every benchmark; `python -m bench pages`, `python -m bench pdf`, `python -m bench intake`,
 `python -m bench reqif` or `python -m bench assessment` one of them.
 """
 
 import sys
 
-BENCHMARKS = ("pdf", "intake", "reqif", "assessment")
+BENCHMARKS = ("pages", "pdf", "intake", "reqif", "assessment")
 
 
 def main(argv: list[str]) -> int:
@@ -15,6 +15,12 @@ def main(argv: list[str]) -> int:
     if unknown:
         print(f"unknown benchmark(s): {', '.join(sorted(unknown))}; choose among {', '.join(BENCHMARKS)}", file=sys.stderr)
         return 2
+    if "pages" in selected:
+        from bench import published_pages
+
+        print("### Published version page and API (Django test client, SQLite)\n")
+        published_pages.main()
+        print()
     if "pdf" in selected:
         from bench import pdf_build
 
