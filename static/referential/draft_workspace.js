@@ -73,16 +73,7 @@
     });
   }
 
-  /* Markdown toolbar --------------------------------------------------------------------------- */
-  var TOOLS = [
-    { label: "Gras", title: "Mettre en gras", before: "**", after: "**" },
-    { label: "Italique", title: "Mettre en italique", before: "_", after: "_" },
-    { label: "Code", title: "Mettre en code", before: "`", after: "`" },
-    { label: "Liste", title: "Liste à puces", line: "- " },
-    { label: "Liste numérotée", title: "Liste numérotée", line: "1. " },
-    { label: "Lien", title: "Insérer un lien", before: "[", after: "](https://)" },
-  ];
-
+  /* Markdown toolbar: its buttons are in the page (translated there), hidden until this runs. -- */
   function apply(textarea, tool) {
     var start = textarea.selectionStart, end = textarea.selectionEnd, value = textarea.value;
     var selected = value.slice(start, end);
@@ -102,24 +93,21 @@
     textarea.dispatchEvent(new Event("input", { bubbles: true }));
   }
 
-  function setUpToolbar(slot) {
-    var textarea = document.getElementById(slot.dataset.markdownToolbarFor);
+  function setUpToolbar(bar) {
+    var textarea = document.getElementById(bar.dataset.markdownToolbarFor);
     if (!textarea) return;
-    var bar = document.createElement("div");
-    bar.className = "markdown-toolbar";
-    bar.setAttribute("role", "toolbar");
-    bar.setAttribute("aria-label", "Mise en forme Markdown");
-    bar.setAttribute("aria-controls", textarea.id);
-    TOOLS.forEach(function (tool) {
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "fr-btn fr-btn--sm fr-btn--tertiary";
-      button.textContent = tool.label;
-      button.title = tool.title;
-      button.addEventListener("click", function () { apply(textarea, tool); });
-      bar.appendChild(button);
+    // Between the field's label and the text, where the eye and the tab key expect it.
+    textarea.parentNode.insertBefore(bar, textarea);
+    bar.querySelectorAll("button").forEach(function (button) {
+      button.addEventListener("click", function () {
+        apply(textarea, {
+          before: button.dataset.before || "",
+          after: button.dataset.after || "",
+          line: button.dataset.line || "",
+        });
+      });
     });
-    slot.appendChild(bar);
+    bar.hidden = false;
   }
 
   /* Live preview ------------------------------------------------------------------------------- */

@@ -413,3 +413,18 @@ def test_the_tree_of_300_requirements_answers_quickly(ed_client):
     elapsed = min(timings)
     assert response.status_code == 200 and response.content.decode().count('class="draft-requirement"') == 300
     assert elapsed < 0.5, f"{elapsed:.2f} s"
+
+
+def test_the_rows_are_typeset_like_the_rest_of_the_french_page(draft, ed_client):
+    requirement = draft.requirements.get(key="MSS 1")
+    Requirement.objects.filter(pk=requirement.pk).update(title="Chiffrement de l'échange : TLS")
+    html = ed_client.get(url("draft_workspace", draft)).content.decode()
+    assert "Chiffrement de l’échange\u202f: TLS" in html
+
+
+def test_the_admin_links_a_draft_to_its_workspace(draft, client_for):
+    from tests.factories import staff_editor_user
+
+    admin = client_for(staff_editor_user(username="po"))
+    page = admin.get(reverse("admin:referential_referentialversion_change", args=[draft.pk])).content.decode()
+    assert url("draft_workspace", draft) in page
