@@ -571,10 +571,18 @@ def draft_requirement_edit(request, slug, number, pk):
 @require_http_methods(["GET", "POST"])
 def markdown_preview(request, slug, number):
     """The HTML fragment of a Markdown text, through the one render function (sanitised): what the
-    editor's live preview shows. ``texte`` in the query (GET) or the form (POST)."""
-    _version(request, slug, number)
+    editor's live preview shows. ``texte`` in the query (GET) or the form (POST); with ``depuis`` (a
+    requirement of the same referential), the redline from its text to ``texte`` instead."""
+    version = _version(request, slug, number)
     source = request.POST if request.method == "POST" else request.GET
     text = (source.get("texte") or "")[:PREVIEW_MAX_CHARS]
-    response = HttpResponse(render_markdown(text), content_type="text/html; charset=utf-8")
+    since = _int(source.get("depuis"))
+    if since:
+        # The redline from a requirement of this referential (the previous version's) to the text.
+        previous = get_object_or_404(Requirement, pk=since, version__referential_id=version.referential_id)
+        html = markdown_redline(previous.statement, text)
+    else:
+        html = render_markdown(text)
+    response = HttpResponse(html, content_type="text/html; charset=utf-8")
     response["Cache-Control"] = "private, no-store"
     return response

@@ -119,7 +119,9 @@
       clearTimeout(timer);
       timer = setTimeout(function () {
         var ticket = ++sent;
-        post(preview.dataset.previewUrl, { texte: source.value })
+        var fields = { texte: source.value };
+        if (preview.dataset.previewSince) fields.depuis = preview.dataset.previewSince;
+        post(preview.dataset.previewUrl, fields)
           .then(function (response) { return response.ok ? response.text() : null; })
           .then(function (html) {
             // The server's fragment is sanitised HTML (the same render function as the pages).

@@ -371,6 +371,18 @@ def test_the_preview_endpoint_sanitises(draft, ed_client):
         assert "<script" not in html and "javascript:" not in html
 
 
+def test_the_preview_endpoint_gives_the_redline_from_the_previous_text(editor, ed_client):
+    published = filled_version(number="1.0")
+    freeze(published)
+    draft = services.start_draft(referential=published.referential, number="1.1", by=editor)
+    origin = published.requirements.get(key="MSS 1")
+    response = ed_client.post(url("draft_preview", draft), {"texte": "Tout autre texte.", "depuis": origin.pk})
+    html = response.content.decode()
+    assert response.status_code == 200 and "<ins" in html and "<del" in html
+    other_referential = RequirementFactory()
+    assert ed_client.post(url("draft_preview", draft), {"texte": "x", "depuis": other_referential.pk}).status_code == 404
+
+
 # Performance -------------------------------------------------------------------------------------
 
 
