@@ -11,9 +11,9 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.middleware.csrf import get_token
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -23,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.audit import shown_reason
 from core.errors import DomainError
 from core.markdown import render_markdown
-from core.typography import TYPESET_OPEN, TYPESET_CLOSE, french_text, is_french
+from core.typography import TYPESET_CLOSE, TYPESET_OPEN, french_text, is_french
 from core.web import add_error_messages, add_errors_to_form, breadcrumb, require_editor
 
 from . import queries, services

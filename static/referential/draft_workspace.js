@@ -131,7 +131,17 @@
     });
   }
 
+  /* After a move the page comes back on the moved row: keyboard focus goes back there too. ---- */
+  function focusMovedRow() {
+    var match = /^#(exigence|chapitre)-\d+$/.exec(window.location.hash);
+    var row = match && document.querySelector(window.location.hash);
+    if (!row || !row.closest("[data-draft-tree]")) return;
+    row.setAttribute("tabindex", "-1");
+    row.focus({ preventScroll: false });
+  }
+
   document.querySelectorAll("[data-draft-tree]").forEach(setUpTree);
+  focusMovedRow();
   document.querySelectorAll("[data-markdown-toolbar-for]").forEach(setUpToolbar);
   document.querySelectorAll("[data-preview-url]").forEach(setUpPreview);
 })();
