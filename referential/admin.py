@@ -315,11 +315,14 @@ class ReferentialVersionAdmin(EditorAdmin):
         )
         if obj.status != ReferentialVersion.Status.DRAFT:
             return links
+        kwargs = {"slug": obj.referential.slug, "number": obj.number}
         return format_html(
-            '{} · <a href="{}">{}</a>',
+            '{} · <a href="{}">{}</a> · <a href="{}">{}</a>',
             links,
-            reverse("referential:version_import", kwargs={"slug": obj.referential.slug, "number": obj.number}),
+            reverse("referential:version_import", kwargs=kwargs),
             _("importer un fichier ReqIF, XLSX ou CSV"),
+            reverse("referential:draft_workspace", kwargs=kwargs),
+            _("modifier le brouillon sur le site"),
         )
 
     @admin.display(description=_("publication"))

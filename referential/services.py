@@ -841,3 +841,228 @@ def import_into_draft(*, version: ReferentialVersion, document: dict, mapping: d
             source_tool=document["tool"][:250], defaults={"mapping": mapping, "updated_by": by}
         )
     return plan
+
+
+# The editors' workspace on the site ---------------------------------------------------------------
+#
+# Chapters and requirements of a draft are added, renamed, renumbered, moved and reordered here;
+# positions are computed, never typed. Every function refuses a version whose text is frozen.
+
+
+def _locked_editable(version: ReferentialVersion) -> ReferentialVersion:
+    version = _locked_version(version)
+    _require_editable(version)
+    return version
+
+
+def _check_same_version(version: ReferentialVersion, *items) -> None:
+    for item in items:
+        if item is not None and item.version_id != version.pk:
+            raise DomainError(_("Ce chapitre ou cette exigence appartient à une autre version."))
+
+
+@transaction.atomic
+def create_section(
+    *, version: ReferentialVersion, title: str, parent: Section | None = None, intro: str = "", by: User | None
+) -> Section:
+    """Add a chapter to a draft, after the last chapter of ``parent`` (top level when None)."""
+    version = _locked_editable(version)
+    _check_same_version(version, parent)
+    siblings = version.sections.filter(parent=parent)
+    last = siblings.order_by("-position").values_list("position", flat=True).first()
+    section = Section(
+        version=version,
+        parent=parent,
+        title=normalise_line(title),
+        intro=normalise_text(intro),
+        position=(last or 0) + 1,
+    )
+    section.full_clean(exclude=["version", "parent", "origin"])
+    stamp(section, gettext_noop("Création"), by=by)
+    section.save()
+    return section
+
+
+@transaction.atomic
+def rename_section(*, section: Section, title: str, by: User | None) -> Section:
+    """Give a draft's chapter a new title; its lineage (``origin``) is kept, so nothing is *moved*."""
+    section = Section.objects.select_for_update().get(pk=section.pk)
+    _locked_editable(section.version)
+    section.title = normalise_line(title)
+    section.full_clean(exclude=["version", "parent", "origin"])
+    stamp(section, gettext_noop("Renommage"), by=by)
+    section.save()
+    return section
+
+
+@transaction.atomic
+def shift_section(*, section: Section, offset: int, by: User | None) -> Section:
+    """Move a chapter ``offset`` places among its siblings (-1: up one, 1: down one), clamped to
+    the first and last place; the siblings' positions become 1, 2, 3…"""
+    version = _locked_editable(section.version)
+    siblings = list(version.sections.filter(parent_id=section.parent_id).order_by("position", "id"))
+    index = next(i for i, s in enumerate(siblings) if s.pk == section.pk)
+    moved = siblings.pop(index)
+    siblings.insert(max(0, min(len(siblings), index + offset)), moved)
+    for position, sibling in enumerate(siblings, start=1):
+        if sibling.position != position:
+            sibling.position = position
+            stamp(sibling, gettext_noop("Réordonnancement des chapitres"), by=by)
+            sibling.save(update_fields=["position"])
+    return moved
+
+
+@transaction.atomic
+def delete_section(*, section: Section, by: User | None) -> None:
+    """Remove an empty chapter of a draft; one that still holds requirements or chapters is kept."""
+    section = Section.objects.select_related("version").get(pk=section.pk)
+    _locked_editable(section.version)
+    if section.requirements.exists() or section.children.exists():
+        raise DomainError(
+            _("Le chapitre « %(title)s » contient encore des exigences ou des chapitres : videz-le d'abord.")
+            % {"title": section.title}
+        )
+    stamp(section, gettext_noop("Suppression"), by=by)
+    section.delete()
+
+
+def _section_order(version: ReferentialVersion) -> list[int]:
+    """The ids of a version's chapters in reading order (depth first, by position)."""
+    children: dict[int | None, list[int]] = {}
+    for pk, parent_id in version.sections.order_by("position", "id").values_list("pk", "parent_id"):
+        children.setdefault(parent_id, []).append(pk)
+    order: list[int] = []
+    stack = list(reversed(children.get(None, [])))
+    while stack:
+        pk = stack.pop()
+        order.append(pk)
+        stack.extend(reversed(children.get(pk, [])))
+    return order
+
+
+def _write_positions(version: ReferentialVersion, by_section: dict[int, list[Requirement]]) -> None:
+    """Number the requirements 10, 20, 30… in reading order, so exports and copies keep the order shown."""
+    changed = []
+    position = 0
+    for section_id in _section_order(version):
+        for requirement in by_section.get(section_id, []):
+            position += 10
+            if requirement.position != position:
+                requirement.position = position
+                changed.append(requirement)
+    Requirement.objects.bulk_update(changed, ["position"])
+
+
+@transaction.atomic
+def place_requirement(
+    *,
+    requirement: Requirement,
+    section: Section,
+    before: Requirement | None = None,
+    by: User | None,
+    expected_revision: int | None = None,
+) -> Requirement:
+    """Put a draft's requirement into ``section``, just before ``before`` (which must be in that
+    chapter), or last when ``before`` is None. A change of chapter is an edit of the requirement
+    (revision checked with ``expected_revision``, history kept); the positions of all the
+    version's requirements are then renumbered in reading order."""
+    version = _locked_editable(requirement.version)
+    _check_same_version(version, requirement, section, before)
+    if before is not None and before.section_id != section.pk:
+        raise DomainError(_("L'exigence de référence n'est pas dans ce chapitre."))
+    if before is not None and before.pk == requirement.pk:
+        return requirement
+    if requirement.section_id != section.pk:
+        requirement = update_requirement(
+            requirement=requirement,
+            section=section,
+            expected_revision=expected_revision,
+            reason=gettext_noop("Déplacement vers le chapitre « %(title)s »") % {"title": section.title},
+            by=by,
+        )
+    rows = list(version.requirements.order_by("position", "id"))
+    by_section: dict[int, list[Requirement]] = {}
+    moved = next(r for r in rows if r.pk == requirement.pk)
+    for row in rows:
+        if row.pk != moved.pk:
+            by_section.setdefault(row.section_id, []).append(row)
+    target = by_section.setdefault(section.pk, [])
+    index = next((i for i, r in enumerate(target) if before is not None and r.pk == before.pk), len(target))
+    target.insert(index, moved)
+    _write_positions(version, by_section)
+    moved.refresh_from_db()
+    return moved
+
+
+@transaction.atomic
+def shift_requirement(*, requirement: Requirement, offset: int, by: User | None) -> Requirement:
+    """Move a draft's requirement ``offset`` places inside its chapter (-1: up one, 1: down one),
+    clamped to the chapter's first and last place."""
+    version = _locked_editable(requirement.version)
+    requirement = Requirement.objects.get(pk=requirement.pk)
+    siblings = list(version.requirements.filter(section_id=requirement.section_id).order_by("position", "id"))
+    index = next(i for i, r in enumerate(siblings) if r.pk == requirement.pk)
+    siblings.pop(index)
+    target = max(0, min(len(siblings), index + offset))
+    before = siblings[target] if target < len(siblings) else None
+    return place_requirement(requirement=requirement, section=requirement.section, before=before, by=by)
+
+
+@transaction.atomic
+def renumber_requirement(
+    *, requirement: Requirement, key: str, by: User | None, expected_revision: int | None = None
+) -> Requirement:
+    """Give a draft's requirement a new key. It stays the same row, with its lineage (``origin``):
+    the comparison with the previous version lists it as *renamed*, not as removed and added."""
+    old_key = requirement.key
+    return update_requirement(
+        requirement=requirement,
+        key=key,
+        expected_revision=expected_revision,
+        reason=gettext_noop("Renumérotation de %(old)s en %(new)s") % {"old": old_key, "new": normalise_key(key)},
+        by=by,
+    )
+
+
+@transaction.atomic
+def bulk_change_requirements(
+    *,
+    requirements: Iterable[Requirement],
+    by: User | None,
+    level: NonConformityLevel | None | _Unchanged = UNCHANGED,
+    actors: Iterable[Actor] | _Unchanged = UNCHANGED,
+    section: Section | _Unchanged = UNCHANGED,
+) -> list[Requirement]:
+    """Apply the same change to a selection of a draft's requirements, each through
+    ``update_requirement`` (one history row each); all or nothing. Moved requirements go last in
+    their new chapter, in their present order."""
+    requirements = sorted(requirements, key=lambda r: (r.position, r.pk))
+    if actors is not UNCHANGED:
+        actors = list(actors)
+    changed = []
+    for requirement in requirements:
+        changed.append(
+            update_requirement(
+                requirement=requirement,
+                level=level,
+                actors=actors,
+                reason=gettext_noop("Modification groupée"),
+                by=by,
+            )
+            if level is not UNCHANGED or actors is not UNCHANGED
+            else requirement
+        )
+    if section is not UNCHANGED:
+        changed = [place_requirement(requirement=r, section=section, by=by) for r in changed]
+    return changed
+
+
+@transaction.atomic
+def delete_requirements(*, requirements: Iterable[Requirement], by: User | None) -> int:
+    """Remove a selection of a draft's requirements, all or nothing (see ``delete_requirement``);
+    returns how many were removed."""
+    count = 0
+    for requirement in requirements:
+        delete_requirement(requirement=requirement, by=by)
+        count += 1
+    return count

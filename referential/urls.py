@@ -7,13 +7,14 @@ expressions made of digits and dots ending with a slash: ``<number>.pdf`` and
 
 from django.urls import path, re_path
 
-from . import import_views, views
+from . import import_views, views, workspace_views
 from .views import VERSION_NUMBER
 
 app_name = "referential"
 
 REFERENTIAL = r"^referentiels/(?P<slug>[-\w]+)/"
 NUMBER = rf"(?P<number>{VERSION_NUMBER})"
+EDIT = rf"{REFERENTIAL}{NUMBER}/edition/"
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,4 +35,13 @@ urlpatterns = [
     re_path(rf"{REFERENTIAL}{NUMBER}/export\.(?P<fmt>csv|xlsx|json|reqifz|reqif)$", views.version_export, name="version_export"),
     re_path(rf"{REFERENTIAL}{NUMBER}/importer/$", import_views.version_import, name="version_import"),
     re_path(rf"{REFERENTIAL}{NUMBER}/modele-import\.(?P<fmt>csv|xlsx)$", import_views.import_template, name="version_import_template"),
+    # The editors' workspace of a draft (editors only; the public URLs above are unchanged).
+    re_path(rf"{EDIT}$", workspace_views.draft_workspace, name="draft_workspace"),
+    re_path(rf"{EDIT}chapitres/$", workspace_views.draft_section_add, name="draft_section_add"),
+    re_path(rf"{EDIT}chapitres/(?P<pk>[0-9]+)/$", workspace_views.draft_section, name="draft_section"),
+    re_path(rf"{EDIT}exigences/$", workspace_views.draft_requirement_add, name="draft_requirement_add"),
+    re_path(rf"{EDIT}exigences/(?P<pk>[0-9]+)/$", workspace_views.draft_requirement_edit, name="draft_requirement_edit"),
+    re_path(rf"{EDIT}exigences/(?P<pk>[0-9]+)/deplacer/$", workspace_views.draft_requirement_move, name="draft_requirement_move"),
+    re_path(rf"{EDIT}selection/$", workspace_views.draft_bulk, name="draft_bulk"),
+    re_path(rf"{EDIT}apercu/$", workspace_views.markdown_preview, name="draft_preview"),
 ]
