@@ -46,7 +46,7 @@ KIND_LABELS = {
     "added": _("Ajoutées"),
     "removed": _("Supprimées"),
     "modified": _("Modifiées"),
-    "renamed": _("Renommées"),
+    "renamed": _("Renumérotées"),
     "moved": _("Déplacées"),
     "unchanged": _("Inchangées"),
 }

@@ -188,7 +188,7 @@ class VersionDetail(VersionScopedMixin, VersionCacheMixin, NoFilters, generics.R
     description=(
         "Compare la version « number » (l'ancienne) à la version « other » (la nouvelle) : les "
         "exigences sont appariées par filiation puis par clé, et chacune est classée ajoutée, "
-        "supprimée, modifiée, renommée, déplacée ou inchangée. " + VISIBILITY + FROZEN_CACHING
+        "supprimée, modifiée, renumérotée (clé changée), déplacée ou inchangée. " + VISIBILITY + FROZEN_CACHING
     ),
     parameters=[SLUG, NUMBER, OTHER],
     responses={200: ComparisonSerializer, 304: NOT_MODIFIED, 404: NOT_FOUND},

@@ -382,7 +382,7 @@ def test_requirement_urls_carry_keys_with_spaces_and_dots(scenario):
 def test_comparison_counts_and_groups_each_kind_of_change(anonymous, scenario):
     response = anonymous.get(REF + "comparer/1.0/1.1/")
     text = page(response).visible_text
-    for label in ("Ajoutées : 1", "Supprimées : 1", "Modifiées : 1", "Renommées : 1", "Déplacées : 1", "Inchangées : 0"):
+    for label in ("Ajoutées : 1", "Supprimées : 1", "Modifiées : 1", "Renumérotées : 1", "Déplacées : 1", "Inchangées : 0"):
         assert label in text
     html = response.content.decode()
     assert html.index('id="added"') < html.index("MSS 50</a>") < html.index('id="removed"')
