@@ -3,7 +3,8 @@
 Builds a 50- and a 2,000-requirement version on its own SQLite database, publishes them (the PDF
 engine replaced by a one-page PDF: the PDF has its own bench), then times through Django's test
 client, in this run and through the same middleware: a hello-world view, the 50-requirement page,
-the 2,000-requirement page (cold once, then warm) and the 2,000-requirement API answer. Medians.
+the 2,000-requirement page (cold once, then warm), the 2,000-requirement API answer, and the
+editors' workspace of a 300-requirement draft. Medians.
 """
 
 import io
@@ -72,6 +73,19 @@ def main() -> None:
             if problems:
                 raise SystemExit(f"{version}: {problems}")
             services.publish_version(version=version, by=user)
+    # A draft of 300 requirements in the editors' workspace (not cached: drafts change).
+    from core.roles import ensure_role_groups
+
+    draft_ref = Referential.objects.create(slug="bench-300", code="Ref#7", title="Brouillon", audience="Tous")
+    draft = ReferentialVersion.objects.create(referential=draft_ref, number="1.0")
+    draft_chapters = [Section.objects.create(version=draft, title=f"Chapitre {i}", position=i) for i in range(1, 6)]
+    Requirement.objects.bulk_create(
+        Requirement(version=draft, section=draft_chapters[i % 5], key=f"D {i}", title=f"Exigence {i}",
+                    statement="Le service **DOIT** répondre.", level=level, verification_method="Audit", position=i)
+        for i in range(1, 301)
+    )
+    editor = user
+    editor.groups.add(ensure_role_groups()["editor"])
     client = Client()
     figures = {}
     with override_settings(ROOT_URLCONF="bench.hello_urls", ALLOWED_HOSTS=["testserver"]):
@@ -81,6 +95,9 @@ def main() -> None:
         figures["page_2000_cold"] = _median(client, "/referentiels/bench/1.0/", 1)
         figures["page_2000"] = _median(client, "/referentiels/bench/1.0/", 10)
         figures["api_2000"] = _median(client, "/api/v1/referentials/bench/versions/1.0/", 10, HTTP_ACCEPT="application/json")
+        editor_client = Client()
+        editor_client.force_login(editor)
+        figures["workspace_300"] = _median(editor_client, "/referentiels/bench-300/1.0/edition/", 5)
     print(json.dumps({name: {"wall": wall, "cpu": cpu} for name, (wall, cpu) in figures.items()}))
 
 
