@@ -390,3 +390,26 @@ def test_the_dashboard_boxes_belong_to_the_bulk_form(triaged, client_for, editor
     html = client_for(editor).get(dashboard_url(consultation)).content.decode()
     assert 'id="reponse-groupee"' in html
     assert f'name="comments" value="{comments["mine"].pk}" form="reponse-groupee"' in html
+
+
+def test_the_dashboard_queries_do_not_grow_with_notes_assignments_and_drafts(members, consultation, contributor_a, mss1, client_for, editor, colleague):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from referential import services as referential_services
+
+    referential_services.start_draft(referential=consultation.version.referential, number="9.0", source=consultation.version, by=editor)
+    client = client_for(editor)
+    counts = []
+    for total in (3, 12):
+        while Comment.objects.count() < total:
+            comment = comment_by(contributor_a, consultation, requirement=mss1, proposed_wording=f"Autre {Comment.objects.count()}.")
+            services.assign_comment(comment=comment, assignee=colleague, by=editor)
+            services.add_internal_note(comment=comment, text="Première note.", by=editor)
+            services.add_internal_note(comment=comment, text="Seconde note.", by=colleague)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(dashboard_url(consultation))
+        assert response.status_code == 200
+        assert all(comment.apply_to is not None for comment in response.context["comments"])
+        counts.append(len(captured))
+    assert counts[0] == counts[1], counts
