@@ -17,6 +17,7 @@ from referential.keys import key_identity, normalise_key
 from referential.markdown_redline import markdown_redline
 from referential.models import ReferentialVersion, Requirement, Section, version_sort_key
 from referential.queries import requirement_lineage, version_outline
+from referential.text import normalise_text
 
 from .models import Answer, Comment, Consultation, InternalNote
 
@@ -594,14 +595,28 @@ def draft_carriers(consultation: Consultation) -> dict[int, Requirement]:
 
 
 def attach_carriers(comments: list[Comment], carriers: dict[int, Requirement]) -> list[Comment]:
-    """Set ``apply_to`` on each comment whose proposed wording may go into a draft requirement. No query."""
+    """Set ``apply_to`` on each comment whose proposed wording may go into a draft requirement, and
+    ``wording_applied`` when that requirement already reads it and the answer says so. No query."""
     for comment in comments:
         comment.apply_to = (
             carriers.get(comment.requirement_id)
             if comment.proposed_wording and comment.requirement_id and comment.status == Comment.Status.SUBMITTED
             else None
         )
+        comment.wording_applied = wording_applied(comment, comment.apply_to)
     return comments
+
+
+def wording_applied(comment: Comment, target: Requirement | None) -> bool:
+    """True when ``target`` already states ``comment``'s proposed wording and the answer names it as the
+    carrier: applying again would change nothing. No query (the answer is loaded with the comment)."""
+    answer = _answer_of(comment)
+    return bool(
+        target is not None
+        and answer is not None
+        and answer.carried_by_id == target.pk
+        and normalise_text(target.statement) == normalise_text(comment.proposed_wording)
+    )
 
 
 # A requirement's consultation trail ---------------------------------------------------------------

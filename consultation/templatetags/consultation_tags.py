@@ -8,7 +8,7 @@ from referential.templatetags.referential_tags import markdown_filter
 from core.roles import is_editor
 
 from ..forms import CommentForm
-from ..queries import commenting_state, consultation_phase
+from ..queries import commenting_state, consultation_phase, wording_applied
 from ..queries import requirement_consultation_trail as trail
 
 register = template.Library()
@@ -128,6 +128,7 @@ def requirement_consultation_trail(context, requirement):
                 and comment.is_visible
                 else None
             )
+            comment.wording_applied = wording_applied(comment, comment.apply_to)
     request = context.get("request")
     return {
         "request": request,

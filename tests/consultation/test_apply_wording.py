@@ -200,3 +200,14 @@ def test_a_requirement_of_the_draft_stays_editable_after_applying(proposal, carr
     carrier = Requirement.objects.get(pk=carrier.pk)
 
     referential_services.update_requirement(requirement=carrier, statement="Encore changé.", by=editor, expected_revision=carrier.revision)
+
+
+def test_once_applied_the_pages_say_so_instead_of_offering_the_button(proposal, carrier, client_for, editor):
+    services.apply_proposed_wording(comment=proposal, requirement=carrier, by=editor)
+    client = client_for(editor)
+    dashboard = reverse("consultation:consultation_dashboard", kwargs={"pk": proposal.consultation_id})
+
+    for url in (dashboard, carrier.get_absolute_url()):
+        html = client.get(url).content.decode()
+        assert apply_url(proposal) not in html, url
+        assert "Rédaction proposée appliquée à MSS 1 (version 9.0)" in html, url
