@@ -81,6 +81,15 @@ def test_a_given_decision_and_text_replace_the_defaults(proposal, carrier, edito
     assert (answer.decision, answer.body) == ("partly_accepted", "Repris en partie.")
 
 
+def test_an_unknown_decision_changes_nothing(proposal, carrier, editor):
+    with pytest.raises(ValidationError):
+        services.apply_proposed_wording(comment=proposal, requirement=carrier, by=editor, decision="peut-etre")
+
+    carrier.refresh_from_db()
+    assert carrier.statement != PROPOSAL
+    assert not Answer.objects.filter(comment=proposal).exists()
+
+
 def test_a_stale_revision_is_refused_and_nothing_changes(proposal, carrier, editor):
     stale = carrier.revision
     referential_services.update_requirement(requirement=carrier, title="Changé par une autre rédactrice", by=editor)

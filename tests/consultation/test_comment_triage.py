@@ -413,3 +413,16 @@ def test_the_dashboard_queries_do_not_grow_with_notes_assignments_and_drafts(mem
         assert all(comment.apply_to is not None for comment in response.context["comments"])
         counts.append(len(captured))
     assert counts[0] == counts[1], counts
+
+
+def test_a_note_never_reaches_the_mail_telling_an_author_their_comment_was_hidden(comment_a, editor, django_capture_on_commit_callbacks):
+    services.add_internal_note(comment=comment_a, text=SECRET, by=editor)
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.hide_comment(comment=comment_a, by=editor, reason="Hors sujet.")
+
+    assert [message.to for message in mail.outbox] == [[comment_a.author.email]]
+    for message in mail.outbox:
+        assert_no_note(message.subject + message.body + "".join(content for content, _type in message.alternatives), "hidden mail")
+
