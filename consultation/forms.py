@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Answer, Comment, Consultation
+from .models import Answer, Comment, Consultation, InternalNote
 
 
 class CommentForm(forms.Form):
@@ -68,6 +68,39 @@ class AnswerForm(forms.Form):
         max_length=40,
         help_text=_("Sa clé, par exemple « MSS 19 », dans la version fondée sur celle-ci."),
     )
+
+
+class AssignForm(forms.Form):
+    """Who handles a comment: an editor's id, or nothing to take it back."""
+
+    assignee = forms.IntegerField(label=_("Attribué à"), required=False)
+
+
+class InternalNoteForm(forms.Form):
+    text = forms.CharField(label=_("Note interne"), max_length=InternalNote.TEXT_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class ApplyWordingForm(forms.Form):
+    """Carry a comment's proposed wording into a draft requirement. ``expected_revision`` is the
+    requirement's revision when the page was shown: a save in between is refused."""
+
+    requirement = forms.IntegerField(widget=forms.HiddenInput)
+    expected_revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    decision = forms.ChoiceField(label=_("Décision"), required=False, choices=[("", "—"), *Answer.Decision.choices])
+    body = forms.CharField(label=_("Réponse de l'ANS"), required=False, max_length=Comment.BODY_MAX_LENGTH)
+
+
+class BulkAnswerForm(forms.Form):
+    """The same decision and answer for a selection of comments (``comments``: their ids)."""
+
+    comments = forms.TypedMultipleChoiceField(label=_("Commentaires"), coerce=int, choices=())
+    decision = forms.ChoiceField(label=_("Décision"), choices=Answer.Decision.choices)
+    body = forms.CharField(label=_("Réponse de l'ANS"), max_length=Comment.BODY_MAX_LENGTH, widget=forms.Textarea(attrs={"rows": 4}))
+
+    def __init__(self, *args, comment_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["comments"].choices = [(pk, pk) for pk in comment_ids]
+        self.fields["comments"].error_messages["required"] = _("Sélectionnez au moins un commentaire.")
 
 
 class HideCommentForm(forms.Form):

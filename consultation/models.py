@@ -98,6 +98,16 @@ class Comment(models.Model):
     )
     status = models.CharField(_("statut"), max_length=20, choices=Status.choices, default=Status.SUBMITTED)
     hidden_reason = models.CharField(_("motif du masquage"), max_length=500, blank=True)
+    # The editors' triage: who at the ANS handles the comment. Internal, like ``InternalNote``: no
+    # page, export or mail meant for contributors or the public shows it.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_comments",
+        verbose_name=_("attribué à"),
+    )
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
@@ -165,3 +175,24 @@ class Answer(models.Model):
 
     def __str__(self):
         return _("Réponse au commentaire n° %(id)s") % {"id": self.comment_id}
+
+
+class InternalNote(models.Model):
+    """What editors write to each other about a comment while they handle it. Internal: never shown to
+    contributors, nor in any export, API resource, synthesis, public page or e-mail. Notes are only
+    added, never changed, so they need no history of their own."""
+
+    TEXT_MAX_LENGTH = 5_000
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="internal_notes", verbose_name=_("commentaire"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("auteur"))
+    text = models.TextField(_("note"), max_length=TEXT_MAX_LENGTH)
+    created_at = models.DateTimeField(_("écrite le"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("note interne")
+        verbose_name_plural = _("notes internes")
+
+    def __str__(self):
+        return _("Note interne sur le commentaire n° %(id)s") % {"id": self.comment_id}

@@ -4,20 +4,22 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation
 from core.errors import DomainError
-from core.roles import is_editor
+from core.roles import EDITOR_GROUP, is_editor
 from referential.keys import key_identity, normalise_key
 from referential.markdown_redline import markdown_redline
 from referential.models import ReferentialVersion, Requirement, Section, version_sort_key
 from referential.queries import requirement_lineage, version_outline
+from referential.text import normalise_text
 
-from .models import Answer, Comment, Consultation
+from .models import Answer, Comment, Consultation, InternalNote
 
 #
 # All three list comments in the order of the document they comment: chapter by chapter (depth
@@ -414,29 +416,38 @@ DASHBOARD_STATES = {
 }
 
 
+# ``?attribution=`` of the dashboard: the editors' triage.
+DASHBOARD_ASSIGNMENTS = ("moi", "personne")
+
+
 @dataclass
 class DashboardFilters:
     state: str = ""
     decision: str = ""
     key: str = ""
     organisation_kind: str = ""
+    assignment: str = ""  # "moi" (assigned to the reader), "personne" (unassigned)
+    reader_id: int | None = None
 
     @classmethod
-    def from_query(cls, query) -> "DashboardFilters":
+    def from_query(cls, query, *, user=None) -> "DashboardFilters":
         """Unknown values (a stale link) filter nothing."""
         state = query.get("etat", "")
         decision = query.get("decision", "")
         kind = query.get("organisation", "")
+        assignment = query.get("attribution", "")
         return cls(
             state=state if state in DASHBOARD_STATES else "",
             decision=decision if decision in Answer.Decision.values else "",
             key=" ".join(query.get("exigence", "").split())[:40],
             organisation_kind=kind if kind in Organisation.Kind.values else "",
+            assignment=assignment if assignment in DASHBOARD_ASSIGNMENTS else "",
+            reader_id=getattr(user, "pk", None),
         )
 
     @property
     def is_active(self) -> bool:
-        return any((self.state, self.decision, self.key, self.organisation_kind))
+        return any((self.state, self.decision, self.key, self.organisation_kind, self.assignment))
 
     def apply(self, comments: QuerySet[Comment]) -> QuerySet[Comment]:
         if self.state:
@@ -447,6 +458,10 @@ class DashboardFilters:
             comments = comments.filter(requirement__key=self.key)
         if self.organisation_kind:
             comments = comments.filter(organisation__kind=self.organisation_kind)
+        if self.assignment == "moi":
+            comments = comments.filter(assigned_to_id=self.reader_id)
+        elif self.assignment == "personne":
+            comments = comments.filter(assigned_to__isnull=True)
         return comments
 
 
@@ -539,8 +554,69 @@ def resolve_carried_by(consultation: Consultation, key: str) -> Requirement | No
 
 def dashboard_comments(consultation: Consultation, filters: DashboardFilters) -> QuerySet[Comment]:
     """The comments the dashboard lists, oldest first, with everything a row shows (one query per page)."""
-    comments = Comment.objects.filter(consultation=consultation).select_related(*COMMENT_RELATIONS)
+    comments = (
+        Comment.objects.filter(consultation=consultation)
+        .select_related(*COMMENT_RELATIONS, "assigned_to")
+        .prefetch_related(Prefetch("internal_notes", queryset=InternalNote.objects.select_related("author")))
+    )
     return filters.apply(comments).order_by("created_at", "pk")
+
+
+def requirement_by_id(pk: int) -> Requirement:
+    """A requirement with its version, else 404 (editors' forms: the services check the rest)."""
+    requirement = Requirement.objects.select_related("version__referential").filter(pk=pk).first()
+    if requirement is None:
+        raise Http404
+    return requirement
+
+
+def editors() -> list:
+    """The users a comment may be assigned to: the ANS's editors, by name. One query."""
+    User = get_user_model()
+    return list(
+        User.objects.filter(Q(groups__name=EDITOR_GROUP) | Q(is_superuser=True), is_active=True)
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def draft_carriers(consultation: Consultation) -> dict[int, Requirement]:
+    """For each requirement of the consulted version, its copy in a draft based on that version (the
+    newest draft if there are several): where a proposed wording may be applied. One query."""
+    rows = Requirement.objects.filter(
+        version__based_on_id=consultation.version_id,
+        version__status=ReferentialVersion.Status.DRAFT,
+        origin__version_id=consultation.version_id,
+    ).select_related("version__referential")
+    carriers: dict[int, Requirement] = {}
+    for requirement in sorted(rows, key=lambda r: version_sort_key(r.version.number)):
+        carriers[requirement.origin_id] = requirement
+    return carriers
+
+
+def attach_carriers(comments: list[Comment], carriers: dict[int, Requirement]) -> list[Comment]:
+    """Set ``apply_to`` on each comment whose proposed wording may go into a draft requirement, and
+    ``wording_applied`` when that requirement already reads it and the answer says so. No query."""
+    for comment in comments:
+        comment.apply_to = (
+            carriers.get(comment.requirement_id)
+            if comment.proposed_wording and comment.requirement_id and comment.status == Comment.Status.SUBMITTED
+            else None
+        )
+        comment.wording_applied = wording_applied(comment, comment.apply_to)
+    return comments
+
+
+def wording_applied(comment: Comment, target: Requirement | None) -> bool:
+    """True when ``target`` already states ``comment``'s proposed wording and the answer names it as the
+    carrier: applying again would change nothing. No query (the answer is loaded with the comment)."""
+    answer = _answer_of(comment)
+    return bool(
+        target is not None
+        and answer is not None
+        and answer.carried_by_id == target.pk
+        and normalise_text(target.statement) == normalise_text(comment.proposed_wording)
+    )
 
 
 # A requirement's consultation trail ---------------------------------------------------------------

@@ -6,6 +6,7 @@ its history (``core.audit.stamp``).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -22,12 +24,13 @@ from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.roles import is_contributor, is_editor
 from referential.dates import human_date
 from referential.models import ReferentialVersion
-from referential.services import PublicationNotice, Remedy, submit_version_to_consultation
+from referential.queries import requirement_lineage
+from referential.services import PublicationNotice, Remedy, submit_version_to_consultation, update_requirement
 from referential.text import normalise_text
 
 from .errors import ConsultationClosed
 from . import signals
-from .models import Answer, Comment, Consultation
+from .models import Answer, Comment, Consultation, InternalNote
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -293,6 +296,116 @@ def answer_comment(*, comment: Comment, by: User, decision: str, body: str, carr
     comment_id = comment.pk
     transaction.on_commit(lambda: notify_comment_answered.enqueue(comment_id))
     return answer
+
+
+# The editors' triage: assignment, internal notes, answers in bulk, and carrying a proposed wording
+# into the next draft. Editors only; contributors never see assignments nor notes.
+
+
+def _user_label(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def assign_comment(*, comment: Comment, assignee: User | None, by: User) -> Comment:
+    """Give the comment to an editor to handle (``assignee``), or take it back from them (None).
+    Refuses an assignee who is not an editor. The comment's text and dates do not change."""
+    _require_editor(by)
+    if assignee is not None and not is_editor(assignee):
+        raise ValidationError({"assignee": _("Un commentaire ne peut être attribué qu'à un rédacteur de l'ANS.")})
+    comment = Comment.objects.select_for_update().get(pk=comment.pk)
+    if comment.assigned_to_id == getattr(assignee, "pk", None):
+        return comment
+    comment.assigned_to = assignee
+    if assignee is None:
+        reason = gettext_noop("Attribution retirée")
+    else:
+        reason = gettext_noop("Attribué à %(name)s") % {"name": _user_label(assignee)}
+    # Only the assignment is written: « modifié le », which authors read, stays the date of their own edit.
+    stamp(comment, reason, by=by).save(update_fields=["assigned_to"])
+    return comment
+
+
+@transaction.atomic
+def add_internal_note(*, comment: Comment, text: str, by: User) -> InternalNote:
+    """Add an editors-only note to a comment; refuses an empty or too long text."""
+    _require_editor(by)
+    text = normalise_text(text)
+    if not text:
+        raise ValidationError({"text": _("Ce champ est obligatoire.")})
+    if len(text) > InternalNote.TEXT_MAX_LENGTH:
+        raise ValidationError(
+            {"text": _("%(count)s caractères au plus (ce texte en a %(length)s).") % {"count": InternalNote.TEXT_MAX_LENGTH, "length": len(text)}}
+        )
+    comment = Comment.objects.get(pk=comment.pk)
+    return InternalNote.objects.create(comment=comment, author=by, text=text)
+
+
+@transaction.atomic
+def answer_comments_in_bulk(*, comments: Iterable[Comment], decision: str, body: str, by: User) -> list[Answer]:
+    """Give the same decision and answer to each comment of a selection: one ``answer_comment`` per
+    comment, so each answer is its own record, with its history and its e-mail to the author. All or
+    nothing: one refusal leaves every comment as it was. Refuses an empty selection."""
+    _require_editor(by)
+    comments = sorted({comment.pk: comment for comment in comments}.values(), key=lambda comment: comment.pk)
+    if not comments:
+        raise ValidationError({"comments": _("Sélectionnez au moins un commentaire.")})
+    return [answer_comment(comment=comment, by=by, decision=decision, body=body) for comment in comments]
+
+
+APPLIED_WORDING_REASON = gettext_noop("Rédaction proposée par le commentaire n° %(id)s appliquée")
+
+
+@transaction.atomic
+def apply_proposed_wording(
+    *,
+    comment: Comment,
+    requirement: Requirement,
+    by: User,
+    expected_revision: int | None = None,
+    decision: str | None = None,
+    body: str | None = None,
+) -> Answer:
+    """Make a comment's proposed wording the statement of ``requirement``, a requirement of a later
+    draft in the commented requirement's lineage, through ``update_requirement`` (same revision check,
+    the history naming the comment); then the comment's answer records that ``requirement`` carries
+    the change. The answer keeps its decision and text unless new ones are given; a comment not yet
+    answered gets « accepted » and a standard text. Refuses a comment without a proposed wording, a
+    withdrawn or hidden one, a requirement outside the lineage or in the consulted version itself,
+    a frozen text and a stale revision (``ConcurrentEdit``)."""
+    _require_editor(by)
+    comment = Comment.objects.select_related("requirement__version", "consultation__version").get(pk=comment.pk)
+    if not comment.proposed_wording or comment.requirement_id is None:
+        raise TransitionNotAllowed(_("Ce commentaire ne propose pas de rédaction."))
+    if comment.status != Comment.Status.SUBMITTED:
+        raise TransitionNotAllowed(_("Ce commentaire a été retiré ou masqué : sa rédaction ne peut pas être appliquée."))
+    lineage = {member.pk: member for member in requirement_lineage(comment.requirement)}
+    target = lineage.get(requirement.pk)
+    if target is None or target.version_id == comment.consultation.version_id:
+        raise ValidationError(
+            {"requirement": _("Cette exigence ne descend pas de l'exigence commentée dans une version suivante.")}
+        )
+    update_requirement(
+        requirement=requirement,
+        by=by,
+        expected_revision=expected_revision,
+        statement=comment.proposed_wording,
+        reason=APPLIED_WORDING_REASON % {"id": comment.pk},
+    )
+    current = Answer.objects.filter(comment=comment).first()
+    if decision is None:
+        decision = current.decision if current else Answer.Decision.ACCEPTED
+    if not body:
+        if current:
+            body = current.body
+        else:
+            # The ANS's answer is an official French text, whatever the language of the editor's session.
+            with translation.override("fr"):
+                body = _("Rédaction proposée reprise dans l'exigence %(key)s de la version %(number)s.") % {
+                    "key": requirement.key,
+                    "number": target.version.number,
+                }
+    return answer_comment(comment=comment, by=by, decision=decision, body=body, carried_by=target)
 
 
 @transaction.atomic

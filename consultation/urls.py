@@ -30,4 +30,8 @@ urlpatterns += [
     path("concertations/commentaires/<int:pk>/repondre/", views.comment_answer, name="comment_answer"),
     path("concertations/commentaires/<int:pk>/masquer/", views.comment_hide, name="comment_hide"),
     path("concertations/commentaires/<int:pk>/retablir/", views.comment_unhide, name="comment_unhide"),
+    path("concertations/<int:pk>/reponse-groupee/", views.comments_bulk_answer, name="comments_bulk_answer"),
+    path("concertations/commentaires/<int:pk>/attribuer/", views.comment_assign, name="comment_assign"),
+    path("concertations/commentaires/<int:pk>/note-interne/", views.comment_note, name="comment_note"),
+    path("concertations/commentaires/<int:pk>/appliquer/", views.comment_apply_wording, name="comment_apply_wording"),
 ]

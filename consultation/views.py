@@ -6,6 +6,7 @@ open; editors answer, moderate, import the answer register and publish the synth
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -33,8 +34,17 @@ from core.web import (
 
 from . import queries, register, services, synthesis
 from .errors import ConsultationClosed
-from .forms import AnswerForm, CommentEditForm, CommentForm, HideCommentForm
-from .models import Answer
+from .forms import (
+    AnswerForm,
+    ApplyWordingForm,
+    AssignForm,
+    BulkAnswerForm,
+    CommentEditForm,
+    CommentForm,
+    HideCommentForm,
+    InternalNoteForm,
+)
+from .models import Answer, Comment
 
 REGISTER_SALT = "consultation.register-import"
 
@@ -459,7 +469,7 @@ def comment_withdraw(request, pk):
 def consultation_dashboard(request, pk):
     require_editor(request)
     consultation = queries.consultation_for(request.user, pk)
-    filters = queries.DashboardFilters.from_query(request.GET)
+    filters = queries.DashboardFilters.from_query(request.GET, user=request.user)
     paginator = Paginator(queries.dashboard_comments(consultation, filters), queries.DASHBOARD_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -473,7 +483,10 @@ def consultation_dashboard(request, pk):
             "counts": queries.dashboard_counts(consultation),
             "filters": filters,
             "page": page,
-            "comments": queries.present_comments(page.object_list),
+            "comments": queries.attach_carriers(
+                queries.present_comments(page.object_list), queries.draft_carriers(consultation)
+            ),
+            "editors": queries.editors(),
             "query": query.urlencode(),
             "next_requirements": queries.next_version_requirements(consultation),
             "states": [
@@ -483,6 +496,7 @@ def consultation_dashboard(request, pk):
                 ("masques", _("Masqués")),
             ],
             "decisions": Answer.Decision.choices,
+            "assignments": [("moi", _("Mes commentaires")), ("personne", _("Non attribués"))],
             "organisation_kinds": Organisation.Kind.choices,
             "breadcrumb_data": _consultation_breadcrumb(consultation, _("Tableau de bord")),
         },
@@ -499,6 +513,10 @@ ANSWER_FIELD_LABELS = {
     "body": AnswerForm.base_fields["body"].label,
     "carried_by": AnswerForm.base_fields["carried_by"].label,
     "reason": HideCommentForm.base_fields["reason"].label,
+    "assignee": AssignForm.base_fields["assignee"].label,
+    "text": InternalNoteForm.base_fields["text"].label,
+    "requirement": _("Exigence"),
+    "comments": BulkAnswerForm.base_fields["comments"].label,
 }
 
 
@@ -554,3 +572,115 @@ def comment_unhide(request, pk):
     else:
         messages.success(request, _("Le commentaire n° %(id)s est rétabli.") % {"id": comment.pk})
     return redirect(_dashboard_back(request, comment))
+
+
+# The editors' triage: assignment, internal notes, a proposed wording carried into the next draft,
+# answers in bulk. Plain forms, each posting back to the page it came from.
+
+
+@require_POST
+def comment_assign(request, pk):
+    require_editor(request)
+    comment = queries.comment_to_write(request.user, pk)
+    form = AssignForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        assignee_id = form.cleaned_data["assignee"]
+        assignee = None
+        if assignee_id is not None:
+            assignee = get_user_model().objects.filter(pk=assignee_id).first()
+            if assignee is None:
+                raise ValidationError({"assignee": _("Cette personne n'existe pas.")})
+        services.assign_comment(comment=comment, assignee=assignee, by=request.user)
+    except (ValidationError, DomainError) as error:
+        add_error_messages(request, error, field_labels=ANSWER_FIELD_LABELS)
+    else:
+        if assignee is None:
+            messages.success(request, _("Le commentaire n° %(id)s n'est plus attribué.") % {"id": comment.pk})
+        else:
+            messages.success(
+                request,
+                _("Le commentaire n° %(id)s est attribué à %(name)s.")
+                % {"id": comment.pk, "name": assignee.get_full_name() or assignee.get_username()},
+            )
+    return redirect(_dashboard_back(request, comment))
+
+
+@require_POST
+def comment_note(request, pk):
+    require_editor(request)
+    comment = queries.comment_to_write(request.user, pk)
+    form = InternalNoteForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        services.add_internal_note(comment=comment, text=form.cleaned_data["text"], by=request.user)
+    except (ValidationError, DomainError) as error:
+        add_error_messages(request, error, field_labels=ANSWER_FIELD_LABELS)
+    else:
+        messages.success(request, _("Note interne ajoutée au commentaire n° %(id)s.") % {"id": comment.pk})
+    return redirect(_dashboard_back(request, comment))
+
+
+@require_POST
+def comment_apply_wording(request, pk):
+    """Carry the comment's proposed wording into a draft requirement of its lineage, from the
+    dashboard or from the draft requirement's page."""
+    require_editor(request)
+    comment = queries.comment_to_write(request.user, pk)
+    form = ApplyWordingForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        requirement = queries.requirement_by_id(form.cleaned_data["requirement"])
+        services.apply_proposed_wording(
+            comment=comment,
+            requirement=requirement,
+            by=request.user,
+            expected_revision=form.cleaned_data["expected_revision"],
+            decision=form.cleaned_data["decision"] or None,
+            body=form.cleaned_data["body"] or None,
+        )
+    except (ValidationError, DomainError) as error:
+        add_error_messages(request, error, field_labels=ANSWER_FIELD_LABELS)
+    else:
+        messages.success(
+            request,
+            _("La rédaction proposée par le commentaire n° %(id)s est appliquée à %(key)s (version %(number)s) ; la réponse le mentionne.")
+            % {"id": comment.pk, "key": requirement.key, "number": requirement.version.number},
+        )
+    return redirect(_dashboard_back(request, comment))
+
+
+@require_POST
+def comments_bulk_answer(request, pk):
+    """The same decision and answer for the comments ticked on the dashboard; each gets its own
+    answer and its author their own e-mail."""
+    require_editor(request)
+    consultation = queries.consultation_for(request.user, pk)
+    comments = {comment.pk: comment for comment in Comment.objects.filter(consultation=consultation)}
+    form = BulkAnswerForm(request.POST, comment_ids=list(comments))
+    back = _next_url(request, reverse("consultation:consultation_dashboard", kwargs={"pk": consultation.pk}))
+    try:
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        answers = services.answer_comments_in_bulk(
+            comments=[comments[comment_id] for comment_id in form.cleaned_data["comments"]],
+            decision=form.cleaned_data["decision"],
+            body=form.cleaned_data["body"],
+            by=request.user,
+        )
+    except (ValidationError, DomainError) as error:
+        add_error_messages(request, error, field_labels=ANSWER_FIELD_LABELS)
+    else:
+        messages.success(
+            request,
+            ngettext(
+                "%(count)s réponse enregistrée ; son auteur est prévenu par courriel.",
+                "%(count)s réponses enregistrées ; chaque auteur est prévenu par courriel.",
+                len(answers),
+            )
+            % {"count": len(answers)},
+        )
+    return redirect(_at_message(back))

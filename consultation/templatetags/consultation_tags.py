@@ -5,8 +5,10 @@ from django.utils.http import urlencode
 
 from referential.templatetags.referential_tags import markdown_filter
 
+from core.roles import is_editor
+
 from ..forms import CommentForm
-from ..queries import commenting_state, consultation_phase
+from ..queries import commenting_state, consultation_phase, wording_applied
 from ..queries import requirement_consultation_trail as trail
 
 register = template.Library()
@@ -113,13 +115,23 @@ def requirement_consultation_trail(context, requirement):
     answers and decisions, and the requirement of the next version that carries each change."""
     user = _user(context)
     steps = trail(user, requirement)
+    # On a draft, editors may carry the proposed wordings made on earlier versions into this text.
+    apply_to = requirement if is_editor(user) and not requirement.version.is_text_frozen else None
     for step in steps:
         step.phase = consultation_phase(step.consultation)
         step.is_open = step.phase == "open"
         for comment in step.comments:
             comment.is_own = user is not None and comment.author_id == user.pk
+            comment.apply_to = (
+                apply_to
+                if apply_to is not None and comment.requirement_id != requirement.pk and comment.proposed_wording
+                and comment.is_visible
+                else None
+            )
+            comment.wording_applied = wording_applied(comment, comment.apply_to)
     request = context.get("request")
     return {
+        "request": request,
         "steps": steps,
         "requirement": requirement,
         "user_is_editor": context.get("user_is_editor", False),

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from consultation import services
-from consultation.models import Answer, Comment, Consultation
+from consultation.models import Answer, Comment, Consultation, InternalNote
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +29,7 @@ def snapshot():
         Comment.history.count(),
         Answer.history.count(),
         Consultation.history.count(),
+        list(InternalNote.objects.order_by("pk").values()),
     )
 
 
@@ -64,6 +65,13 @@ WRITES = [
      {"reason": "Hors sujet."}, [403, 403, 403, 302]),
     ("unhide comment", "post", lambda c, m: reverse("consultation:comment_unhide", kwargs={"pk": m.pk}),
      {}, [403, 403, 403, 302]),  # on a hidden comment: see HIDDEN_FIRST
+    # The editors' triage; ``data`` may need the world: then it is a function of (consultation, comment, users).
+    ("assign comment", "post", lambda c, m: reverse("consultation:comment_assign", kwargs={"pk": m.pk}),
+     lambda c, m, users: {"assignee": users["editor"].pk}, [403, 403, 403, 302]),
+    ("note on comment", "post", lambda c, m: reverse("consultation:comment_note", kwargs={"pk": m.pk}),
+     {"text": "Note interne."}, [403, 403, 403, 302]),
+    ("bulk answer", "post", lambda c, m: reverse("consultation:comments_bulk_answer", kwargs={"pk": c.pk}),
+     lambda c, m, users: {"comments": [m.pk], "decision": "accepted", "body": "Oui."}, [403, 403, 403, 302]),
     ("api post comment", "post", lambda c, m: f"/api/v1/consultations/{c.pk}/comments/",
      {"kind": "remark", "body": "Nouveau."}, [401, 201, 201, 403]),
     ("api patch comment", "patch", lambda c, m: f"/api/v1/comments/{m.pk}/",
@@ -82,6 +90,8 @@ def call(world, client_for, api_for, persona, method, url_of, data):
     consultation, comment, users = world
     url = url_of(consultation, comment)
     user = users[persona]
+    if callable(data):
+        data = data(consultation, comment, users)
     if url.startswith("/api/"):
         client = api_for(user)
         return getattr(client, method)(url, data, format="json") if data is not None else getattr(client, method)(url)
