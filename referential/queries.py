@@ -9,10 +9,13 @@ from functools import cached_property
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.roles import is_editor
 
 from . import fixed_labels
+from .attention import AttentionRow
 from .compare import changed_fields, redline, snapshot
 from .keys import key_identity, normalise_key
 from .markdown_redline import markdown_redline
@@ -540,3 +543,19 @@ def versions_awaiting_validation() -> list[VersionReview]:
         .order_by("submitted_at", "pk")
     )
     return list(pending)
+
+
+def versions_awaiting_validation_rows() -> list[AttentionRow]:
+    """The editors' home panel of versions waiting for an approval (``attention``); one query."""
+    return [
+        AttentionRow(
+            label=_("%(code)s — version %(number)s") % {"code": review.version.referential.code, "number": review.version.number},
+            url=review.version.get_absolute_url() + "#validation",
+            detail=_("soumise par %(person)s le %(date)s")
+            % {
+                "person": review.submitted_by.get_full_name() or review.submitted_by.get_username(),
+                "date": date_format(timezone.localtime(review.submitted_at), "DATE_FORMAT"),
+            },
+        )
+        for review in versions_awaiting_validation()
+    ]

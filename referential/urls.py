@@ -17,6 +17,7 @@ NUMBER = rf"(?P<number>{VERSION_NUMBER})"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("espace-editeurs/", views.editor_home, name="editor_home"),
     path("referentiels/<slug:slug>/", views.referential_detail, name="referential_detail"),
     re_path(rf"{REFERENTIAL}{NUMBER}/$", views.version_detail, name="version_detail"),
     # Keys contain spaces and dots (« MSS 17 », « ECO.1.2.3 »): the key is the rest of the path.

@@ -24,6 +24,7 @@ from core.typography import typeset_fragment
 from core.web import add_error_messages, breadcrumb, error_lines, error_status, require_editor
 
 from . import exports, page_cache, queries, services
+from .attention import attention_panels
 from .compare import KINDS, compare_versions
 from .documents import build_version_pdf
 from .models import ReferentialVersion
@@ -386,6 +387,18 @@ def version_publish(request, slug, number):
             ),
         },
         status=status,
+    )
+
+
+def editor_home(request):
+    """What needs an editor's attention, one panel per kind of thing (``attention``): each app says
+    what it lists; this page only lays them out, with an empty state for each."""
+    require_editor(request)
+    panels = [(panel, panel.rows()) for panel in attention_panels()]
+    return render(
+        request,
+        "referential/editor_home.html",
+        {"panels": panels, "breadcrumb_data": breadcrumb(_("Espace éditeurs"))},
     )
 
 
