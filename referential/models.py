@@ -559,7 +559,7 @@ class VersionReview(models.Model):
     history = HistoricalRecords()
 
     class Meta:
-        ordering = ["version", "-submitted_at", "-pk"]
+        ordering = ["-submitted_at", "-pk"]
         verbose_name = _("validation de version")
         verbose_name_plural = _("validations de version")
         constraints = [
