@@ -16,7 +16,7 @@ from consultation import services as consultation_services
 from core.typography import french_text
 from referential import services as referential_services
 from tests.accounts.factories import OrganisationFactory, member
-from tests.factories import UserFactory, editor_user, filled_version
+from tests.factories import UserFactory, filled_version
 from tests.workshops.factories import RidaItemFactory, WorkshopFactory
 
 PROJECT_APPS = {"core", "referential", "accounts", "consultation", "workshops", "assessment", "notifications", "legal"}
@@ -31,7 +31,12 @@ def project_models():
 
 
 def project_admins():
-    return [(model, model_admin) for model, model_admin in admin.site._registry.items() if model._meta.app_label in PROJECT_APPS or model._meta.label == "auth.User"]
+    """The project's admins (and its user admin); third-party ones keep their own words."""
+    return [
+        (model, model_admin)
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in PROJECT_APPS or model._meta.label == "auth.User"
+    ]
 
 
 @pytest.mark.parametrize("model", project_models(), ids=lambda model: model._meta.label)
