@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from core.admin_base import EditorAdmin as HistoryReasonAdmin
-from core.admin_base import EditorsOnly
+from core.admin_base import EditorsOnly, FrenchTitles
 from core.errors import DomainError
 from core.roles import is_editor
 
@@ -70,6 +70,8 @@ class DomainInline(EditorsOnly, admin.TabularInline):
 
 @admin.register(Organisation)
 class OrganisationAdmin(HistoryReasonAdmin):
+    definite_name = _("l'organisation")
+    indefinite_name = _("une organisation")
     list_display = ("name", "kind", "status", "member_count", "comment_count", "agrees_to_be_named", "created_at")
     list_filter = ("status", "kind", "agrees_to_be_named")
     search_fields = ("name",)
@@ -234,6 +236,9 @@ class ConfirmedFilter(admin.SimpleListFilter):
 class MembershipAdmin(HistoryReasonAdmin):
     """Who belongs to which organisation, and with which role (Django groups)."""
 
+    definite_name = _("le rattachement")
+    indefinite_name = _("un rattachement")
+
     list_display = ("user", "full_name", "organisation", "status", "organisation_status", "email_confirmed", "roles")
     list_filter = ("status", ConfirmedFilter, "organisation__status", "organisation__kind")
     list_select_related = ("user", "organisation")
@@ -299,9 +304,12 @@ class MembershipAdmin(HistoryReasonAdmin):
 
 
 @admin.register(OrganisationDomain)
-class OrganisationDomainAdmin(EditorsOnly, admin.ModelAdmin):
+class OrganisationDomainAdmin(FrenchTitles, EditorsOnly, admin.ModelAdmin):
     """Domains organisations declared: an editor who checked one validates it, and newcomers with an
     address in it then join the organisation without waiting for approval."""
+
+    definite_name = _("le domaine de l'organisation")
+    indefinite_name = _("un domaine d'organisation")
 
     list_display = ("domain", "organisation", "validated_at", "validated_by")
     list_filter = (("validated_at", admin.EmptyFieldListFilter),)

@@ -15,5 +15,18 @@ class AccountsConfig(AppConfig):
     }
 
     def ready(self):
+        from referential.attention import AttentionPanel, register_attention_panel
+
         from . import receivers  # noqa: F401  (connects the password-change receiver)
+        from .queries import approvals_waiting_rows
+
+        register_attention_panel(
+            AttentionPanel(
+                key="accounts.approvals_waiting",
+                title=_("Organisations et rattachements en attente de validation"),
+                empty=_("Aucune organisation ni aucun rattachement n'attend de validation."),
+                rows=approvals_waiting_rows,
+                position=10,
+            )
+        )
 

@@ -117,8 +117,8 @@ class Membership(models.Model):
 
     class Meta:
         db_table = "consultation_membership"  # moved from the consultation app, table kept
-        verbose_name = _("appartenance")
-        verbose_name_plural = _("appartenances")
+        verbose_name = _("rattachement")
+        verbose_name_plural = _("rattachements")
 
     def __str__(self):
         return f"{self.user} — {self.organisation}"

@@ -2,6 +2,7 @@
 declaration, written through its pages, the import or the API; a submission never changes."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from core.admin_base import EditorAdmin, EditorsOnly
 
@@ -36,6 +37,8 @@ class SubmissionInline(ReadOnly, EditorsOnly, admin.TabularInline):
 
 @admin.register(Assessment)
 class AssessmentAdmin(ReadOnly, EditorAdmin):
+    definite_name = _("l'autoévaluation")
+    indefinite_name = _("une autoévaluation")
     list_display = ["organisation", "version", "actor", "status", "created_at"]
     list_filter = ["status", "version__referential", "actor"]
     search_fields = ["organisation__name"]

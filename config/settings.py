@@ -235,6 +235,9 @@ DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "referentiels@esante.g
 # Absolute address of the site, for links in e-mails.
 SITE_URL = env_str("DJANGO_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Publication of a version waits for an approval by an editor other than the one who submitted it.
+REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL = env_bool("DJANGO_PUBLICATION_REQUIRES_APPROVAL", True)
+
 # Background tasks run inline by default; production sets the database backend and
 # runs `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("DJANGO_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}

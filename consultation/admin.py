@@ -30,6 +30,8 @@ class ConsultationChangeForm(forms.ModelForm):
 
 @admin.register(Consultation)
 class ConsultationAdmin(HistoryReasonAdmin):
+    definite_name = _("la concertation")
+    indefinite_name = _("une concertation")
     list_display = ("__str__", "version", "opens_at", "closes_at", "phase", "synthesis_published_at")
     list_select_related = ("version__referential",)
     list_filter = ("version__referential",)
@@ -110,6 +112,8 @@ class ReadOnlyRecordAdmin(HistoryReasonAdmin):
 
 @admin.register(Comment)
 class CommentAdmin(ReadOnlyRecordAdmin):
+    definite_name = _("le commentaire")
+    indefinite_name = _("un commentaire")
     list_display = ("__str__", "consultation", "target", "kind", "organisation", "author", "status", "created_at")
     list_select_related = ("consultation__version__referential", "requirement", "section", "organisation", "author")
     list_filter = ("status", "kind", "organisation__kind", "consultation")
@@ -131,6 +135,8 @@ class CommentAdmin(ReadOnlyRecordAdmin):
 
 @admin.register(Answer)
 class AnswerAdmin(ReadOnlyRecordAdmin):
+    definite_name = _("la réponse de l'ANS")
+    indefinite_name = _("une réponse de l'ANS")
     list_display = ("__str__", "decision", "carried_by", "answered_by", "answered_at")
     list_select_related = ("comment", "carried_by__version__referential", "answered_by")
     list_filter = ("decision",)

@@ -15,3 +15,26 @@ class ConsultationConfig(AppConfig):
         # A version cannot be published while its consultation is still open (the registry in
         # referential/services.py lists every check other apps add).
         register_publication_check("consultation.no_open_consultation", no_open_consultation)
+
+        from referential.attention import AttentionPanel, register_attention_panel
+
+        from .queries import closing_soon_rows, unanswered_comments_rows
+
+        register_attention_panel(
+            AttentionPanel(
+                key="consultation.unanswered_comments",
+                title=_("Commentaires sans réponse"),
+                empty=_("Tous les commentaires ont reçu une réponse."),
+                rows=unanswered_comments_rows,
+                position=20,
+            )
+        )
+        register_attention_panel(
+            AttentionPanel(
+                key="consultation.closing_soon",
+                title=_("Concertations qui se terminent dans les 7 jours"),
+                empty=_("Aucune concertation ne se termine dans les 7 jours."),
+                rows=closing_soon_rows,
+                position=40,
+            )
+        )

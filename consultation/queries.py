@@ -2,17 +2,22 @@
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.urls import reverse
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import Organisation
 from core.errors import DomainError
 from core.roles import EDITOR_GROUP, is_editor
+from referential.attention import AttentionRow
 from referential.keys import key_identity, normalise_key
 from referential.markdown_redline import markdown_redline
 from referential.models import ReferentialVersion, Requirement, Section, version_sort_key
@@ -702,3 +707,53 @@ def consultation_requirement(consultation: Consultation, key: str) -> Requiremen
              % {"number": consultation.version.number, "key": key}}
         )
     return requirement
+
+
+# The editors' home page (referential.attention) -------------------------------------------------
+
+CLOSING_SOON_DAYS = 7
+
+
+def unanswered_comments_rows() -> list[AttentionRow]:
+    """Consultations with comments still waiting for the ANS's answer, the most waiting first, each
+    linked to its dashboard filtered on them. One query."""
+    consultations = (
+        Consultation.objects.annotate(
+            unanswered=Count(
+                "comments", filter=Q(comments__status=Comment.Status.SUBMITTED, comments__answer__isnull=True)
+            )
+        )
+        .filter(unanswered__gt=0)
+        .select_related("version__referential")
+        .order_by("-unanswered", "closes_at", "pk")
+    )
+    return [
+        AttentionRow(
+            label=str(consultation),
+            url=reverse("consultation:consultation_dashboard", kwargs={"pk": consultation.pk}) + "?etat=sans-reponse",
+            detail=ngettext(
+                "%(count)s commentaire sans réponse", "%(count)s commentaires sans réponse", consultation.unanswered
+            )
+            % {"count": consultation.unanswered},
+        )
+        for consultation in consultations
+    ]
+
+
+def closing_soon_rows(now=None) -> list[AttentionRow]:
+    """Open consultations that close within the next 7 days, the soonest first. One query."""
+    now = now or timezone.now()
+    consultations = (
+        Consultation.objects.open_at(now)
+        .filter(closes_at__lte=now + timedelta(days=CLOSING_SOON_DAYS))
+        .select_related("version__referential")
+        .order_by("closes_at", "pk")
+    )
+    return [
+        AttentionRow(
+            label=str(consultation),
+            url=reverse("consultation:consultation_dashboard", kwargs={"pk": consultation.pk}),
+            detail=_("clôture le %(date)s") % {"date": date_format(timezone.localtime(consultation.closes_at), "DATETIME_FORMAT")},
+        )
+        for consultation in consultations
+    ]

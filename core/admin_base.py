@@ -1,10 +1,13 @@
-"""What every admin of the project shares: editors only, a change reason on every save, and
-service refusals shown on the form instead of a 500. Every app's admin builds on it."""
+"""What every admin of the project shares: editors only, a change reason on every save, service
+refusals shown on the form instead of a 500, and titles that read as French. Every app's admin
+builds on it."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -15,6 +18,36 @@ from .web import error_lines
 
 ADMIN_CHANGE_REASON = _("Modification dans l'administration")
 ADMIN_CREATION_REASON = _("Création dans l'administration")
+
+
+class FrenchTitles:
+    """Titles that read as French: « Modifier l'atelier », « Ajouter un atelier », « Ateliers ».
+
+    Django composes its titles from the bare verbose name (« Modification de atelier », « Ajouter
+    atelier », « Sélectionnez l'objet atelier à changer »); French needs the article, which depends on
+    the word's gender and first letter. Each admin names its object with its articles:
+    ``definite_name = _("l'atelier")``, ``indefinite_name = _("un atelier")``
+    (``tests/core/test_admin_reads_french.py`` checks that every admin of the project does)."""
+
+    definite_name = None
+    indefinite_name = None
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if self.definite_name and self.indefinite_name:
+            if add:
+                title = gettext("Ajouter %(name)s") % {"name": self.indefinite_name}
+            elif self.has_change_permission(request, obj):
+                title = gettext("Modifier %(name)s") % {"name": self.definite_name}
+            else:
+                title = gettext("Consulter %(name)s") % {"name": self.definite_name}
+            context["title"] = capfirst(title)
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
+
+    def changelist_view(self, request, extra_context=None):
+        titles = {"title": capfirst(self.opts.verbose_name_plural)}
+        if self.indefinite_name:
+            titles["add_label"] = capfirst(gettext("Ajouter %(name)s") % {"name": self.indefinite_name})
+        return super().changelist_view(request, {**titles, **(extra_context or {})})
 
 
 class EditorsOnly:
@@ -36,7 +69,7 @@ class EditorsOnly:
         return is_editor(request.user) and super().has_delete_permission(request, obj)
 
 
-class EditorAdmin(EditorsOnly, SimpleHistoryAdmin):
+class EditorAdmin(FrenchTitles, EditorsOnly, SimpleHistoryAdmin):
     """Editors only; every save says why in the history; history is read-only (a revert would
     skip the services); a service that refuses after the form validated puts its reasons on the
     form, with the editor's input kept."""

@@ -33,7 +33,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin_base import ADMIN_CHANGE_REASON
+from core.admin_base import ADMIN_CHANGE_REASON, FrenchTitles
 from core.admin_base import EditorAdmin as BaseEditorAdmin
 from core.errors import DomainError
 from core.roles import is_editor
@@ -48,6 +48,7 @@ from .models import (
     ReferentialVersion,
     Requirement,
     Section,
+    VersionReview,
     version_sort_key,
 )
 
@@ -86,6 +87,10 @@ class VersionContentAdmin(EditorAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("version__referential")
+
+    def view_on_site(self, obj):
+        # A requirement has its own page; a chapter or a threshold is read on its version's page.
+        return obj.get_absolute_url() if hasattr(obj, "get_absolute_url") else obj.version.get_absolute_url()
 
     def get_readonly_fields(self, request, obj=None):
         readonly = list(super().get_readonly_fields(request, obj))
@@ -129,6 +134,8 @@ class FrozenInline(admin.TabularInline):
 
 @admin.register(Referential)
 class ReferentialAdmin(EditorAdmin):
+    definite_name = _("le référentiel")
+    indefinite_name = _("un référentiel")
     list_display = ("code", "title", "slug", "audience", "position")
     search_fields = ("code", "title", "slug")
     prepopulated_fields = {"slug": ("code",)}
@@ -136,12 +143,16 @@ class ReferentialAdmin(EditorAdmin):
 
 @admin.register(NonConformityLevel)
 class NonConformityLevelAdmin(EditorAdmin):
+    definite_name = _("le niveau de non-conformité")
+    indefinite_name = _("un niveau de non-conformité")
     list_display = ("label", "slug", "rank", "remediation_delay_days")
     search_fields = ("label", "slug")
 
 
 @admin.register(Actor)
 class ActorAdmin(EditorAdmin):
+    definite_name = _("l'acteur")
+    indefinite_name = _("un acteur")
     list_display = ("label", "slug", "position")
     search_fields = ("label", "slug")
 
@@ -189,6 +200,8 @@ def suggest_next_number(referential: Referential) -> str:
 
 @admin.register(ReferentialVersion)
 class ReferentialVersionAdmin(EditorAdmin):
+    definite_name = _("la version")
+    indefinite_name = _("une version")
     list_display = ("referential", "number", "status", "published_at", "content_links", "publication_link")
     list_filter = ("referential", "status")
     list_select_related = ("referential",)
@@ -445,6 +458,8 @@ class ReferentialVersionAdmin(EditorAdmin):
 
 @admin.register(ConformityThreshold)
 class ConformityThresholdAdmin(VersionContentAdmin):
+    definite_name = _("le seuil de conformité")
+    indefinite_name = _("un seuil de conformité")
     list_display = ("version", "level", "max_findings")
     list_filter = ("version", "level")
     list_select_related = ("version__referential", "level")
@@ -482,6 +497,8 @@ class SectionAdminForm(VersionScopedForm):
 
 @admin.register(Section)
 class SectionAdmin(VersionContentAdmin):
+    definite_name = _("le chapitre")
+    indefinite_name = _("un chapitre")
     form = SectionAdminForm
     list_display = ("title", "version", "parent", "position")
     list_filter = ("version",)
@@ -510,6 +527,8 @@ class RequirementAdminForm(VersionScopedForm):
 
 @admin.register(Requirement)
 class RequirementAdmin(VersionContentAdmin):
+    definite_name = _("l'exigence")
+    indefinite_name = _("une exigence")
     form = RequirementAdminForm
     list_display = ("key", "title", "version", "section", "level")
     list_filter = ("version", "level", "actors")
@@ -589,8 +608,34 @@ except NotRegistered:
     pass
 
 
+@admin.register(VersionReview)
+class VersionReviewAdmin(EditorAdmin):
+    """Rounds of validation, for reading: they are opened and decided on the version's page, through
+    the services (``submit_for_validation``, ``approve_version``, ``request_changes``)."""
+
+    definite_name = _("la validation de version")
+    indefinite_name = _("une validation de version")
+    list_display = ("version", "state", "submitted_by", "submitted_at", "decided_by", "decided_at")
+    list_filter = ("state", "version__referential")
+    list_select_related = ("version__referential", "submitted_by", "decided_by")
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def view_on_site(self, obj):
+        return obj.version.get_absolute_url() + "#validation"
+
+
 @admin.register(User)
-class RoleAwareUserAdmin(UserAdmin):
+class RoleAwareUserAdmin(FrenchTitles, UserAdmin):
+    definite_name = _("l'utilisateur")
+    indefinite_name = _("un utilisateur")
     list_display = (*UserAdmin.list_display, "group_names")
     # UserAdmin already filters by group, staff status, superuser status and activity.
 

@@ -15,3 +15,16 @@ class ReferentialConfig(AppConfig):
         from .search import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="referential_search_functions")
+
+        from .attention import AttentionPanel, register_attention_panel
+        from .queries import versions_awaiting_validation_rows
+
+        register_attention_panel(
+            AttentionPanel(
+                key="referential.awaiting_validation",
+                title=_("Versions en attente de validation"),
+                empty=_("Aucune version n'attend de validation."),
+                rows=versions_awaiting_validation_rows,
+                position=30,
+            )
+        )

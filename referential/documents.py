@@ -14,7 +14,7 @@ from .change_annex import change_annex_groups
 from .compare import compare_versions
 from . import fixed_labels
 from .models import ReferentialVersion, version_sort_key
-from .queries import version_outline
+from .queries import approvers_of, review_status, version_outline
 
 
 @dataclass
@@ -40,8 +40,9 @@ def previous_version(version: ReferentialVersion) -> ReferentialVersion | None:
 
 
 def document_history(version: ReferentialVersion, published_at: datetime | None, published_by=None) -> list:
-    """Every published version up to this one, oldest first, then this one, each with who published it
-    (the « Validé par » column)."""
+    """Every published version up to this one, oldest first, then this one, each with its *validateur*
+    (the « Validé par » column, ``validated_by``): the editor who approved it before publication, else,
+    when publication did not wait for an approval, the one who published it."""
     rows = [
         v
         for v in version.referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES)
@@ -50,12 +51,21 @@ def document_history(version: ReferentialVersion, published_at: datetime | None,
         if version_sort_key(v.number) < version_sort_key(version.number)
     ]
     rows.sort(key=lambda v: version_sort_key(v.number))
+    approvers = approvers_of(v.pk for v in rows)
+    for row in rows:
+        row.validated_by = approvers.get(row.pk) or row.published_by
     current = ReferentialVersion(
         number=version.number,
         change_summary=version.change_summary,
         published_at=published_at,
         published_by=published_by or (version.published_by if version.published_by_id else None),
     )
+    if version.is_frozen:
+        approver = approvers_of([version.pk]).get(version.pk)
+    else:
+        state = review_status(version)
+        approver = state.review.decided_by if state.approval_holds else None
+    current.validated_by = approver or current.published_by
     return [*rows, current]
 
 

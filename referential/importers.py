@@ -251,11 +251,12 @@ def _write_version(referential, plan: VersionPlan, *, levels, actors, by, reason
         _save(ConformityThreshold(version=version, level_id=levels[slug], max_findings=max_findings), by=by, reason=reason)
 
     if plan.status in (Status.PUBLISHED, Status.SUPERSEDED):
-        problems = publication_problems(version, published_at=plan.published_at)
+        # A version published elsewhere, long ago, was validated where it was written: no approval here.
+        problems = publication_problems(version, published_at=plan.published_at, require_approval=False)
         if problems:
             raise InvalidDocument(source, [_("version %(number)s : %(problem)s") % {"number": plan.number, "problem": p} for p in problems])
         # Published through the service, so the version gets its PDF, with the document's date.
-        version = publish_version(version=version, by=by, published_at=plan.published_at)
+        version = publish_version(version=version, by=by, published_at=plan.published_at, require_approval=False)
         if plan.status == Status.SUPERSEDED:
             version.status = Status.SUPERSEDED
             _save(version, by=by, reason=reason)

@@ -522,3 +522,52 @@ class ImportMapping(models.Model):
 
     def __str__(self):
         return self.source_tool
+
+
+class VersionReview(models.Model):
+    """One round of validation of a version before publication: an editor submits it, another one
+    approves it or asks for changes with a note. The latest round of a version is its review state.
+    An approval holds for the text it was given on (``content_fingerprint``): any change to the
+    version's content afterwards voids it, whatever path made the change."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("En attente de validation")
+        APPROVED = "approved", _("Approuvée")
+        CHANGES_REQUESTED = "changes_requested", _("Modifications demandées")
+
+    version = models.ForeignKey(
+        ReferentialVersion, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("version")
+    )
+    state = models.CharField(_("état"), max_length=20, choices=State.choices, default=State.PENDING)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("soumise par")
+    )
+    submitted_at = models.DateTimeField(_("soumise le"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("décidée par"),
+    )
+    decided_at = models.DateTimeField(_("décidée le"), null=True, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    # The version's content as the decision saw it (``queries.version_content_fingerprint``).
+    content_fingerprint = models.CharField(_("empreinte du contenu"), max_length=64, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-submitted_at", "-pk"]
+        verbose_name = _("validation de version")
+        verbose_name_plural = _("validations de version")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(state="pending") | models.Q(decided_by__isnull=False),
+                name="version_review_decided_has_decider",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Validation de %(version)s (%(state)s)") % {"version": self.version, "state": self.get_state_display()}

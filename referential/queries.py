@@ -1,5 +1,7 @@
 """Reads that need shaping or prefetching. Each runs a fixed number of queries, whatever the size."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -7,10 +9,13 @@ from functools import cached_property
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from core.roles import is_editor
 
 from . import fixed_labels
+from .attention import AttentionRow
 from .compare import changed_fields, redline, snapshot
 from .keys import key_identity, normalise_key
 from .markdown_redline import markdown_redline
@@ -22,6 +27,7 @@ from .models import (
     ReferentialVersion,
     Requirement,
     Section,
+    VersionReview,
     version_sort_key,
 )
 from .search import search_requirements
@@ -445,3 +451,111 @@ def current_version(slug: str, day: date | None = None) -> ReferentialVersion | 
         referential__slug=slug, status__in=ReferentialVersion.FROZEN_STATUSES
     ).select_related("referential")
     return version_in_force(list(versions), day or timezone.localdate())
+
+
+# Validation before publication ---------------------------------------------------------------------
+
+
+def version_content_fingerprint(version: ReferentialVersion) -> str:
+    """A digest of everything a version prints and says: its own fields, chapters, requirements (with
+    their actors) and conformity rule. An approval holds while the digest it was given on is the
+    version's digest now; a change through any path (site, admin, API, import) voids it. Four queries."""
+    content = {
+        "version": [
+            version.number,
+            version.change_summary,
+            version.conformity_rule_note,
+            str(version.effective_at or ""),
+            str(version.compliance_deadline or ""),
+            version.requires_recommitment,
+        ],
+        "sections": list(
+            version.sections.order_by("pk").values_list("pk", "parent_id", "position", "title", "intro", "origin_id")
+        ),
+        "requirements": [
+            [
+                req.pk, req.key, req.title, req.statement, req.level_id, req.section_id, req.origin_id,
+                req.verification_method, str(req.compliance_deadline or ""), req.position,
+                sorted(actor.pk for actor in req.actors.all()),
+            ]
+            for req in version.requirements.order_by("pk").prefetch_related("actors")
+        ],
+        "thresholds": list(version.thresholds.order_by("level_id").values_list("level_id", "max_findings")),
+    }
+    return hashlib.sha256(json.dumps(content, default=str, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class ReviewStatus:
+    """Where a version stands in its validation: its latest round (None if never submitted) and whether
+    an approval still holds for the text as it is now."""
+
+    review: VersionReview | None
+    approval_holds: bool = False
+
+    @property
+    def approval_outdated(self) -> bool:
+        return bool(self.review and self.review.state == VersionReview.State.APPROVED and not self.approval_holds)
+
+    @property
+    def is_pending(self) -> bool:
+        return bool(self.review and self.review.state == VersionReview.State.PENDING)
+
+
+def latest_review(version: ReferentialVersion) -> VersionReview | None:
+    return (
+        VersionReview.objects.filter(version=version)
+        .select_related("submitted_by", "decided_by")
+        .order_by("-submitted_at", "-pk")
+        .first()
+    )
+
+
+def review_status(version: ReferentialVersion) -> ReviewStatus:
+    """The validation state of ``version`` (see ``ReviewStatus``)."""
+    review = latest_review(version)
+    holds = bool(
+        review
+        and review.state == VersionReview.State.APPROVED
+        and review.content_fingerprint == version_content_fingerprint(version)
+    )
+    return ReviewStatus(review=review, approval_holds=holds)
+
+
+def approvers_of(version_ids) -> dict[int, "object"]:
+    """The editor whose approval each version was published on, by version id (the latest approval)."""
+    approvals = (
+        VersionReview.objects.filter(version_id__in=list(version_ids), state=VersionReview.State.APPROVED)
+        .select_related("decided_by")
+        .order_by("decided_at", "pk")
+    )
+    return {review.version_id: review.decided_by for review in approvals}
+
+
+def versions_awaiting_validation() -> list[VersionReview]:
+    """Rounds of validation waiting for a decision, oldest first, with their version and submitter."""
+    pending = (
+        VersionReview.objects.filter(
+            state=VersionReview.State.PENDING,
+            version__status__in=(ReferentialVersion.Status.DRAFT, ReferentialVersion.Status.CONSULTATION),
+        )
+        .select_related("version__referential", "submitted_by")
+        .order_by("submitted_at", "pk")
+    )
+    return list(pending)
+
+
+def versions_awaiting_validation_rows() -> list[AttentionRow]:
+    """The editors' home panel of versions waiting for an approval (``attention``); one query."""
+    return [
+        AttentionRow(
+            label=_("%(code)s — version %(number)s") % {"code": review.version.referential.code, "number": review.version.number},
+            url=review.version.get_absolute_url() + "#validation",
+            detail=_("soumise par %(person)s le %(date)s")
+            % {
+                "person": review.submitted_by.get_full_name() or review.submitted_by.get_username(),
+                "date": date_format(timezone.localtime(review.submitted_at), "DATE_FORMAT"),
+            },
+        )
+        for review in versions_awaiting_validation()
+    ]

@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
@@ -22,8 +23,9 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from simple_history.utils import bulk_create_with_history
 
 from core.audit import bulk_create_with_links, stamp
-from core.errors import DomainError, TransitionNotAllowed
+from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.protection import deletion_refused
+from core.roles import is_editor
 
 from . import fixed_labels, signals
 from .errors import ConcurrentEdit, PublicationFailed
@@ -37,10 +39,12 @@ from .models import (
     ReferentialVersion,
     Requirement,
     Section,
+    VersionReview,
     frozen_text_error,
     version_sort_key,
 )
 from .keys import key_identity, normalise_key
+from .queries import ReviewStatus, review_status, version_content_fingerprint
 from .text import normalise_line, normalise_text
 
 Status = ReferentialVersion.Status
@@ -62,6 +66,20 @@ _TRANSITION_REFUSALS = {
     Status.CONSULTATION: gettext_lazy("Seul un brouillon peut être soumis à concertation."),
     Status.PUBLISHED: gettext_lazy("Seul un brouillon ou une version sortie de concertation peut être publié."),
     Status.SUPERSEDED: gettext_lazy("Seule la version publiée peut être remplacée."),
+}
+
+
+# Validation before publication, beside the lifecycle: a version that may be published (a draft or a
+# version in consultation) goes through rounds of review, each round moving only this way. The
+# starting point ``None`` is "never submitted"; an approval voided by a later change of the text is
+# submitted again (``submit_for_validation``), as are changes requested. Whether publication waits
+# for an approval is ``settings.REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL`` (see ``_approval_problems``).
+Review = VersionReview.State
+REVIEW_TRANSITIONS: dict[str | None, set[str]] = {
+    None: {Review.PENDING},
+    Review.PENDING: {Review.APPROVED, Review.CHANGES_REQUESTED},
+    Review.CHANGES_REQUESTED: {Review.PENDING},
+    Review.APPROVED: {Review.PENDING},  # only once the text has changed since the approval
 }
 
 
@@ -393,14 +411,23 @@ def start_draft_remedy(source: ReferentialVersion) -> Remedy:
     )
 
 
-def publication_problems(version: ReferentialVersion, *, published_at: datetime | None = None) -> list[str]:
+def publication_problems(
+    version: ReferentialVersion, *, published_at: datetime | None = None, require_approval: bool | None = None
+) -> list[str]:
     """Everything that keeps a version from being published, all at once, as sentences."""
-    return [notice.message for notice in publication_blockers(version, published_at=published_at)]
+    return [
+        notice.message
+        for notice in publication_blockers(version, published_at=published_at, require_approval=require_approval)
+    ]
 
 
-def publication_blockers(version: ReferentialVersion, *, published_at: datetime | None = None) -> list[PublicationNotice]:
+def publication_blockers(
+    version: ReferentialVersion, *, published_at: datetime | None = None, require_approval: bool | None = None
+) -> list[PublicationNotice]:
     """Everything that keeps a version from being published (on ``published_at``, now by default), all
-    at once, each with the action that resolves it."""
+    at once, each with the action that resolves it. ``require_approval`` defaults to the setting
+    ``REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL``; an import of a version published elsewhere, long
+    ago, passes ``False``: it was validated where it was written."""
     problems: list[PublicationNotice] = []
     if Status.PUBLISHED not in VERSION_TRANSITIONS[version.status]:
         remedy = start_draft_remedy(version) if version.status == Status.PUBLISHED else None
@@ -443,9 +470,57 @@ def publication_blockers(version: ReferentialVersion, *, published_at: datetime 
         seen.add((parent_id, position))
     problems.extend(_lineage_problems(version))
     problems.extend(_date_problems(version, published_at or timezone.now()))
+    if require_approval is None:
+        require_approval = settings.REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL
+    if require_approval and not version.is_frozen:
+        problems.extend(_approval_problems(version))
     for check in _publication_checks.values():
         problems.extend(_as_notice(problem) for problem in check(version))
     return problems
+
+
+def review_anchor_url(version: ReferentialVersion) -> str:
+    """The validation panel on the version's page."""
+    return version.get_absolute_url() + "#validation"
+
+
+def _approval_problems(version: ReferentialVersion) -> list[PublicationNotice]:
+    """Publication waits for an approval, by an editor other than the one who submitted the version,
+    given on the text as it is now."""
+    state = review_status(version)
+    review = state.review
+    url = review_anchor_url(version)
+    if state.approval_holds:
+        return []
+    if review is None:
+        message = _(
+            "Validation manquante : la version n'a pas été soumise à validation ; un éditeur autre que "
+            "son auteur doit l'approuver avant sa publication."
+        )
+        remedy = Remedy(_("Soumettre la version à validation"), url)
+    elif review.state == Review.PENDING:
+        message = _(
+            "Validation manquante : la version attend l'approbation d'un éditeur autre que %(author)s, "
+            "qui l'a soumise le %(date)s."
+        ) % {"author": _person(review.submitted_by), "date": date_format(timezone.localtime(review.submitted_at), "DATE_FORMAT")}
+        remedy = Remedy(_("Voir la demande de validation"), url)
+    elif review.state == Review.CHANGES_REQUESTED:
+        message = _("Validation manquante : %(person)s a demandé des modifications (« %(note)s ») ; soumettez de nouveau la version une fois le texte corrigé.") % {
+            "person": _person(review.decided_by),
+            "note": review.note,
+        }
+        remedy = Remedy(_("Soumettre de nouveau la version à validation"), url)
+    else:
+        message = _(
+            "Validation manquante : le texte a changé depuis l'approbation de %(person)s ; "
+            "soumettez de nouveau la version à validation."
+        ) % {"person": _person(review.decided_by)}
+        remedy = Remedy(_("Soumettre de nouveau la version à validation"), url)
+    return [PublicationNotice(message, remedy)]
+
+
+def _person(user) -> str:
+    return (user.get_full_name() or user.get_username()) if user else "—"
 
 
 def _date_problems(version: ReferentialVersion, published_at: datetime) -> list[PublicationNotice]:
@@ -624,6 +699,87 @@ def registered_publication_checks() -> dict[str, PublicationCheck]:
     return dict(_publication_checks)
 
 
+def _require_reviewer(by: User | None) -> None:
+    if not is_editor(by):
+        raise PermissionRefused(_("Seuls les éditeurs de l'ANS valident les versions."))
+
+
+def _check_review_move(version: ReferentialVersion, state: ReviewStatus, target: str) -> None:
+    if Status.PUBLISHED not in VERSION_TRANSITIONS[version.status]:
+        raise TransitionNotAllowed(_("Seule une version à publier (brouillon ou en concertation) passe en validation."))
+    current = state.review.state if state.review else None
+    if target not in REVIEW_TRANSITIONS[current]:
+        if target == Review.PENDING and current == Review.PENDING:
+            raise TransitionNotAllowed(_("La version attend déjà une validation."))
+        if target == Review.PENDING:
+            raise TransitionNotAllowed(_("La version n'a pas été soumise à validation."))
+        raise TransitionNotAllowed(_("Aucune validation n'est en attente pour cette version."))
+    if target == Review.PENDING and current == Review.APPROVED and state.approval_holds:
+        raise TransitionNotAllowed(_("La version est déjà approuvée et son texte n'a pas changé depuis."))
+
+
+@transaction.atomic
+def submit_for_validation(*, version: ReferentialVersion, by: User) -> VersionReview:
+    """Ask another editor to approve ``version`` before its publication: opens a round of review,
+    pending. Refuses non-editors, a version already published, a round already pending, and an
+    approval that still holds (the text has not changed since)."""
+    _require_reviewer(by)
+    version = _locked_version(version)
+    state = review_status(version)
+    _check_review_move(version, state, Review.PENDING)
+    review = VersionReview(
+        version=version,
+        state=Review.PENDING,
+        submitted_by=by,
+        submitted_at=timezone.now(),
+        content_fingerprint=version_content_fingerprint(version),
+    )
+    stamp(review, gettext_noop("Soumise à validation"), by=by)
+    review.save()
+    return review
+
+
+def _decide(*, version: ReferentialVersion, by: User, target: str, note: str, reason: str) -> VersionReview:
+    _require_reviewer(by)
+    version = _locked_version(version)
+    state = review_status(version)
+    _check_review_move(version, state, target)
+    review = state.review
+    if review.submitted_by_id == by.pk:
+        raise PermissionRefused(
+            _("Vous avez soumis cette version : un autre éditeur doit la valider ou demander des modifications.")
+        )
+    review.state = target
+    review.decided_by = by
+    review.decided_at = timezone.now()
+    review.note = note.strip()
+    # What was approved is the text as the approver sees it now, even if it moved since the submission.
+    review.content_fingerprint = version_content_fingerprint(version)
+    stamp(review, reason, by=by)
+    review.save()
+    return review
+
+
+@transaction.atomic
+def approve_version(*, version: ReferentialVersion, by: User, note: str = "") -> VersionReview:
+    """Approve the pending round of ``version`` for publication, on its text as it is now; the approver
+    is the *validateur* the PDF prints. Refuses non-editors, the editor who submitted it, and a
+    version with no round pending."""
+    return _decide(version=version, by=by, target=Review.APPROVED, note=note, reason=gettext_noop("Approuvée"))
+
+
+@transaction.atomic
+def request_changes(*, version: ReferentialVersion, by: User, note: str) -> VersionReview:
+    """Send the pending round of ``version`` back to its author with a note saying what to change.
+    Refuses an empty note (field ``note``), non-editors, the editor who submitted it, and a version
+    with no round pending."""
+    if not note.strip():
+        raise ValidationError({"note": _("Dites ce qui doit changer avant la publication.")})
+    return _decide(
+        version=version, by=by, target=Review.CHANGES_REQUESTED, note=note, reason=gettext_noop("Modifications demandées")
+    )
+
+
 @transaction.atomic
 def submit_version_to_consultation(*, version: ReferentialVersion, by: User | None) -> ReferentialVersion:
     """Draft → consultation: the version becomes readable by all and its text freezes (comments are
@@ -650,16 +806,21 @@ def supersede_version(*, version: ReferentialVersion, successor: ReferentialVers
 
 @transaction.atomic
 def publish_version(
-    *, version: ReferentialVersion, by: User | None, published_at: datetime | None = None
+    *,
+    version: ReferentialVersion,
+    by: User | None,
+    published_at: datetime | None = None,
+    require_approval: bool | None = None,
 ) -> ReferentialVersion:
     """Freeze a draft or a version out of consultation, with its PDF stored and fingerprinted; the
     previously published one is superseded. If the PDF cannot be built, nothing changes.
-    ``published_at`` defaults to now; imports of historical versions pass their real date."""
+    ``published_at`` defaults to now; imports of historical versions pass their real date, and
+    ``require_approval=False`` (see ``publication_blockers``)."""
     from .documents import build_version_pdf
 
     version = _locked_version(version)
     published_at = published_at or timezone.now()
-    problems = publication_problems(version, published_at=published_at)
+    problems = publication_problems(version, published_at=published_at, require_approval=require_approval)
     if problems:
         raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
     # What the version prints is fixed now: relabelling a level or an actor later changes none of it.

@@ -18,6 +18,7 @@ EDIT = rf"{REFERENTIAL}{NUMBER}/edition/"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("espace-editeurs/", views.editor_home, name="editor_home"),
     path("referentiels/<slug:slug>/", views.referential_detail, name="referential_detail"),
     re_path(rf"{REFERENTIAL}{NUMBER}/$", views.version_detail, name="version_detail"),
     # Keys contain spaces and dots (« MSS 17 », « ECO.1.2.3 »): the key is the rest of the path.
@@ -32,6 +33,7 @@ urlpatterns = [
     path("referentiels/<slug:slug>/latest.pdf", views.latest_pdf, name="latest_pdf"),
     re_path(rf"{REFERENTIAL}{NUMBER}/apercu\.pdf$", views.version_preview_pdf, name="version_preview_pdf"),
     re_path(rf"{REFERENTIAL}{NUMBER}/publier/$", views.version_publish, name="version_publish"),
+    re_path(rf"{REFERENTIAL}{NUMBER}/validation/$", views.version_review, name="version_review"),
     re_path(rf"{REFERENTIAL}{NUMBER}/export\.(?P<fmt>csv|xlsx|json|reqifz|reqif)$", views.version_export, name="version_export"),
     re_path(rf"{REFERENTIAL}{NUMBER}/importer/$", import_views.version_import, name="version_import"),
     re_path(rf"{REFERENTIAL}{NUMBER}/modele-import\.(?P<fmt>csv|xlsx)$", import_views.import_template, name="version_import_template"),

@@ -7,9 +7,10 @@ page runs the same handful of SQL queries whatever the number of requirements.
 import re
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
@@ -20,9 +21,10 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from core.roles import is_editor
 from core.typography import typeset_fragment
-from core.web import breadcrumb, error_lines, error_status, require_editor
+from core.web import add_error_messages, breadcrumb, error_lines, error_status, require_editor
 
 from . import exports, page_cache, queries, services
+from .attention import attention_panels
 from .compare import KINDS, compare_versions
 from .documents import build_version_pdf
 from .models import ReferentialVersion
@@ -146,6 +148,10 @@ def version_detail(request, slug, number):
     body = page_cache.cached_body(key, lambda: _version_body(request, version, levels, actors, filters))
     based_on = version.based_on
     can_compare = based_on is not None and (based_on.is_public or is_editor(request.user))
+    # The validation panel, for editors, while the version may still be published.
+    review = None
+    if is_editor(request.user) and not version.is_frozen:
+        review = queries.review_status(version)
     return render(
         request,
         "referential/version_detail.html",
@@ -155,6 +161,7 @@ def version_detail(request, slug, number):
             "body": mark_safe(body),  # rendered by our own templates, autoescaped there
             "thresholds": queries.version_thresholds(version),
             "compare_with_based_on": can_compare,
+            "review": review,
             "breadcrumb_data": breadcrumb(
                 _("Version %(number)s") % {"number": version.number},
                 (version.referential.get_absolute_url(), version.referential.code),
@@ -381,6 +388,49 @@ def version_publish(request, slug, number):
         },
         status=status,
     )
+
+
+def editor_home(request):
+    """What needs an editor's attention, one panel per kind of thing (``attention``): each app says
+    what it lists; this page only lays them out, with an empty state for each."""
+    require_editor(request)
+    panels = [(panel, panel.rows()) for panel in attention_panels()]
+    return render(
+        request,
+        "referential/editor_home.html",
+        {"panels": panels, "breadcrumb_data": breadcrumb(_("Espace éditeurs"))},
+    )
+
+
+REVIEW_ACTIONS = {
+    "submit": lambda version, user, note: services.submit_for_validation(version=version, by=user),
+    "approve": lambda version, user, note: services.approve_version(version=version, by=user, note=note),
+    "request_changes": lambda version, user, note: services.request_changes(version=version, by=user, note=note),
+}
+REVIEW_DONE = {
+    "submit": _("La version %(number)s est soumise à validation."),
+    "approve": _("La version %(number)s est approuvée pour publication."),
+    "request_changes": _("Des modifications sont demandées sur la version %(number)s."),
+}
+
+
+@require_POST
+def version_review(request, slug, number):
+    """The validation panel's forms (submit, approve, ask for changes): one service each; the
+    refusal, if any, is shown on the version's page."""
+    require_editor(request)
+    version = queries.version_for(request.user, slug, number)
+    action = request.POST.get("action", "")
+    if action not in REVIEW_ACTIONS:
+        messages.error(request, _("Action de validation inconnue."))
+    else:
+        try:
+            REVIEW_ACTIONS[action](version, request.user, request.POST.get("note", ""))
+        except (DomainError, ValidationError) as error:
+            add_error_messages(request, error, field_labels={"note": _("Note")})
+        else:
+            messages.success(request, REVIEW_DONE[action] % {"number": version.number})
+    return redirect(services.review_anchor_url(version))
 
 
 def _export_cache(response, version):

@@ -20,6 +20,10 @@ def _test_settings(settings, tmp_path):
     """Stored PDFs and uploads of a test land in its own temporary folder; passwords hash fast."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Production waits for another editor's approval before a publication (on by default); tests
+    # publish versions to test something else, so they do not, and the tests of the validation
+    # itself (tests/referential/test_version_review.py) turn it back on.
+    settings.REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL = False
     # A request in English leaves English active in the thread; each test starts in French.
     translation.activate("fr")
     yield

@@ -60,6 +60,8 @@ class RidaItemInline(EditorsOnly, admin.StackedInline):
 
 @admin.register(Workshop)
 class WorkshopAdmin(HistoryReasonAdmin):
+    definite_name = _("l'atelier")
+    indefinite_name = _("un atelier")
     list_display = ("number", "title", "held_on", "kind", "status")
     list_display_links = ("number", "title")
     list_filter = ("status", "kind", "referentials")
@@ -109,6 +111,8 @@ class RidaRequirementLinkInline(EditorsOnly, admin.TabularInline):
 
 @admin.register(RidaItem)
 class RidaItemAdmin(HistoryReasonAdmin):
+    definite_name = _("l'item RIDA")
+    indefinite_name = _("un item RIDA")
     list_display = ("workshop", "number", "nature", "object", "action_status", "owner", "due_on")
     list_display_links = ("number", "object")
     list_filter = ("nature", "action_status", "workshop")

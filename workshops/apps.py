@@ -7,3 +7,18 @@ class WorkshopsConfig(AppConfig):
     verbose_name = _("Ateliers")
     # Editors record workshops in the admin (core.roles.ensure_role_groups); minutes are on record.
     editor_actions = ("add", "change", "view")
+
+    def ready(self):
+        from referential.attention import AttentionPanel, register_attention_panel
+
+        from .queries import overdue_actions_rows
+
+        register_attention_panel(
+            AttentionPanel(
+                key="workshops.overdue_actions",
+                title=_("Actions RIDA en retard"),
+                empty=_("Aucune action RIDA n'est en retard."),
+                rows=overdue_actions_rows,
+                position=50,
+            )
+        )

@@ -17,6 +17,13 @@ class RidaUploadForm(forms.Form):
     )
 
 
+class ActionAssignForm(forms.Form):
+    """Who carries an action and by when; the service checks the owner against the participants."""
+
+    owner = forms.CharField(label=_("Responsable"), required=False, max_length=150)
+    due_on = forms.DateField(label=_("Échéance"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
 class ActionStatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Nouveau statut"), choices=RidaItem.ActionStatus.choices)
     closing_note = forms.CharField(

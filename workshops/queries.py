@@ -4,9 +4,12 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
-from django.urls import NoReverseMatch
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from referential.attention import AttentionRow
 from referential.models import Referential, Requirement
 from referential.queries import Lines, lines_of, requirement_lineage
 
@@ -150,18 +153,24 @@ def agenda_tree(workshop: Workshop) -> list[AgendaItem]:
 
 def open_actions() -> list[RidaItem]:
     """Every open action of every workshop (drafts included: this is the editors' tracker), overdue ones
-    first, then by due date, then oldest first. Each carries ``age_days`` since its workshop and ``links``."""
+    first, then by due date, then oldest first. Each carries ``age_days`` since its workshop,
+    ``days_late`` (past its due date) and ``days_left`` (before it), None without one, ``owner_options`` and ``links``."""
     today = timezone.localdate()
     actions = list(
         RidaItem.objects.open_actions()
         .select_related("workshop")
         .prefetch_related(
-            Prefetch("requirement_links", queryset=RidaRequirementLink.objects.select_related("referential"))
+            Prefetch("requirement_links", queryset=RidaRequirementLink.objects.select_related("referential")),
+            "workshop__participants",
         )
     )
     resolve_links([link for item in actions for link in item.requirement_links.all()])
     for action in actions:
         action.age_days = (today - action.workshop.held_on).days
+        # Days past the due date (positive when overdue), None without a due date.
+        action.days_late = (today - action.due_on).days if action.due_on else None
+        action.days_left = -action.days_late if action.due_on else None
+        action.owner_options = owner_choices(action.workshop.participants.all(), current=action.owner)
     actions.sort(
         key=lambda a: (
             not a.is_overdue,
@@ -201,3 +210,43 @@ def rida_items_for_requirement(requirement: Requirement, *, user=None) -> list[R
     return sorted(
         items.values(), key=lambda item: (-item.workshop.held_on.toordinal(), -item.workshop.number, item.number)
     )
+
+
+def overdue_actions_rows() -> list[AttentionRow]:
+    """The editors' home panel of open RIDA actions past their due date, the longest overdue first,
+    each linked to its row in the minutes. One query."""
+    today = timezone.localdate()
+    actions = RidaItem.objects.open_actions().filter(due_on__lt=today).select_related("workshop").order_by("due_on", "pk")
+    return [
+        AttentionRow(
+            label=_("Atelier #%(workshop)s, action n° %(number)s : %(object)s")
+            % {"workshop": action.workshop.number, "number": action.number, "object": action.object},
+            url=reverse("workshops:workshop_detail", kwargs={"pk": action.workshop_id}) + f"#rida-{action.number}",
+            detail=_overdue_detail((today - action.due_on).days, action.owner),
+        )
+        for action in actions
+    ]
+
+
+def _overdue_detail(days: int, owner: str) -> str:
+    if owner:
+        return ngettext(
+            "en retard de %(days)s jour — responsable : %(owner)s",
+            "en retard de %(days)s jours — responsable : %(owner)s",
+            days,
+        ) % {"days": days, "owner": owner}
+    return ngettext("en retard de %(days)s jour, sans responsable", "en retard de %(days)s jours, sans responsable", days) % {
+        "days": days
+    }
+
+
+def owner_choices(participants, *, current: str = "") -> list[str]:
+    """Who may carry a workshop's action: each participant by name, then each entity present (« ANS »),
+    in the minutes' order, and the action's ``current`` owner if it is none of these (an imported name
+    stays selectable). No query: ``participants`` is the workshop's list, prefetched."""
+    names = [f"{p.first_name} {p.last_name}".strip() for p in participants]
+    entities = [p.entity for p in participants if p.entity]
+    choices = list(dict.fromkeys(name for name in [*names, *entities] if name))
+    if current and current not in choices:
+        choices.insert(0, current)
+    return choices

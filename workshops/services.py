@@ -35,6 +35,7 @@ from .models import (
     Workshop,
     WorkshopDocument,
 )
+from .queries import owner_choices
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -278,6 +279,25 @@ def set_action_status(*, item: RidaItem, status: str, closing_note: str = "", by
         ActionStatus.OPEN: _("Action rouverte"),
     }[status]
     stamp(item, reason, by=by).save()
+    return item
+
+
+@transaction.atomic
+def assign_action(*, item: RidaItem, owner: str, due_on: date | None, by: User | None = None) -> RidaItem:
+    """Set who carries an action and by when. The owner is one of the workshop's participants (by
+    name) or of their entities (« ANS »), or nobody; the action's owner as it stands may be kept.
+    Refuses an item that is not an action and any other owner (field ``owner``)."""
+    item = RidaItem.objects.select_for_update().select_related("workshop").get(pk=item.pk)
+    if not item.is_action:
+        raise TransitionNotAllowed(_("Seule une action (nature A) a un responsable et une échéance."))
+    owner = " ".join((owner or "").split())
+    if owner and owner not in owner_choices(item.workshop.participants.all(), current=item.owner):
+        raise ValidationError({"owner": _("Choisissez le responsable parmi les participants de l'atelier.")})
+    if (owner, due_on) == (item.owner, item.due_on):
+        return item
+    item.owner = owner
+    item.due_on = due_on
+    stamp(item, gettext_noop("Responsable ou échéance de l'action modifiés"), by=by).save()
     return item
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("ateliers/", views.workshop_list, name="workshop_list"),
     path("ateliers/actions/", views.action_tracker, name="action_tracker"),
     path("ateliers/actions/<int:pk>/statut/", views.action_status, name="action_status"),
+    path("ateliers/actions/<int:pk>/responsable/", views.action_assign, name="action_assign"),
     path("ateliers/<int:pk>/", views.workshop_detail, name="workshop_detail"),
     path("ateliers/<int:pk>.pdf", views.workshop_pdf, name="workshop_pdf"),
     path("ateliers/<int:pk>/rida.csv", views.rida_csv, name="rida_csv"),

@@ -5,6 +5,7 @@ tables. Every read goes through ``queries.py`` so a page runs the same queries w
 """
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -23,7 +24,7 @@ from core.web import (
 )
 
 from . import exports, queries, services
-from .forms import ActionStatusForm, RidaUploadForm
+from .forms import ActionAssignForm, ActionStatusForm, RidaUploadForm
 from .importers import RidaFileError, check_rows, read_rida_file
 from .models import RidaItem, Workshop
 from .pdf import pdf_filename, render_workshop_pdf
@@ -181,6 +182,32 @@ def action_status(request, pk):
             },
         )
     return redirect("workshops:action_tracker")
+
+
+@require_POST
+def action_assign(request, pk):
+    """The tracker's owner and due date form of one action."""
+    require_editor(request)
+    item = get_object_or_404(RidaItem, pk=pk)
+    form = ActionAssignForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("workshops:action_tracker")
+    try:
+        services.assign_action(
+            item=item, owner=form.cleaned_data["owner"], due_on=form.cleaned_data["due_on"], by=request.user
+        )
+    except (DomainError, ValidationError) as error:
+        add_error_messages(request, error, field_labels={"owner": _("Responsable")})
+    else:
+        messages.success(
+            request,
+            _("Action n° %(number)s de l'atelier #%(workshop)s : responsable et échéance enregistrés.")
+            % {"number": item.number, "workshop": item.workshop.number},
+        )
+    return redirect(reverse("workshops:action_tracker") + f"#action-{item.pk}")
 
 
 @require_http_methods(["GET", "POST"])

@@ -17,6 +17,7 @@ from ..models import (
     NonConformityLevel,
     Referential,
     ReferentialVersion,
+    VersionReview,
     Requirement,
     Section,
 )
@@ -412,3 +413,24 @@ class ComparisonSerializer(serializers.Serializer):
         for entry in comparison.entries:
             counts[entry.kind] = counts.get(entry.kind, 0) + 1
         return counts
+
+
+class VersionReviewSerializer(serializers.ModelSerializer):
+    """A round of validation of a version (the latest one after an action)."""
+
+    version = serializers.CharField(source="version.number", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    submitted_by = serializers.CharField(source="submitted_by.get_username", read_only=True)
+    decided_by = serializers.CharField(source="decided_by.get_username", read_only=True, allow_null=True, default=None)
+
+    class Meta:
+        model = VersionReview
+        fields = ["version", "state", "state_label", "submitted_by", "submitted_at", "decided_by", "decided_at", "note"]
+        read_only_fields = fields
+
+
+class ReviewNoteSerializer(serializers.Serializer):
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000,
+        help_text="Note de la décision ; obligatoire pour demander des modifications.",
+    )

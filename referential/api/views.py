@@ -31,7 +31,9 @@ from .serializers import (
     RequirementCreateSerializer,
     RequirementSerializer,
     RequirementUpdateSerializer,
+    ReviewNoteSerializer,
     VersionDetailSerializer,
+    VersionReviewSerializer,
     VersionSerializer,
 )
 
@@ -407,3 +409,73 @@ class VersionPublish(VersionScopedMixin, NoFilters, generics.GenericAPIView):
         version = services.request_publication(version=self.version, by=request.user)
         code = status.HTTP_200_OK if version.is_frozen else status.HTTP_202_ACCEPTED
         return Response(self.get_serializer(version).data, status=code)
+
+
+# Validation before publication: one action endpoint per transition (submit, approve, ask for changes).
+
+REVIEW_RESPONSES = {
+    200: VersionReviewSerializer,
+    400: OpenApiResponse(ErrorSerializer, description="Note manquante pour demander des modifications."),
+    403: OpenApiResponse(ErrorSerializer, description="Réservé aux éditeurs ; l'éditeur qui a soumis la version ne la valide pas."),
+    404: NOT_FOUND,
+    409: OpenApiResponse(ErrorSerializer, description="Pas dans l'état voulu (déjà en attente, rien à valider, version publiée)."),
+}
+
+
+class _VersionReviewAction(VersionScopedMixin, NoFilters, generics.GenericAPIView):
+    permission_classes = [IsEditorOrReadOnly]
+    serializer_class = VersionReviewSerializer
+
+    def act(self, note: str):
+        raise NotImplementedError
+
+    def post(self, request, *args, **kwargs):
+        incoming = ReviewNoteSerializer(data=request.data)
+        incoming.is_valid(raise_exception=True)
+        review = self.act(incoming.validated_data.get("note", ""))
+        return Response(self.get_serializer(review).data)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Soumettre une version à validation",
+    description="Ouvre un tour de validation : un autre éditeur devra l'approuver avant la publication. " + EDITORS_ONLY,
+    parameters=[SLUG, NUMBER],
+    request=None,
+    responses=REVIEW_RESPONSES,
+)
+class VersionSubmitForValidation(_VersionReviewAction):
+    """``POST …/versions/{number}/submit-for-validation/``."""
+
+    def act(self, note):
+        return services.submit_for_validation(version=self.version, by=self.request.user)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Approuver une version pour publication",
+    description="Approuve le tour de validation en attente, sur le texte tel qu'il est ; l'approbateur est le validateur imprimé dans le PDF. " + EDITORS_ONLY,
+    parameters=[SLUG, NUMBER],
+    request=ReviewNoteSerializer,
+    responses=REVIEW_RESPONSES,
+)
+class VersionApprove(_VersionReviewAction):
+    """``POST …/versions/{number}/approve/``."""
+
+    def act(self, note):
+        return services.approve_version(version=self.version, by=self.request.user, note=note)
+
+
+@extend_schema(
+    tags=TAGS,
+    summary="Demander des modifications avant publication",
+    description="Renvoie la version à son auteur avec une note (obligatoire). " + EDITORS_ONLY,
+    parameters=[SLUG, NUMBER],
+    request=ReviewNoteSerializer,
+    responses=REVIEW_RESPONSES,
+)
+class VersionRequestChanges(_VersionReviewAction):
+    """``POST …/versions/{number}/request-changes/``."""
+
+    def act(self, note):
+        return services.request_changes(version=self.version, by=self.request.user, note=note)

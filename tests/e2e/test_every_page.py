@@ -67,7 +67,8 @@ def pages_of(world):
         f"/concertations/{c}/", f"/concertations/commentaires/{world['pending'].pk}/retirer/",
         f"/concertations/{c}/commenter/",
     ]
-    editor = [f"/concertations/{c}/tableau-de-bord/", "/ateliers/actions/"]
+    # The editors' home, and a version still to publish, whose page shows editors its validation panel.
+    editor = [f"/concertations/{c}/tableau-de-bord/", "/ateliers/actions/", "/espace-editeurs/", f"{REF}1.1/"]
     return [(None, p) for p in public] + [(world["contributor"], p) for p in contributor] + [
         (world["editor"], p) for p in editor
     ]

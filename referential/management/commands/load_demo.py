@@ -33,6 +33,17 @@ DEMO_USERS = (
         "role": "Éditrice ANS (rédige et publie, accès à /admin/)",
     },
     {
+        # Publication waits for an approval by another editor than the one who submitted the version.
+        "username": "validateur",
+        "email": "validateur@ans.example",
+        "first_name": "Inès",
+        "last_name": "Robert",
+        "is_staff": True,
+        "group": EDITOR_GROUP,
+        "password": "validateur-demo-2022",
+        "role": "Éditeur ANS qui valide les versions avant publication",
+    },
+    {
         "username": "operateur",
         "email": "operateur@operateur.example",
         "first_name": "Paul",
