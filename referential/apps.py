@@ -12,6 +12,7 @@ class ReferentialConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import signals  # noqa: F401  (guards on many-to-many changes)
+        from . import services  # noqa: F401  (follows abandoned background publications)
         from .search import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="referential_search_functions")
