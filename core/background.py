@@ -97,10 +97,11 @@ def _database_backend_in_use() -> bool:
     )
 
 
-def recover_abandoned_work(*, task_ids: Iterable[str] | None = None) -> list[Recovery]:
+def recover_abandoned_work(*, task_ids: Iterable[str] | None = None, retry: bool = True) -> list[Recovery]:
     """Mark every abandoned running task failed and queue it again (at most ``BACKGROUND_MAX_ATTEMPTS``
-    runs in all), or leave it failed; ``work_abandoned`` tells the app that queued it. Only the tasks
-    ``task_ids`` when given. Returns what was recovered. Nothing to do without the database backend."""
+    runs in all; never with ``retry=False``, when the caller queues the work itself), or leave it
+    failed; ``work_abandoned`` tells the app that queued it. Only the tasks ``task_ids`` when given.
+    Returns what was recovered. Nothing to do without the database backend."""
     if not _database_backend_in_use():
         return []
     from django_tasks_db.models import DBTaskResult
@@ -113,14 +114,14 @@ def recover_abandoned_work(*, task_ids: Iterable[str] | None = None) -> list[Rec
     for result in running:
         reason = abandon_reason(result, runs.get(str(result.pk)))
         if reason is not None:
-            recovery = _recover(result.pk, reason)
+            recovery = _recover(result.pk, reason, retry=retry)
             if recovery is not None:
                 recovered.append(recovery)
     return recovered
 
 
 @transaction.atomic
-def _recover(result_id, reason: str) -> Recovery | None:
+def _recover(result_id, reason: str, *, retry: bool) -> Recovery | None:
     from django_tasks_db.models import DBTaskResult
 
     # Locked, and still running: two recoveries at once (or a worker finishing late) act once.
@@ -139,7 +140,7 @@ def _recover(result_id, reason: str) -> Recovery | None:
     )
     args, kwargs = result.args_kwargs.get("args", []), result.args_kwargs.get("kwargs", {})
     retried_as = None
-    if attempts < settings.BACKGROUND_MAX_ATTEMPTS:
+    if retry and attempts < settings.BACKGROUND_MAX_ATTEMPTS:
         retried_as = str(result.task.enqueue(*args, **kwargs).id)
     logger.warning("Background task %s (%s) abandoned: %s; retried as %s", result.pk, result.task_path, reason, retried_as)
     work_abandoned.send(

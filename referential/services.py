@@ -704,9 +704,10 @@ def request_publication(*, version: ReferentialVersion, by: User | None) -> Refe
     if problems:
         raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
     if version.is_publishing:
-        # A worker that died leaves the marker for ever: its task is recovered first (queued again,
-        # or failed and the marker lifted), so the editor is only refused while real work is pending.
-        recover_abandoned_work(task_ids=[version.publication_task_id])
+        # A worker that died leaves the marker for ever: its task is marked failed first (and the
+        # marker lifted), this request being its retry, so the editor is only refused while real
+        # work is pending.
+        recover_abandoned_work(task_ids=[version.publication_task_id], retry=False)
         version.refresh_from_db()
     if version.is_publishing:
         raise TransitionNotAllowed(_("Une publication de cette version est déjà en cours."))
