@@ -16,3 +16,9 @@ class ReferentialConfig(AppConfig):
         from .search import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="referential_search_functions")
+
+        from core.documents import register
+
+        from .documents import PREVIEW, preview_document_of
+
+        register(PREVIEW, preview_document_of)

@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.documents import document_response
 from core.errors import DomainError
 from core.roles import is_editor
 from core.typography import typeset_fragment
@@ -24,7 +25,7 @@ from core.web import breadcrumb, error_lines, error_status, require_editor
 
 from . import exports, page_cache, queries, services
 from .compare import KINDS, compare_versions
-from .documents import build_version_pdf
+from .documents import preview_document
 from .models import ReferentialVersion
 from .reqif import reqif_download
 
@@ -317,11 +318,7 @@ def version_preview_pdf(request, slug, number):
     if not is_editor(request.user):
         raise PermissionDenied
     version = queries.version_for(request.user, slug, number)
-    built = build_version_pdf(version, preview=True)
-    response = HttpResponse(built.content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="PROJET_{built.filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(request, preview_document(version), cache_control="private, no-store")
 
 
 def version_publish(request, slug, number):
