@@ -253,8 +253,9 @@ def test_the_pdf_prints_requirements_answers_and_counts_with_page_numbers(anonym
     response = anonymous.get(url("synthesis_pdf", world))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "_synthese.pdf" in response["Content-Disposition"]
-    reader = PdfReader(io.BytesIO(pdf_content(response)))
-    text = pdf_text(pdf_content(response))
+    content = pdf_content(response)
+    reader = PdfReader(io.BytesIO(content))
+    text = pdf_text(content)
     assert "Synthèse de la concertation" in text
     for needle in ("MSS 1", "MSS 2", "Commentaires sur la version entière", "Oui, TLS 1.3 au 1er janvier 2026.", "Rédaction reprise en partie.",
                    "Partiellement acceptée", "Un opérateur", VENDOR_NAME, "Merci à tous les contributeurs."):
@@ -305,7 +306,11 @@ def test_the_page_and_downloads_run_the_same_queries_for_10_or_100_comments(anon
     many_comments(world, 90, by=editor)
     with CaptureQueriesContext(connection) as many:
         assert anonymous.get(url(name, world)).status_code == 200
-    assert len(many) == len(few) <= 4, [q["sql"] for q in many.captured_queries]
+    if name == "synthesis_pdf":
+        # Laid out once per content (core.documents): its stored row is also created, locked and written.
+        assert len(many) <= len(few) <= 12, [q["sql"] for q in few.captured_queries]
+    else:
+        assert len(many) == len(few) <= 4, [q["sql"] for q in many.captured_queries]
 
 
 def test_the_window_dates_are_shown_in_paris_time(anonymous, synthesis_setup):
