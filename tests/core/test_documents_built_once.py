@@ -116,3 +116,28 @@ def test_twenty_anonymous_requests_lay_the_synthesis_out_once(client_for, layout
     assert len(layouts) == 1 and {response.status_code for response in responses} == {200}
     assert len({response["ETag"] for response in responses}) == 1
     assert hashlib.sha256(body(responses[0])).hexdigest() == responses[0]["ETag"].strip('"')
+
+
+@pytest.mark.worker_process  # a database that several connections share (a file on SQLite)
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_anonymous_requests_wait_for_one_layout(layouts):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+    from django.test import Client
+
+    workshop = WorkshopFactory()
+    RidaItemFactory(workshop=workshop)
+
+    def fetch(_):
+        try:
+            response = Client().get(minutes_url(workshop))
+            return response.status_code, response["ETag"]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(fetch, range(4)))
+
+    assert len(layouts) == 1
+    assert {status for status, _ in answers} == {200} and len({etag for _, etag in answers}) == 1
