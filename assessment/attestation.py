@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from core.documents import Document
 from core.pdf import html_to_pdf
 
 from .grid_io import action_plan_rows
@@ -49,11 +50,29 @@ def build_attestation(snapshot: dict) -> bytes:
     return html_to_pdf(attestation_html(snapshot))
 
 
-def build_action_plan(grid) -> bytes:
-    """The open gaps of an assessment, with owners and deadlines, printed."""
+def action_plan_html(grid) -> str:
     with translation.override("fr"):
-        html = render_to_string(
+        return render_to_string(
             "pdf/action_plan.html",
             {"assessment": grid.assessment, "grid": grid, "rows": list(action_plan_rows(grid)), "today": timezone.localdate()},
         )
-    return html_to_pdf(html)
+
+
+def build_action_plan(grid) -> bytes:
+    """The open gaps of an assessment, with owners and deadlines, printed."""
+    return html_to_pdf(action_plan_html(grid))
+
+
+ACTION_PLAN = "assessment-action-plan"
+
+
+def action_plan_document(grid, *, filename: str) -> Document:
+    """The action plan as a document built once per content (``core.documents``): laid out again
+    only when an answer, an owner or a deadline changed (or the day it prints)."""
+    return Document(
+        kind=ACTION_PLAN,
+        key=str(grid.assessment.pk),
+        source=action_plan_html(grid),
+        build=lambda html: html_to_pdf(html),
+        filename=filename,
+    )

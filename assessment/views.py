@@ -18,6 +18,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.documents import document_response
 from core.errors import DomainError
 from core.roles import is_editor
 from core.tabular import XLSX_CONTENT_TYPE, download
@@ -26,7 +27,7 @@ from referential.compare import redline
 from referential.models import Actor, ReferentialVersion
 
 from . import grid_io, queries, services
-from .attestation import build_action_plan
+from .attestation import action_plan_document
 from .forms import AnswerForm, EvidenceForm, VerifyForm
 from .models import Assessment, PublishedAggregate, Result, Submission
 
@@ -439,8 +440,8 @@ def action_plan_xlsx(request, pk):
 @require_GET
 def action_plan_pdf(request, pk):
     assessment = queries.assessment_for(request.user, pk)
-    content = build_action_plan(queries.assessment_grid(assessment))
-    return _private(download(content, filename=_export_name(assessment, "plan-action", "pdf"), content_type="application/pdf"))
+    document = action_plan_document(queries.assessment_grid(assessment), filename=_export_name(assessment, "plan-action", "pdf"))
+    return document_response(request, document, cache_control="private, no-store", attachment=True)
 
 
 @login_required

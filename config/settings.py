@@ -241,6 +241,10 @@ REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL = env_bool("DJANGO_PUBLICATION_REQUIRE
 # Background tasks run inline by default; production sets the database backend and
 # runs `manage.py db_worker`.
 TASKS = {"default": {"BACKEND": env_str("DJANGO_TASKS_BACKEND", "django_tasks.backends.immediate.ImmediateBackend")}}
+# A running background task whose worker died (or that runs longer than this) is abandoned: it is
+# queued again, at most BACKGROUND_MAX_ATTEMPTS runs in all, then left failed (core.background).
+BACKGROUND_STALL_SECONDS = env_int("DJANGO_TASK_STALL_SECONDS", 1800)
+BACKGROUND_MAX_ATTEMPTS = env_int("DJANGO_TASK_MAX_ATTEMPTS", 3)
 # Webhooks may only call public Internet addresses; turn on to allow private, loopback and
 # link-local ones (an intranet tool, or tests).
 NOTIFICATIONS_WEBHOOK_ALLOW_PRIVATE_ADDRESSES = env_bool("DJANGO_WEBHOOKS_ALLOW_PRIVATE_ADDRESSES", False)

@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.documents import Document
 from core.pdf import html_to_pdf
 
 from .models import Comment, Consultation
@@ -54,11 +55,33 @@ def synthesis_context(consultation: Consultation) -> dict:
     }
 
 
+def synthesis_html(consultation: Consultation) -> str:
+    with translation.override("fr"):
+        return render_to_string("pdf/synthesis.html", synthesis_context(consultation))
+
+
 def render_synthesis_pdf(consultation: Consultation) -> bytes:
     """The synthesis printed by the project's one PDF engine; an unpublished one carries a *PROJET* watermark."""
-    with translation.override("fr"):
-        html = render_to_string("pdf/synthesis.html", synthesis_context(consultation))
-    return html_to_pdf(html)
+    return html_to_pdf(synthesis_html(consultation))
+
+
+SYNTHESIS = "consultation-synthesis"
+
+
+def synthesis_document(consultation: Consultation) -> Document:
+    """The synthesis PDF as a document built once per content (``core.documents``)."""
+    return Document(
+        kind=SYNTHESIS,
+        key=str(consultation.pk),
+        source=synthesis_html(consultation),
+        build=lambda html: html_to_pdf(html),
+        filename=synthesis_filename(consultation, "pdf"),
+    )
+
+
+def synthesis_document_of(key: str) -> Document | None:
+    consultation = Consultation.objects.filter(pk=key).select_related("version__referential").first()
+    return synthesis_document(consultation) if consultation else None
 
 
 # Tables -------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -19,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import Organisation
+from core.documents import document_response
 from core.errors import DomainError, PermissionRefused
 from core.roles import is_editor
 from core.tabular import XLSX_CONTENT_TYPE, csv_download, download, xlsx_download
@@ -177,10 +178,10 @@ def synthesis_publish(request, pk):
 
 @require_GET
 def synthesis_pdf(request, pk):
+    """The synthesis' stored PDF, laid out once per content (``core.documents``)."""
     consultation = queries.synthesis_consultation(request.user, pk)
-    response = HttpResponse(synthesis.render_synthesis_pdf(consultation), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{synthesis.synthesis_filename(consultation, "pdf")}"'
-    return _private_if_unpublished(response, consultation)
+    cache_control = "public, max-age=300" if consultation.synthesis_is_published else "private, no-store"
+    return document_response(request, synthesis.synthesis_document(consultation), cache_control=cache_control)
 
 
 @require_GET

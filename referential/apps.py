@@ -12,6 +12,7 @@ class ReferentialConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from . import signals  # noqa: F401  (guards on many-to-many changes)
+        from . import services  # noqa: F401  (follows abandoned background publications)
         from .search import register_sqlite_functions
 
         connection_created.connect(register_sqlite_functions, dispatch_uid="referential_search_functions")
@@ -28,3 +29,9 @@ class ReferentialConfig(AppConfig):
                 position=30,
             )
         )
+
+        from core.documents import register
+
+        from .documents import PREVIEW, preview_document_of
+
+        register(PREVIEW, preview_document_of)

@@ -8,6 +8,7 @@ from datetime import datetime
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from core.documents import Document
 from core.pdf import html_to_pdf
 
 from .change_annex import change_annex_groups
@@ -108,9 +109,36 @@ def build_version_pdf(
 ) -> BuiltPdf:
     """Render the version as a PDF: published layout, or a draft preview with a *PROJET* watermark.
     ``published_by``, the editor publishing it, is printed in the document's history (« Validé par »)."""
+    html = version_html(version, preview=preview, published_at=published_at, published_by=published_by)
+    return BuiltPdf(content=html_to_pdf(html), filename=version_pdf_filename(version, published_at))
+
+
+def version_html(
+    version: ReferentialVersion, *, preview: bool, published_at: datetime | None = None, published_by=None
+) -> str:
+    """The version's print HTML, always in French."""
     with translation.override("fr"):
-        html = render_to_string(
+        return render_to_string(
             "pdf/version.html",
             version_document_context(version, preview=preview, published_at=published_at, published_by=published_by),
         )
-    return BuiltPdf(content=html_to_pdf(html), filename=version_pdf_filename(version, published_at))
+
+
+PREVIEW = "version-preview"
+
+
+def preview_document(version: ReferentialVersion) -> Document:
+    """A draft as it would print, watermarked *PROJET*, as a document built once per content: an
+    editor who opens it twice without changing the draft waits for one layout."""
+    return Document(
+        kind=PREVIEW,
+        key=str(version.pk),
+        source=version_html(version, preview=True),
+        build=lambda html: html_to_pdf(html),
+        filename=f"PROJET_{version_pdf_filename(version, None)}",
+    )
+
+
+def preview_document_of(key: str) -> Document | None:
+    version = ReferentialVersion.objects.filter(pk=key).select_related("referential").first()
+    return preview_document(version) if version else None

@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import ProtectedError, RestrictedError
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -23,6 +24,7 @@ from django.utils.translation import gettext_lazy, gettext_noop
 from simple_history.utils import bulk_create_with_history
 
 from core.audit import bulk_create_with_links, stamp
+from core.background import recover_abandoned_work, work_abandoned
 from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.protection import deletion_refused
 from core.roles import is_editor
@@ -863,6 +865,12 @@ def request_publication(*, version: ReferentialVersion, by: User | None) -> Refe
     if problems:
         raise TransitionNotAllowed(_("La version ne peut pas être publiée."), problems=problems)
     if version.is_publishing:
+        # A worker that died leaves the marker for ever: its task is marked failed first (and the
+        # marker lifted), this request being its retry, so the editor is only refused while real
+        # work is pending.
+        recover_abandoned_work(task_ids=[version.publication_task_id], retry=False)
+        version.refresh_from_db()
+    if version.is_publishing:
         raise TransitionNotAllowed(_("Une publication de cette version est déjà en cours."))
     result = publish_version_task.enqueue(version.pk, getattr(by, "pk", None))
     if not result.is_finished:
@@ -876,12 +884,64 @@ def request_publication(*, version: ReferentialVersion, by: User | None) -> Refe
     return version
 
 
-def record_publication_failure(*, version: ReferentialVersion, error: Exception) -> None:
-    """Keep the reason a background publication failed, for the editor to read."""
-    message = " ".join([str(error), *[str(p) for p in getattr(error, "problems", [])]])
+def record_publication_failure(*, version: ReferentialVersion, error: Exception | str) -> None:
+    """Keep the reason a background publication failed, for the editor to read: a domain error's
+    message and problems, any other exception named, or the sentence given."""
+    if isinstance(error, DomainError):
+        message = " ".join([str(error), *[str(p) for p in getattr(error, "problems", [])]])
+    elif isinstance(error, Exception):
+        message = _("La publication a échoué (%(error)s) : la version n'a pas été publiée.") % {
+            "error": f"{type(error).__name__}: {error}"
+        }
+    else:
+        message = error
     ReferentialVersion.objects.filter(pk=version.pk, status__in=(Status.DRAFT, Status.CONSULTATION)).update(
         publication_task_id="", publication_error=message
     )
+
+
+@receiver(work_abandoned)
+def publication_abandoned(sender, *, task_path: str, args: list, task_id: str, retried_as: str | None, reason: str, **kwargs):
+    """A background publication whose worker died (``core.background``): nothing of it was written
+    (``publish_version`` is one transaction) but perhaps its file; the file goes, and the version
+    follows the retry, or says why it stopped so that the editor may publish again."""
+    from .tasks import publish_version_task
+
+    if task_path != publish_version_task.module_path or not args:
+        return
+    version = ReferentialVersion.objects.filter(pk=args[0]).select_related("referential").first()
+    if version is None or version.is_frozen:
+        return
+    remove_unpublished_pdfs(version=version)
+    pending = ReferentialVersion.objects.filter(pk=version.pk, publication_task_id=task_id)
+    if retried_as:
+        pending.update(publication_task_id=retried_as)
+    elif pending.exists():
+        record_publication_failure(
+            version=version,
+            error=_("La publication a été interrompue (%(reason)s) : la version n'a pas été publiée. Vous pouvez la publier à nouveau.")
+            % {"reason": reason},
+        )
+
+
+def remove_unpublished_pdfs(*, version: ReferentialVersion) -> list[str]:
+    """Delete the PDF files an interrupted publication of ``version`` may have stored without its
+    status (a version that is not published has no file). Returns the names removed."""
+    from .documents import version_pdf_filename
+
+    if version.is_frozen:
+        return []
+    storage = ReferentialVersion._meta.get_field("pdf").storage
+    folder = f"referentiels/{version.referential.slug}"
+    prefix = version_pdf_filename(version, timezone.now()).rsplit("_", 1)[0] + "_"
+    try:
+        names = storage.listdir(folder)[1]
+    except (FileNotFoundError, NotImplementedError):
+        return []
+    removed = [f"{folder}/{name}" for name in names if name.startswith(prefix)]
+    for name in removed:
+        storage.delete(name)
+    return removed
 
 
 # Imports from other tools ------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.template.loader import render_to_string
@@ -18,6 +18,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from core.documents import document_response
 from core.errors import DomainError
 from core.roles import is_editor
 from core.typography import typeset_fragment
@@ -26,7 +27,7 @@ from core.web import add_error_messages, breadcrumb, error_lines, error_status, 
 from . import exports, page_cache, queries, services
 from .attention import attention_panels
 from .compare import KINDS, compare_versions
-from .documents import build_version_pdf
+from .documents import preview_document
 from .models import ReferentialVersion
 from .reqif import reqif_download
 
@@ -324,11 +325,7 @@ def version_preview_pdf(request, slug, number):
     if not is_editor(request.user):
         raise PermissionDenied
     version = queries.version_for(request.user, slug, number)
-    built = build_version_pdf(version, preview=True)
-    response = HttpResponse(built.content, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="PROJET_{built.filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(request, preview_document(version), cache_control="private, no-store")
 
 
 def version_publish(request, slug, number):

@@ -15,6 +15,19 @@ hypothesis_settings.register_profile("project", suppress_health_check=[HealthChe
 hypothesis_settings.load_profile("project")
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """A test that starts a real worker process (``worker_process`` marker) needs a database that
+    process can open: on SQLite the test database is then a file instead of memory (for the whole
+    session, only when such a test was collected: the others run faster in memory)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    wants_file = any(item.get_closest_marker("worker_process") for item in request.session.items)
+    if wants_file and database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     """Stored PDFs and uploads of a test land in its own temporary folder; passwords hash fast."""

@@ -4,6 +4,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 from weasyprint.urls import URLFetcher
 
+from core.documents import Document
 from core.pdf import html_to_pdf
 
 from .models import Workshop
@@ -22,3 +23,22 @@ def render_workshop_pdf(workshop: Workshop, *, fetcher: URLFetcher | None = None
 
 def pdf_filename(workshop: Workshop) -> str:
     return f"ANS_atelier_{workshop.number:02d}_{workshop.held_on:%Y%m%d}.pdf"
+
+
+MINUTES = "workshop-minutes"
+
+
+def minutes_document(workshop: Workshop) -> Document:
+    """The minutes as a document built once per content (``core.documents``)."""
+    return Document(
+        kind=MINUTES,
+        key=str(workshop.pk),
+        source=workshop_html(workshop),
+        build=lambda html: html_to_pdf(html),
+        filename=pdf_filename(workshop),
+    )
+
+
+def minutes_document_of(key: str) -> Document | None:
+    workshop = Workshop.objects.filter(pk=key).first()
+    return minutes_document(workshop) if workshop else None

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.documents import document_response
 from core.errors import DomainError
 from core.web import (
     add_error_messages,
@@ -27,7 +28,7 @@ from . import exports, queries, services
 from .forms import ActionAssignForm, ActionStatusForm, RidaUploadForm
 from .importers import RidaFileError, check_rows, read_rida_file
 from .models import RidaItem, Workshop
-from .pdf import pdf_filename, render_workshop_pdf
+from .pdf import minutes_document
 
 # The parsed rows travel from the preview to the confirmation signed, in the form itself: nothing is
 # kept on the server between the two requests, and a tampered payload is refused.
@@ -107,10 +108,10 @@ def _private_if_draft(response, workshop):
 
 @require_GET
 def workshop_pdf(request, pk):
+    """The minutes' stored PDF, laid out once per content (``core.documents``)."""
     workshop = queries.workshop_for(request.user, pk)
-    response = HttpResponse(render_workshop_pdf(workshop), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{pdf_filename(workshop)}"'
-    return _private_if_draft(response, workshop)
+    cache_control = "public, max-age=300" if workshop.is_published else "private, no-store"
+    return document_response(request, minutes_document(workshop), cache_control=cache_control)
 
 
 def _export_name(workshop, extension):

@@ -135,4 +135,4 @@ def test_exports_keep_text_as_text_and_the_action_plan_lists_open_gaps(client_fo
     rows = list(load_workbook(io.BytesIO(plan.content)).active.iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in rows] == ["MSS 2"]
     pdf = client.get(reverse("assessment:action_plan_pdf", kwargs={"pk": filled.pk}))
-    assert pdf.content.startswith(b"%PDF")
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")

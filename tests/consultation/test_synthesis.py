@@ -54,6 +54,11 @@ def url(name, world):
     return reverse(f"consultation:{name}", kwargs={"pk": world.consultation.pk})
 
 
+def pdf_content(response) -> bytes:
+    """The PDF a response serves from its stored file."""
+    return b"".join(response.streaming_content)
+
+
 def pdf_text(content: bytes) -> str:
     reader = PdfReader(io.BytesIO(content))
     return " ".join(" ".join((page.extract_text() or "").split()) for page in reader.pages)
@@ -193,7 +198,7 @@ def test_hidden_and_withdrawn_comments_are_listed_and_counted_without_their_text
     assert HIDDEN_TEXT not in html and WITHDRAWN_TEXT not in html and "Réponse au texte masqué" not in html
     assert "Injurieux" not in html  # the reason for hiding is the editors' business
 
-    text = pdf_text(anonymous.get(url("synthesis_pdf", world)).content)
+    text = pdf_text(pdf_content(anonymous.get(url("synthesis_pdf", world))))
     assert "Masqué par l’ANS" in text and "Retiré par son auteur" in text
     assert HIDDEN_TEXT not in text and WITHDRAWN_TEXT not in text and "Réponse au texte masqué" not in text
 
@@ -248,8 +253,9 @@ def test_the_pdf_prints_requirements_answers_and_counts_with_page_numbers(anonym
     response = anonymous.get(url("synthesis_pdf", world))
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert "_synthese.pdf" in response["Content-Disposition"]
-    reader = PdfReader(io.BytesIO(response.content))
-    text = pdf_text(response.content)
+    content = pdf_content(response)
+    reader = PdfReader(io.BytesIO(content))
+    text = pdf_text(content)
     assert "Synthèse de la concertation" in text
     for needle in ("MSS 1", "MSS 2", "Commentaires sur la version entière", "Oui, TLS 1.3 au 1er janvier 2026.", "Rédaction reprise en partie.",
                    "Partiellement acceptée", "Un opérateur", VENDOR_NAME, "Merci à tous les contributeurs."):
@@ -264,7 +270,7 @@ def test_the_pdf_prints_requirements_answers_and_counts_with_page_numbers(anonym
 
 
 def test_the_preview_pdf_is_marked_as_a_draft(client_for, editor, synthesis_setup):
-    text = pdf_text(client_for(editor).get(url("synthesis_pdf", synthesis_setup)).content)
+    text = pdf_text(pdf_content(client_for(editor).get(url("synthesis_pdf", synthesis_setup))))
     assert "PROJET — synthèse non publiée" in text and "non publiée — document de travail" in text
 
 
@@ -272,7 +278,7 @@ def test_the_synthesis_of_a_consultation_without_comments_says_so(anonymous, db)
     world = consultation_world()
     publish(world)
     assert "Aucun commentaire n’a été déposé" in anonymous.get(url("synthesis", world)).content.decode()
-    assert "Aucun commentaire n’a été déposé" in pdf_text(anonymous.get(url("synthesis_pdf", world)).content)
+    assert "Aucun commentaire n’a été déposé" in pdf_text(pdf_content(anonymous.get(url("synthesis_pdf", world))))
 
 
 # Queries ----------------------------------------------------------------------------------------
@@ -300,7 +306,11 @@ def test_the_page_and_downloads_run_the_same_queries_for_10_or_100_comments(anon
     many_comments(world, 90, by=editor)
     with CaptureQueriesContext(connection) as many:
         assert anonymous.get(url(name, world)).status_code == 200
-    assert len(many) == len(few) <= 4, [q["sql"] for q in many.captured_queries]
+    if name == "synthesis_pdf":
+        # Laid out once per content (core.documents): its stored row is also created, locked and written.
+        assert len(many) <= len(few) <= 12, [q["sql"] for q in few.captured_queries]
+    else:
+        assert len(many) == len(few) <= 4, [q["sql"] for q in many.captured_queries]
 
 
 def test_the_window_dates_are_shown_in_paris_time(anonymous, synthesis_setup):

@@ -79,7 +79,7 @@ def test_draft_preview_is_for_editors_and_never_cached(client_for, editor, contr
     url = f"/referentiels/{draft.referential.slug}/{draft.number}/apercu.pdf"
     response = client_for(editor).get(url)
     assert response.status_code == 200
-    assert response.content.startswith(b"%PDF")
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
     assert response["Cache-Control"] == "private, no-store"
     assert client_for(contributor_a).get(url).status_code == 403
     assert client_for(None).get(url).status_code == 403

@@ -58,7 +58,7 @@ def outputs(client, number) -> dict[str, str]:
     xlsx_text = " ".join(str(cell) for row in workbook.active.iter_rows(values_only=True) for cell in row if cell)
     api = client.get(f"/api/v1/referentials/ref-relabel/versions/{number}/").json()
     version = ReferentialVersion.objects.get(referential__slug="ref-relabel", number=number)
-    pdf = version.pdf.read() if version.pdf else client.get(f"{base}/apercu.pdf").content
+    pdf = version.pdf.read() if version.pdf else b"".join(client.get(f"{base}/apercu.pdf").streaming_content)
     return {
         "page": visible(client.get(f"{base}/").content.decode()),
         "csv": " ".join(cell for row in csv.reader(io.StringIO(csv_text), delimiter=";") for cell in row),

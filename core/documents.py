@@ -1,0 +1,157 @@
+"""Documents built once per content: a PDF is laid out the first time its content is asked for,
+stored with its SHA-256 (like a version's PDF), and served as a file with a strong ETag.
+
+Laying out a PDF costs seconds; rendering its print HTML costs milliseconds. So a request renders
+the HTML, fingerprints it (with the engine's code, ``engine_fingerprint``) and serves the stored
+file when the fingerprint matches. Otherwise the document is built — by one request at a time:
+the row is locked while it is laid out, and whoever waited finds it built. When an app knows its
+content changed it calls ``schedule_rebuild``, which rebuilds a document already stored through
+the task interface (``core.tasks.build_document_task``), so that readers do not wait for it.
+
+An app describes its documents with ``Document`` and registers, per kind, how to find one from its
+key (``register``), for the task.
+"""
+
+import functools
+import hashlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
+from django.utils import timezone
+
+from .models import StoredDocument
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Document:
+    """One document: ``kind`` and ``key`` name it, ``source`` is what determines it (its print HTML),
+    ``build`` lays it out (``source`` → bytes), ``filename`` is what the reader downloads."""
+
+    kind: str
+    key: str
+    source: str
+    build: Callable[[str], bytes] = field(compare=False)
+    filename: str
+    language: str = "fr"
+    content_type: str = "application/pdf"
+
+    @property
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256()
+        for part in (self.kind, self.language, engine_fingerprint(), self.source):
+            digest.update(part.encode())
+            digest.update(b"\0")
+        return digest.hexdigest()
+
+
+@functools.cache
+def engine_fingerprint() -> str:
+    """What lays out every PDF, beside the HTML: the engine's source and WeasyPrint's version. A
+    deployment that changes them builds every document again."""
+    import pydyf
+    import weasyprint
+
+    from . import pdf, print_text, typography
+
+    digest = hashlib.sha256()
+    for module in (pdf, print_text, typography):
+        digest.update(Path(module.__file__).read_bytes())
+    digest.update(f"weasyprint {weasyprint.__version__} pydyf {pydyf.__version__}".encode())
+    return digest.hexdigest()
+
+
+_resolvers: dict[str, Callable[[str], Document | None]] = {}
+
+
+def register(kind: str, resolve: Callable[[str], Document | None]) -> None:
+    """Tell how to find the document of ``kind`` with a key (``None`` when it no longer exists)."""
+    _resolvers[kind] = resolve
+
+
+def resolve(kind: str, key: str) -> Document | None:
+    return _resolvers[kind](key)
+
+
+def _current(stored: StoredDocument | None, fingerprint: str) -> bool:
+    return stored is not None and stored.fingerprint == fingerprint and bool(stored.file) and bool(stored.sha256)
+
+
+def stored_document(document: Document) -> StoredDocument:
+    """The stored file of ``document``, laid out now (once) when no file holds its content."""
+    lookup = {"kind": document.kind, "key": document.key, "language": document.language}
+    fingerprint = document.fingerprint
+    stored = StoredDocument.objects.filter(**lookup).first()
+    if _current(stored, fingerprint):
+        return stored
+    if stored is None:
+        try:
+            with transaction.atomic():
+                StoredDocument.objects.create(**lookup)
+        except IntegrityError:  # another request created it meanwhile
+            pass
+    return _build(document, lookup, fingerprint)
+
+
+@transaction.atomic
+def _build(document: Document, lookup: dict, fingerprint: str) -> StoredDocument:
+    # The lock: one layout per document at a time. An UPDATE locks the row on PostgreSQL and takes
+    # SQLite's write lock; a request that waited here then finds the document built.
+    StoredDocument.objects.filter(**lookup).update(key=document.key)
+    stored = StoredDocument.objects.select_for_update().get(**lookup)
+    if _current(stored, fingerprint):
+        return stored
+    content = document.build(document.source)
+    old_name = stored.file.name if stored.file else None
+    storage = stored.file.storage
+    name = f"documents/{document.kind}/{document.key}/{fingerprint[:32]}{Path(document.filename).suffix}"
+    if storage.exists(name):  # left by a build that died before its row was written
+        storage.delete(name)
+    stored.file.save(name, ContentFile(content), save=False)
+    stored.fingerprint = fingerprint
+    stored.sha256 = hashlib.sha256(content).hexdigest()
+    stored.size = len(content)
+    stored.built_at = timezone.now()
+    try:
+        stored.save()
+    except Exception:
+        storage.delete(stored.file.name)
+        raise
+    if old_name and old_name != stored.file.name:
+        transaction.on_commit(lambda: storage.delete(old_name))
+    logger.info("Built %s %s (%s bytes)", document.kind, document.key, stored.size)
+    return stored
+
+
+def schedule_rebuild(kind: str, key) -> None:
+    """The content of a document changed: rebuild it in the background when one is stored (none is
+    built for a document nobody asked for)."""
+    if StoredDocument.objects.filter(kind=kind, key=str(key)).exists():
+        from .tasks import build_document_task
+
+        transaction.on_commit(lambda: build_document_task.enqueue(kind, str(key)))
+
+
+def document_response(
+    request: HttpRequest, document: Document, *, cache_control: str, attachment: bool = False
+) -> HttpResponse:
+    """``document`` served from its stored file, with a strong ETag (its SHA-256): 304 when the
+    client already holds it (``If-None-Match``)."""
+    stored = stored_document(document)
+    etag = f'"{stored.sha256}"'
+    if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
+        response = HttpResponseNotModified()
+    else:
+        response = FileResponse(stored.file.open("rb"), content_type=document.content_type)
+        disposition = "attachment" if attachment else "inline"
+        response["Content-Disposition"] = f'{disposition}; filename="{document.filename}"'
+        response["Content-Length"] = str(stored.size)
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    return response
