@@ -586,9 +586,13 @@ def review_publication(version: ReferentialVersion, *, today: date | None = None
         v for v in version.referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES) if v.pk != version.pk
     ]
     replaced = version_in_force(others, today)
-    overtaken = next(
+    pending = next(
         (v for v in others if v.status == Status.PUBLISHED and v.in_force_from and v.in_force_from > today), None
     )
+    # A version published for later is overtaken only if this one takes effect on or before it; else
+    # it applies in between, and the version in force today stops the day before it does.
+    overtaken = pending if pending and in_force_from <= pending.in_force_from else None
+    stops_on = pending.in_force_from if pending and not overtaken else in_force_from
     return PublicationReview(
         version=version,
         today=today,
@@ -596,7 +600,7 @@ def review_publication(version: ReferentialVersion, *, today: date | None = None
         blockers=publication_blockers(version),
         warnings=publication_warnings(version) if not version.is_frozen else [],
         replaced=replaced,
-        replaced_until=in_force_from - timedelta(days=1) if replaced and in_force_from > today else None,
+        replaced_until=stops_on - timedelta(days=1) if replaced and stops_on > today else None,
         overtaken=overtaken,
     )
 

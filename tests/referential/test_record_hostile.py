@@ -1,0 +1,71 @@
+"""The official record, tried by a hostile reviewer: an outsider, a contributor of another
+organisation, an editor making honest mistakes. Each test is a way the record could shift or
+mislead that was found open, then closed."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from referential import queries, services
+from referential.models import ReferentialVersion
+from tests.factories import filled_version
+
+pytestmark = pytest.mark.django_db
+Status = ReferentialVersion.Status
+
+
+def _publish_next(previous, number, *, effective_at, by):
+    draft = services.start_draft(referential=previous.referential, number=number, source=previous, by=by)
+    ReferentialVersion.objects.filter(pk=draft.pk).update(effective_at=effective_at)
+    return services.publish_version(version=ReferentialVersion.objects.get(pk=draft.pk), by=by)
+
+
+@pytest.fixture
+def overtaken(editor):
+    """1.0 in force; 1.1 published for day +180; then 1.2 (based on 1.1) published for day +30:
+    1.1 is replaced before it ever applies."""
+    today = timezone.localdate()
+    first = services.publish_version(version=filled_version(number="1.0"), by=editor)
+    second = _publish_next(first, "1.1", effective_at=today + timedelta(days=180), by=editor)
+    third = _publish_next(second, "1.2", effective_at=today + timedelta(days=30), by=editor)
+    return first, second, third, today
+
+
+def test_a_version_overtaken_before_it_applied_never_comes_back_in_force(overtaken):
+    first, second, third, today = overtaken
+    versions = list(first.referential.versions.all())
+
+    assert queries.version_in_force(versions, today) == first
+    assert queries.version_in_force(versions, today + timedelta(days=30)) == third
+    # 1.2 replaced 1.1 (it is published after it, and carries its changes): 1.1 never applies.
+    assert queries.version_in_force(versions, today + timedelta(days=200)) == third
+    assert queries.current_version(first.referential.slug, today + timedelta(days=200)) == third
+
+
+def test_an_overtaken_version_is_not_announced_as_upcoming(overtaken, anonymous):
+    first, second, third, today = overtaken
+    referential = first.referential
+    versions = list(referential.versions.all())
+
+    queries.mark_in_force(referential, versions, today + timedelta(days=60))
+
+    assert referential.current == third
+    assert referential.upcoming is None
+    assert referential.current.in_force_until is None
+
+
+def test_the_publication_review_does_not_call_a_version_that_will_apply_overtaken(editor):
+    """1.1 is published for day +180; 1.2 is reviewed for day +365: 1.1 applies from +180 to +364, so
+    it is not « remplacée avant de s'appliquer », and 1.0 stops at +179, not at +364."""
+    today = timezone.localdate()
+    first = services.publish_version(version=filled_version(number="1.0"), by=editor)
+    second = _publish_next(first, "1.1", effective_at=today + timedelta(days=180), by=editor)
+    draft = services.start_draft(referential=first.referential, number="1.2", source=second, by=editor)
+    ReferentialVersion.objects.filter(pk=draft.pk).update(effective_at=today + timedelta(days=365))
+
+    review = services.review_publication(ReferentialVersion.objects.get(pk=draft.pk), today=today)
+
+    assert review.replaced == first
+    assert review.overtaken is None
+    assert review.replaced_until == today + timedelta(days=179)
