@@ -69,3 +69,66 @@ def test_the_publication_review_does_not_call_a_version_that_will_apply_overtake
     assert review.replaced == first
     assert review.overtaken is None
     assert review.replaced_until == today + timedelta(days=179)
+
+
+# The text under consultation, by the version row -------------------------------------------------
+
+from django.db import transaction  # noqa: E402
+
+from referential.errors import VersionFrozen  # noqa: E402
+from tests.factories import freeze  # noqa: E402
+
+
+@pytest.fixture
+def in_consultation():
+    return freeze(filled_version(number="1.0"), Status.CONSULTATION)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [{"conformity_rule_note": "Règle changée en douce."}, {"number": "9.9"}, {"status": Status.DRAFT}],
+    ids=["rule", "number", "back-to-draft"],
+)
+def test_a_bulk_update_cannot_change_the_rule_number_or_status_of_a_version_under_consultation(in_consultation, change):
+    with pytest.raises(VersionFrozen), transaction.atomic():
+        ReferentialVersion.objects.filter(pk=in_consultation.pk).update(**change)
+
+    stored = ReferentialVersion.objects.filter(pk=in_consultation.pk).values(*change).get()
+    assert stored != change
+
+
+def test_a_version_under_consultation_cannot_go_back_to_draft_to_unfreeze_its_text(in_consultation):
+    version = ReferentialVersion.objects.get(pk=in_consultation.pk)
+    version.status = Status.DRAFT
+
+    with pytest.raises(VersionFrozen):
+        version.save()
+
+    assert ReferentialVersion.objects.get(pk=in_consultation.pk).status == Status.CONSULTATION
+
+
+def test_the_row_of_a_version_under_consultation_still_takes_its_dates_and_its_publication(in_consultation):
+    ReferentialVersion.objects.filter(pk=in_consultation.pk).update(
+        effective_at=timezone.localdate() + timedelta(days=10), publication_task_id="t1"
+    )
+    version = ReferentialVersion.objects.get(pk=in_consultation.pk)
+    version.change_summary = "Résumé revu."
+    version.save()
+    assert ReferentialVersion.objects.get(pk=in_consultation.pk).change_summary == "Résumé revu."
+
+
+# Keys ----------------------------------------------------------------------------------------------
+
+from django.core.exceptions import ValidationError  # noqa: E402
+
+
+@pytest.mark.parametrize("key", [".", "..", " .. "])
+def test_a_key_that_a_url_would_read_as_a_relative_path_is_refused(editor, key):
+    version = filled_version(number="1.0")
+
+    with pytest.raises(ValidationError) as excinfo:
+        services.create_requirement(
+            version=version, section=version.sections.first(), key=key, title="x", statement="x", by=editor
+        )
+
+    assert "key" in excinfo.value.message_dict
