@@ -132,3 +132,73 @@ def test_a_key_that_a_url_would_read_as_a_relative_path_is_refused(editor, key):
         )
 
     assert "key" in excinfo.value.message_dict
+
+
+# Publication -----------------------------------------------------------------------------------------
+
+from django.urls import reverse  # noqa: E402
+
+from tests.factories import staff_editor_user  # noqa: E402
+
+
+def publish_url(version):
+    return reverse("referential:version_publish", kwargs={"slug": version.referential.slug, "number": version.number})
+
+
+def test_a_confirmation_given_before_a_colleague_changed_the_text_publishes_nothing(client_for, editor):
+    """Claire reviews 1.1 (its PDF preview, its problems); Paul then rewrites a requirement; Claire's
+    confirmation is of a text that no longer exists: nothing is published, she sees the page again."""
+    po = staff_editor_user(username="claire")
+    published = services.publish_version(version=filled_version(number="1.0"), by=po)
+    draft = services.start_draft(referential=published.referential, number="1.1", by=po)
+    seen = services.review_publication(ReferentialVersion.objects.get(pk=draft.pk)).fingerprint
+
+    requirement = draft.requirements.get(key="MSS 1")
+    services.update_requirement(requirement=requirement, statement="L'opérateur PEUT chiffrer.", by=editor)
+    response = client_for(po).post(publish_url(draft), {"revue": seen})
+
+    assert response.status_code == 200
+    assert ReferentialVersion.objects.get(pk=draft.pk).status == Status.DRAFT
+
+
+def test_the_confirmation_still_publishes_when_nothing_changed(client_for):
+    po = staff_editor_user(username="claire")
+    draft = filled_version(number="1.0")
+    seen = services.review_publication(ReferentialVersion.objects.get(pk=draft.pk)).fingerprint
+
+    response = client_for(po).post(publish_url(draft), {"revue": seen})
+
+    assert response.status_code == 302
+    assert ReferentialVersion.objects.get(pk=draft.pk).status == Status.PUBLISHED
+
+
+def test_the_confirmation_page_refuses_a_post_without_its_csrf_token(po_csrf_client):
+    client, draft = po_csrf_client
+    seen = services.review_publication(ReferentialVersion.objects.get(pk=draft.pk)).fingerprint
+
+    response = client.post(publish_url(draft), {"revue": seen})
+
+    assert response.status_code == 403
+    assert ReferentialVersion.objects.get(pk=draft.pk).status == Status.DRAFT
+
+
+@pytest.fixture
+def po_csrf_client():
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(staff_editor_user(username="claire"))
+    return client, filled_version(number="1.0")
+
+
+def test_a_compliance_deadline_before_the_day_the_version_applies_blocks_publication(editor):
+    """No in-force date: the version applies from its publication, so a compliance deadline already past
+    is incoherent — refused naming the field, like an in-force date before publication."""
+    version = filled_version(number="1.0")
+    ReferentialVersion.objects.filter(pk=version.pk).update(
+        compliance_deadline=timezone.localdate() - timedelta(days=1)
+    )
+
+    problems = services.publication_problems(ReferentialVersion.objects.get(pk=version.pk))
+
+    assert any("compliance_deadline" in str(problem) for problem in problems), problems
