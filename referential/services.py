@@ -675,6 +675,19 @@ def submit_version_to_consultation(*, version: ReferentialVersion, by: User | No
     ``consultation.services.open_consultation``, which calls this."""
     version = _locked_version(version)
     _check_transition(version, Status.CONSULTATION)
+    # Two texts of one referential in consultation would each wait for the other to be published
+    # first (see ``_lineage_problems``), and neither can go back to draft.
+    other = (
+        version.referential.versions.select_for_update().filter(status=Status.CONSULTATION).exclude(pk=version.pk).first()
+    )
+    if other is not None:
+        raise TransitionNotAllowed(
+            _(
+                "La version %(other)s de ce référentiel est déjà en concertation : publiez-la (après la clôture "
+                "de sa concertation) avant d'en soumettre une autre."
+            )
+            % {"other": other.number}
+        )
     version.status = Status.CONSULTATION
     stamp(version, gettext_noop("Soumise à concertation"), by=by)
     version.save()

@@ -202,3 +202,23 @@ def test_a_compliance_deadline_before_the_day_the_version_applies_blocks_publica
     problems = services.publication_problems(ReferentialVersion.objects.get(pk=version.pk))
 
     assert any("compliance_deadline" in str(problem) for problem in problems), problems
+
+
+# Two texts under consultation at once would lock each other out of publication ---------------------
+
+
+def test_a_second_version_cannot_go_to_consultation_while_another_is_in_consultation(editor):
+    """1.1 is in consultation; the editors start 1.2 from it and submit it too. Each would then wait
+    for the other (« publiez d'abord la version … ») and neither could ever go back to draft: the
+    second submission is refused, naming the version in consultation."""
+    from core.errors import TransitionNotAllowed
+
+    published = services.publish_version(version=filled_version(number="1.0"), by=editor)
+    first = services.start_draft(referential=published.referential, number="1.1", by=editor)
+    services.submit_version_to_consultation(version=first, by=editor)
+    second = services.start_draft(referential=published.referential, number="1.2", source=ReferentialVersion.objects.get(pk=first.pk), by=editor)
+
+    with pytest.raises(TransitionNotAllowed, match="1.1"):
+        services.submit_version_to_consultation(version=second, by=editor)
+
+    assert ReferentialVersion.objects.get(pk=second.pk).status == Status.DRAFT
