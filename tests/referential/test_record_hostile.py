@@ -222,3 +222,21 @@ def test_a_second_version_cannot_go_to_consultation_while_another_is_in_consulta
         services.submit_version_to_consultation(version=second, by=editor)
 
     assert ReferentialVersion.objects.get(pk=second.pk).status == Status.DRAFT
+
+
+# Labels fixed at publication -------------------------------------------------------------------------
+
+
+def test_a_level_created_after_publication_is_not_listed_by_the_published_version(editor, api_for):
+    """The published PDF's annex lists the levels of its day; its API answer must not grow a new one."""
+    from tests.factories import LevelFactory
+
+    version = services.publish_version(version=filled_version(number="1.0"), by=editor)
+    LevelFactory(slug="mineure", label="Mineure", rank=9)
+    url = f"/api/v1/referentials/{version.referential.slug}/versions/1.0/"
+
+    body = api_for(None).get(url).json()
+
+    assert "mineure" not in [level["slug"] for level in body["levels"]]
+    draft = services.start_draft(referential=version.referential, number="1.1", by=editor)
+    assert "mineure" in [level.slug for level in __import__("referential.fixed_labels").fixed_labels.levels_of(draft)]
