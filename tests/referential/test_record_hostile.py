@@ -240,3 +240,36 @@ def test_a_level_created_after_publication_is_not_listed_by_the_published_versio
     assert "mineure" not in [level["slug"] for level in body["levels"]]
     draft = services.start_draft(referential=version.referential, number="1.1", by=editor)
     assert "mineure" in [level.slug for level in __import__("referential.fixed_labels").fixed_labels.levels_of(draft)]
+
+
+# Midnight in Paris ---------------------------------------------------------------------------------------
+
+
+def test_a_version_published_at_half_past_midnight_in_paris_applies_from_that_paris_day(editor):
+    """30 November 23:30 UTC is 1 December 00:30 in Paris: the version applies from 1 December, an
+    in-force date of 1 December is not « before the publication », and 30 November is."""
+    from datetime import date, datetime
+    from datetime import timezone as dt_timezone
+
+    published_at = datetime(2026, 11, 30, 23, 30, tzinfo=dt_timezone.utc)
+    version = filled_version(number="1.0")
+    ReferentialVersion.objects.filter(pk=version.pk).update(effective_at=date(2026, 11, 30))
+    assert services.publication_problems(ReferentialVersion.objects.get(pk=version.pk), published_at=published_at)
+
+    ReferentialVersion.objects.filter(pk=version.pk).update(effective_at=None)
+    version = services.publish_version(version=ReferentialVersion.objects.get(pk=version.pk), by=editor, published_at=published_at)
+
+    assert version.in_force_from == date(2026, 12, 1)
+    assert queries.version_in_force([version], date(2026, 11, 30)) is None
+    assert queries.version_in_force([version], date(2026, 12, 1)) == version
+
+
+def test_a_summer_time_day_changes_nothing(editor):
+    """29 March 2026, 00:30 UTC is 01:30 in Paris (the clocks go forward at 02:00): still 29 March."""
+    from datetime import date, datetime
+    from datetime import timezone as dt_timezone
+
+    published_at = datetime(2026, 3, 29, 0, 30, tzinfo=dt_timezone.utc)
+    version = services.publish_version(version=filled_version(number="1.0"), by=editor, published_at=published_at)
+
+    assert version.in_force_from == date(2026, 3, 29)
