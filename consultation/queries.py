@@ -700,7 +700,17 @@ def consultation_requirement(consultation: Consultation, key: str) -> Requiremen
     key = normalise_key(key)
     if not key:
         return None
-    requirement = Requirement.objects.filter(version_id=consultation.version_id, key=key).first()
+    # Compared as a reader sees keys (case, no-break spaces), like ``resolve_carried_by``.
+    requirement = next(
+        (
+            r
+            for r in Requirement.objects.filter(version_id=consultation.version_id).only("pk", "key")
+            if key_identity(r.key) == key_identity(key)
+        ),
+        None,
+    )
+    if requirement is not None:
+        requirement = Requirement.objects.get(pk=requirement.pk)
     if requirement is None:
         raise ValidationError(
             {"requirement": _("La version %(number)s ne contient pas d'exigence « %(key)s ».")

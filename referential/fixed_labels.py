@@ -100,5 +100,9 @@ def dress_thresholds(version: ReferentialVersion | None, thresholds: Iterable) -
 def levels_of(version: ReferentialVersion) -> list[NonConformityLevel]:
     """Every level as ``version`` prints it, most severe first."""
     levels = list(NonConformityLevel.objects.order_by("rank"))
+    fixed = _words(version).get("levels")
+    if fixed:
+        # A level created after the publication is not one the version printed.
+        levels = [level for level in levels if str(level.pk) in fixed]
     dress_levels(version, levels)
     return levels

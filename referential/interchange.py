@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from core.errors import DomainError
 
 from .models import Actor, NonConformityLevel, ReferentialVersion, Requirement, Section
+from .keys import key_identity, key_problem, normalise_key
 
 KEY_MAX = Requirement._meta.get_field("key").max_length
 TITLE_MAX = Requirement._meta.get_field("title").max_length
@@ -425,20 +426,23 @@ def plan_import(version: ReferentialVersion, document: dict, mapping: dict) -> I
     for obj, path in found:
         where = obj["where"]
         req = PlannedRequirement(where=where, identifier=obj.get("identifier", ""), chapter=path)
-        req.key = " ".join(_text(_field(obj, mapping["key"], kinds)).split())
+        req.key = normalise_key(" ".join(_text(_field(obj, mapping["key"], kinds)).split()))
         req.title = " ".join(_text(_field(obj, mapping["title"], kinds)).split()) if mapping.get("title") else ""
         req.statement = _statement(obj, mapping, kinds)
         if not req.key:
             problems.append(_("%(where)s : la clé est manquante.") % {"where": where})
         elif len(req.key) > KEY_MAX:
             problems.append(_("%(where)s : clé de %(length)s caractères, %(max)s au plus.") % {"where": where, "length": len(req.key), "max": KEY_MAX})
-        elif req.key in first_key:
+        elif problem := key_problem(req.key):
+            problems.append(_("%(where)s : %(problem)s") % {"where": where, "problem": problem})
+        elif key_identity(req.key) in first_key:
+            # Keys a reader cannot tell apart (case, spaces) are one key.
             problems.append(
                 _("%(where)s : la clé « %(key)s » est déjà celle de %(other)s.")
-                % {"where": where, "key": req.key, "other": first_key[req.key]}
+                % {"where": where, "key": req.key, "other": first_key[key_identity(req.key)]}
             )
         else:
-            first_key[req.key] = where
+            first_key[key_identity(req.key)] = where
         if req.identifier:
             if req.identifier in first_identifier:
                 problems.append(
@@ -522,13 +526,13 @@ def _match(version: ReferentialVersion, planned: list[PlannedRequirement]) -> li
     existing = list(version.requirements.select_related("level").prefetch_related("actors"))
     identifiers = requirement_identifiers(version) if existing else {}
     by_identifier = {identifiers[r.pk]: r for r in existing}
-    by_key = {r.key: r for r in existing}
+    by_key = {key_identity(r.key): r for r in existing}
     paths = _chapter_paths(version) if existing else {}
     taken: set[int] = set()
     for req in planned:
         match = by_identifier.get(req.identifier) if req.identifier else None
         if match is None or match.pk in taken:
-            match = by_key.get(req.key)
+            match = by_key.get(key_identity(req.key))
         if match is None or match.pk in taken:
             continue
         taken.add(match.pk)

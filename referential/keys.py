@@ -38,6 +38,9 @@ def key_problem(key: str) -> str | None:
         return _("La clé contient un caractère invisible ou de contrôle (%(code)s) : retapez-la.") % {
             "code": ", ".join(f"U+{ord(c):04X}" for c in dict.fromkeys(invisible))
         }
+    if key in (".", ".."):
+        # A URL reads these as « this folder » and « the parent folder »: the page would be another one.
+        return _("La clé ne peut pas être « %(key)s » : elle sert d'adresse de page.") % {"key": key}
     unsafe = [c for c in key if c in URL_UNSAFE]
     if unsafe:
         return _("La clé ne peut pas contenir « %(chars)s » : elle sert d'adresse de page.") % {

@@ -118,6 +118,13 @@ class VersionQuerySet(models.QuerySet):
         superseding = kwargs.keys() == {"status"} and kwargs["status"] == ReferentialVersion.Status.SUPERSEDED
         if frozen.exists() and not (superseding and not frozen.exclude(status="published").exists()):
             raise VersionFrozen()
+        # Under consultation, the row keeps its number and rule and moves only on to publication.
+        names = {self.model._meta.get_field(name).attname for name in kwargs}
+        leaves_consultation = "status" in kwargs and kwargs["status"] != ReferentialVersion.Status.PUBLISHED
+        if (names & ReferentialVersion.CONSULTATION_FROZEN_FIELDS or leaves_consultation) and self.filter(
+            status=ReferentialVersion.Status.CONSULTATION
+        ).exists():
+            raise VersionFrozen.under_consultation()
         return super().update(**kwargs)
 
     def delete(self):
@@ -260,6 +267,9 @@ class ReferentialVersion(models.Model):
                 self._refuse_frozen_change(stored)
             elif stored and stored["status"] == self.Status.CONSULTATION:
                 if any(stored[name] != getattr(self, name) for name in self.CONSULTATION_FROZEN_FIELDS):
+                    raise VersionFrozen.under_consultation()
+                # Back to draft would unfreeze the text people are commenting on: it only moves on.
+                if self.status not in (self.Status.CONSULTATION, self.Status.PUBLISHED):
                     raise VersionFrozen.under_consultation()
         super().save(*args, **kwargs)
 

@@ -353,7 +353,7 @@ def mark_in_force(referential: Referential, versions, day: date) -> None:
     referential.current = version_in_force(versions, day)
     for version in versions:
         version.is_in_force = version is referential.current
-    later = [v for v in versions if v.in_force_from is not None and v.in_force_from > day]
+    later = [v for v in versions if v.in_force_from is not None and v.in_force_from > day and not overtaken(v, versions)]
     referential.upcoming = min(later, key=lambda v: v.in_force_from, default=None)
     if referential.current is not None:
         referential.current.in_force_until = (
@@ -369,7 +369,24 @@ def version_in_force(versions, day: date) -> ReferentialVersion | None:
         return version.in_force_from or (date.min if version.is_frozen else None)
 
     applicable = [v for v in versions if start(v) is not None and start(v) <= day]
-    return max(applicable, key=lambda v: (start(v), version_sort_key(v.number)), default=None)
+    # The latest published, not the latest to start: a version published after another replaces it,
+    # even when it takes effect first (the earlier one, overtaken, then never applies). Numbers rise
+    # with each publication.
+    return max(applicable, key=lambda v: version_sort_key(v.number), default=None)
+
+
+def overtaken(version: ReferentialVersion, versions) -> bool:
+    """True when a version published after ``version`` (among ``versions``) takes effect on or before
+    it: ``version`` is replaced before it ever applies. No query."""
+    start = version.in_force_from
+    if start is None:
+        return False
+    return any(
+        other.in_force_from is not None
+        and other.in_force_from <= start
+        and version_sort_key(other.number) > version_sort_key(version.number)
+        for other in versions
+    )
 
 
 def sibling_versions(user, version: ReferentialVersion) -> list[ReferentialVersion]:

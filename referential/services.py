@@ -535,6 +535,19 @@ def _date_problems(version: ReferentialVersion, published_at: datetime) -> list[
                 Remedy(_("Corriger la date d'entrée en vigueur"), _admin_url("referential_referentialversion_change", version.pk)),
             )
         ]
+    # Without an in-force date, the version applies from its publication: a deadline before is incoherent.
+    applies_on = version.effective_at or published_on
+    if version.compliance_deadline and version.compliance_deadline < applies_on:
+        return [
+            PublicationNotice(
+                _("Date limite de mise en conformité (compliance_deadline) : le %(date)s précède l'entrée en vigueur (%(applies)s) ; choisissez ce jour ou plus tard.")
+                % {
+                    "date": date_format(version.compliance_deadline, "DATE_FORMAT"),
+                    "applies": date_format(applies_on, "DATE_FORMAT"),
+                },
+                Remedy(_("Corriger la date limite de mise en conformité"), _admin_url("referential_referentialversion_change", version.pk)),
+            )
+        ]
     return []
 
 
@@ -630,6 +643,8 @@ class PublicationReview:
     replaced_until: date | None = None
     # A version published for later, not yet in force, superseded before it ever applies.
     overtaken: ReferentialVersion | None = None
+    # A digest of what would be printed (see ``content_digest``): a text changed since is another review.
+    content: str = ""
 
     @property
     def can_publish(self) -> bool:
@@ -647,6 +662,7 @@ class PublicationReview:
             self.version.status,
             self.in_force_from.isoformat(),
             str(self.replaced.pk if self.replaced else ""),
+            self.content,
             *(notice.message for notice in self.blockers),
             *(notice.message for notice in self.warnings),
         ]
@@ -663,9 +679,13 @@ def review_publication(version: ReferentialVersion, *, today: date | None = None
         v for v in version.referential.versions.filter(status__in=ReferentialVersion.FROZEN_STATUSES) if v.pk != version.pk
     ]
     replaced = version_in_force(others, today)
-    overtaken = next(
+    pending = next(
         (v for v in others if v.status == Status.PUBLISHED and v.in_force_from and v.in_force_from > today), None
     )
+    # A version published for later is overtaken only if this one takes effect on or before it; else
+    # it applies in between, and the version in force today stops the day before it does.
+    overtaken = pending if pending and in_force_from <= pending.in_force_from else None
+    stops_on = pending.in_force_from if pending and not overtaken else in_force_from
     return PublicationReview(
         version=version,
         today=today,
@@ -673,9 +693,33 @@ def review_publication(version: ReferentialVersion, *, today: date | None = None
         blockers=publication_blockers(version),
         warnings=publication_warnings(version) if not version.is_frozen else [],
         replaced=replaced,
-        replaced_until=in_force_from - timedelta(days=1) if replaced and in_force_from > today else None,
+        replaced_until=stops_on - timedelta(days=1) if replaced and stops_on > today else None,
         overtaken=overtaken,
+        content=content_digest(version),
     )
+
+
+def content_digest(version: ReferentialVersion) -> str:
+    """A digest of everything ``version`` would print: its row's dates, summary and rule, its chapters,
+    requirements (with their actors) and thresholds. Four queries."""
+    row = ReferentialVersion.objects.filter(pk=version.pk).values_list(
+        "number", "change_summary", "conformity_rule_note", "effective_at", "compliance_deadline", "requires_recommitment"
+    )
+    parts = [
+        list(row),
+        list(version.sections.order_by("pk").values_list("pk", "parent_id", "position", "title", "intro")),
+        list(
+            version.requirements.order_by("pk").values_list(
+                "pk", "section_id", "key", "title", "statement", "level_id", "verification_method",
+                "compliance_deadline", "position",
+            )
+        ),
+        sorted(
+            Requirement.actors.through.objects.filter(requirement__version=version).values_list("requirement_id", "actor_id")
+        ),
+        list(version.thresholds.order_by("level_id").values_list("level_id", "max_findings")),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
 
 
 # Checks other apps add to publication ------------------------------------------------------------
@@ -789,6 +833,19 @@ def submit_version_to_consultation(*, version: ReferentialVersion, by: User | No
     ``consultation.services.open_consultation``, which calls this."""
     version = _locked_version(version)
     _check_transition(version, Status.CONSULTATION)
+    # Two texts of one referential in consultation would each wait for the other to be published
+    # first (see ``_lineage_problems``), and neither can go back to draft.
+    other = (
+        version.referential.versions.select_for_update().filter(status=Status.CONSULTATION).exclude(pk=version.pk).first()
+    )
+    if other is not None:
+        raise TransitionNotAllowed(
+            _(
+                "La version %(other)s de ce référentiel est déjà en concertation : publiez-la (après la clôture "
+                "de sa concertation) avant d'en soumettre une autre."
+            )
+            % {"other": other.number}
+        )
     version.status = Status.CONSULTATION
     stamp(version, gettext_noop("Soumise à concertation"), by=by)
     version.save()
