@@ -111,8 +111,10 @@ def _build(document: Document, lookup: dict, fingerprint: str) -> StoredDocument
     old_name = stored.file.name if stored.file else None
     storage = stored.file.storage
     name = f"documents/{document.kind}/{document.key}/{fingerprint[:32]}{Path(document.filename).suffix}"
-    if storage.exists(name):  # left by a build that died before its row was written
-        storage.delete(name)
+    # The field puts its ``upload_to`` before the name: the file left by a build that died before
+    # its row was written is at that full name.
+    if storage.exists(stored.file.field.generate_filename(stored, name)):
+        storage.delete(stored.file.field.generate_filename(stored, name))
     stored.file.save(name, ContentFile(content), save=False)
     stored.fingerprint = fingerprint
     stored.sha256 = hashlib.sha256(content).hexdigest()
@@ -127,6 +129,16 @@ def _build(document: Document, lookup: dict, fingerprint: str) -> StoredDocument
         transaction.on_commit(lambda: storage.delete(old_name))
     logger.info("Built %s %s (%s bytes)", document.kind, document.key, stored.size)
     return stored
+
+
+def discard(kind: str, key: str) -> None:
+    """The object of the document ``kind`` ``key`` is gone: its stored files go too (a deleted
+    draft's minutes must not stay on disk)."""
+    for stored in StoredDocument.objects.filter(kind=kind, key=str(key)):
+        name, storage = stored.file.name, stored.file.storage
+        stored.delete()
+        if name:
+            transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
 
 
 def schedule_rebuild(kind: str, key) -> None:
@@ -148,7 +160,14 @@ def document_response(
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponseNotModified()
     else:
-        response = FileResponse(stored.file.open("rb"), content_type=document.content_type)
+        try:
+            handle = stored.file.open("rb")
+        except FileNotFoundError:
+            # A rebuild replaced the file (and deleted this one) between the look-up and the read.
+            stored = stored_document(document)
+            etag = f'"{stored.sha256}"'
+            handle = stored.file.open("rb")
+        response = FileResponse(handle, content_type=document.content_type)
         disposition = "attachment" if attachment else "inline"
         response["Content-Disposition"] = f'{disposition}; filename="{document.filename}"'
         response["Content-Length"] = str(stored.size)
