@@ -56,3 +56,48 @@ def test_the_stored_minutes_of_a_deleted_workshop_leave_with_it(client_for, edit
 
     assert not StoredDocument.objects.filter(kind=MINUTES, key=str(stored.key)).exists()
     assert not storage.exists(name)
+
+
+@pytest.mark.worker_process  # a database that several connections share (a file on SQLite)
+@pytest.mark.django_db(transaction=True)
+def test_a_layout_does_not_hold_the_database_write_lock(monkeypatch):
+    """On SQLite a transaction that writes holds the one write lock of the whole database: held
+    through a layout (seconds; tens of seconds for a large draft's preview), every comment, every
+    edit waits — and past the 20 s busy timeout fails with a 500."""
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import weasyprint
+    from django.db import connection
+    from django.test import Client
+
+    from core.models import BackgroundRun
+
+    started, release = threading.Event(), threading.Event()
+    write_pdf = weasyprint.HTML.write_pdf
+
+    def slow(self, *args, **kwargs):
+        started.set()
+        release.wait(3)
+        return write_pdf(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", slow)
+    workshop = WorkshopFactory(status=Workshop.Status.PUBLISHED)
+    RidaItemFactory(workshop=workshop)
+
+    def fetch():
+        try:
+            return Client().get(_url(workshop)).status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        answer = pool.submit(fetch)
+        assert started.wait(60)
+        began = time.monotonic()
+        BackgroundRun.objects.create(task_id="autre-ecriture", host="h", pid=1)  # any other write
+        waited = time.monotonic() - began
+        release.set()
+        assert answer.result() == 200
+    assert waited < 1.5
