@@ -25,6 +25,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -38,6 +39,8 @@ from .models import BackgroundRun
 logger = logging.getLogger(__name__)
 
 ABANDONED_CLASS_PATH = "core.background.WorkAbandoned"
+# /proc gives a process's start to the clock tick and the boot time to the second.
+PROCESS_CLOCK_SLACK = 2
 
 # Sent once per abandoned task, after it is marked failed (and queued again when ``retried_as``):
 # task_path, args, kwargs, task_id, retried_as (the new task's id, or None), reason (French, for users).
@@ -79,11 +82,35 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _process_started_at(pid: int) -> float | None:
+    """When process ``pid`` started (a POSIX timestamp), read from Linux's /proc; ``None`` elsewhere."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        boot = next(int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime "))
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22, counted after the command name
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, StopIteration, ValueError, IndexError):
+        return None
+
+
 def abandon_reason(result, run: BackgroundRun | None, *, now=None) -> str | None:
-    """Why the running task ``result`` (a ``DBTaskResult``) is abandoned, in French; ``None`` if it is not."""
+    """Why the running task ``result`` (a ``DBTaskResult``) is abandoned, in French; ``None`` if it is not.
+
+    On the worker's own host its process tells: gone (or its id now held by a process started after
+    the task was taken) is abandoned, still there is a long task, never declared abandoned — a retry
+    beside it would run the work twice, and the clean-up of an abandoned publication would delete
+    the file the live worker is about to commit. The stall timeout judges the workers this host
+    cannot see (another machine, no /proc)."""
     now = now or timezone.now()
-    if run is not None and run.host == socket.gethostname() and not _process_alive(run.pid):
-        return _("le processus qui l'exécutait (%(pid)s) s'est arrêté") % {"pid": run.pid}
+    if run is not None and run.host == socket.gethostname():
+        started_at = _process_started_at(run.pid) if _process_alive(run.pid) else None
+        dead = not _process_alive(run.pid) or (
+            started_at is not None and started_at > run.started_at.timestamp() + PROCESS_CLOCK_SLACK
+        )
+        if dead:
+            return _("le processus qui l'exécutait (%(pid)s) s'est arrêté") % {"pid": run.pid}
+        if started_at is not None:
+            return None
     stall = timedelta(seconds=settings.BACKGROUND_STALL_SECONDS)
     started = result.started_at or result.enqueued_at
     if started and now - started > stall:

@@ -4,7 +4,8 @@ stored with its SHA-256 (like a version's PDF), and served as a file with a stro
 Laying out a PDF costs seconds; rendering its print HTML costs milliseconds. So a request renders
 the HTML, fingerprints it (with the engine's code, ``engine_fingerprint``) and serves the stored
 file when the fingerprint matches. Otherwise the document is built — by one request at a time:
-the row is locked while it is laid out, and whoever waited finds it built. When an app knows its
+the row is locked while it is laid out (on SQLite, whose write lock is the whole database's, a
+lock of the process instead), and whoever waited finds it built. When an app knows its
 content changed it calls ``schedule_rebuild``, which rebuilds a document already stored through
 the task interface (``core.tasks.build_document_task``), so that readers do not wait for it.
 
@@ -15,12 +16,13 @@ key (``register``), for the task.
 import functools
 import hashlib
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.utils import timezone
 
@@ -96,23 +98,44 @@ def stored_document(document: Document) -> StoredDocument:
                 StoredDocument.objects.create(**lookup)
         except IntegrityError:  # another request created it meanwhile
             pass
+    if connection.vendor == "sqlite":
+        # SQLite's write lock is the whole database's: held through a layout, it would stop every
+        # other write for seconds. One layout per document at a time in this process instead, the
+        # database locked only to store the file.
+        with _layout_lock(lookup):
+            stored = StoredDocument.objects.filter(**lookup).first()
+            if _current(stored, fingerprint):
+                return stored
+            return _build(document, lookup, fingerprint, content=document.build(document.source))
     return _build(document, lookup, fingerprint)
 
 
+_layout_locks: dict[tuple, threading.Lock] = {}
+_layout_locks_guard = threading.Lock()
+
+
+def _layout_lock(lookup: dict) -> threading.Lock:
+    with _layout_locks_guard:
+        return _layout_locks.setdefault(tuple(sorted(lookup.items())), threading.Lock())
+
+
 @transaction.atomic
-def _build(document: Document, lookup: dict, fingerprint: str) -> StoredDocument:
-    # The lock: one layout per document at a time. An UPDATE locks the row on PostgreSQL and takes
-    # SQLite's write lock; a request that waited here then finds the document built.
+def _build(document: Document, lookup: dict, fingerprint: str, *, content: bytes | None = None) -> StoredDocument:
+    # The lock: one layout per document at a time. An UPDATE locks the row on PostgreSQL; a request
+    # that waited here then finds the document built. (On SQLite ``content`` comes laid out already.)
     StoredDocument.objects.filter(**lookup).update(key=document.key)
     stored = StoredDocument.objects.select_for_update().get(**lookup)
     if _current(stored, fingerprint):
         return stored
-    content = document.build(document.source)
+    if content is None:
+        content = document.build(document.source)
     old_name = stored.file.name if stored.file else None
     storage = stored.file.storage
     name = f"documents/{document.kind}/{document.key}/{fingerprint[:32]}{Path(document.filename).suffix}"
-    if storage.exists(name):  # left by a build that died before its row was written
-        storage.delete(name)
+    # The field puts its ``upload_to`` before the name: the file left by a build that died before
+    # its row was written is at that full name.
+    if storage.exists(stored.file.field.generate_filename(stored, name)):
+        storage.delete(stored.file.field.generate_filename(stored, name))
     stored.file.save(name, ContentFile(content), save=False)
     stored.fingerprint = fingerprint
     stored.sha256 = hashlib.sha256(content).hexdigest()
@@ -127,6 +150,16 @@ def _build(document: Document, lookup: dict, fingerprint: str) -> StoredDocument
         transaction.on_commit(lambda: storage.delete(old_name))
     logger.info("Built %s %s (%s bytes)", document.kind, document.key, stored.size)
     return stored
+
+
+def discard(kind: str, key: str) -> None:
+    """The object of the document ``kind`` ``key`` is gone: its stored files go too (a deleted
+    draft's minutes must not stay on disk)."""
+    for stored in StoredDocument.objects.filter(kind=kind, key=str(key)):
+        name, storage = stored.file.name, stored.file.storage
+        stored.delete()
+        if name:
+            transaction.on_commit(lambda name=name, storage=storage: storage.delete(name))
 
 
 def schedule_rebuild(kind: str, key) -> None:
@@ -148,7 +181,14 @@ def document_response(
     if etag in [tag.strip() for tag in request.headers.get("If-None-Match", "").split(",")]:
         response = HttpResponseNotModified()
     else:
-        response = FileResponse(stored.file.open("rb"), content_type=document.content_type)
+        try:
+            handle = stored.file.open("rb")
+        except FileNotFoundError:
+            # A rebuild replaced the file (and deleted this one) between the look-up and the read.
+            stored = stored_document(document)
+            etag = f'"{stored.sha256}"'
+            handle = stored.file.open("rb")
+        response = FileResponse(handle, content_type=document.content_type)
         disposition = "attachment" if attachment else "inline"
         response["Content-Disposition"] = f'{disposition}; filename="{document.filename}"'
         response["Content-Length"] = str(stored.size)

@@ -44,14 +44,20 @@ def _fill(route: str, values: dict) -> str | None:
         return str(values[match.group(2)])
 
     def group(match):
-        return str(values[match.group(1)])
+        value = str(values[match.group(1)])
+        choices = match.group(0)[len(match.group(1)) + 5 : -1]
+        if re.fullmatch(r"\w+(\|\w+)+", choices) and value not in choices.split("|"):
+            return choices.split("|")[0]  # a fixed choice (``reqifz|reqif``): a value it takes
+        return value
 
     try:
-        path = re.sub(r"<(?:(\w+):)?(\w+)>", converter, route)
-        path = re.sub(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)", group, path)
+        # Regex groups first: their ``(?P<name>…)`` would otherwise be taken for a ``<name>`` converter.
+        path = re.sub(r"\(\?P<(\w+)>(?:[^()]|\([^()]*\))*\)", group, route)
+        path = re.sub(r"<(?:(\w+):)?(\w+)>", converter, path)
     except KeyError:
         return None
-    return "/" + path.replace("\\.", ".")
+    # A regex route included under a prefix keeps its ``^`` (and ``$``) inside the joined route.
+    return "/" + path.replace("\\.", ".").replace("^", "").replace("$", "")
 
 
 def id_routes():
