@@ -795,6 +795,13 @@ def _decide(*, version: ReferentialVersion, by: User, target: str, note: str, re
         raise PermissionRefused(
             _("Vous avez soumis cette version : un autre éditeur doit la valider ou demander des modifications.")
         )
+    if target == Review.APPROVED and _changed_text_since(version, by=by, since=review.submitted_at):
+        raise PermissionRefused(
+            _(
+                "Vous avez modifié le texte depuis sa soumission : un autre éditeur doit approuver vos "
+                "modifications (demandez des modifications, puis faites soumettre de nouveau la version)."
+            )
+        )
     review.state = target
     review.decided_by = by
     review.decided_at = timezone.now()
@@ -804,6 +811,22 @@ def _decide(*, version: ReferentialVersion, by: User, target: str, note: str, re
     stamp(review, reason, by=by)
     review.save()
     return review
+
+
+def _changed_text_since(version: ReferentialVersion, *, by: User, since: datetime) -> bool:
+    """Whether ``by`` wrote any of the version's text (its row, chapters, requirements, thresholds,
+    deleted ones included) since ``since``: from the history rows, whatever the path (site, admin,
+    API, import)."""
+    recent = {"history_user": by, "history_date__gte": since}
+    return (
+        ReferentialVersion.history.filter(id=version.pk, **recent).exclude(history_change_reason__in=_REVIEW_REASONS).exists()
+        or Section.history.filter(version_id=version.pk, **recent).exists()
+        or Requirement.history.filter(version_id=version.pk, **recent).exists()
+        or ConformityThreshold.history.filter(version_id=version.pk, **recent).exists()
+    )
+
+
+_REVIEW_REASONS = ("Soumise à validation", "Approuvée", "Modifications demandées")
 
 
 @transaction.atomic

@@ -313,3 +313,45 @@ def test_the_submitter_cannot_approve_nor_decide_on_their_own_submission(draft, 
         services.request_changes(version=draft, by=editor, note="Non")
     with pytest.raises(PermissionRefused):
         services.approve_version(version=draft, by=contributor_user(username="intrus"))
+
+
+def test_the_approver_cannot_approve_text_they_changed_after_the_submission(draft, editor, api_for, settings):
+    """Four eyes: an editor who rewrites a submitted draft and then approves it would be approving
+    their own text. They may ask for changes; another editor approves."""
+    settings.REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL = True
+    reviewer = editor_user(username="relectrice")
+    services.submit_for_validation(version=draft, by=editor)
+    services.update_requirement(requirement=draft.requirements.get(key="MSS 1"), statement="Tout autre chose.", by=reviewer)
+    api_url = f"/api/v1/referentials/{draft.referential.slug}/versions/{draft.number}/approve/"
+    assert api_for(reviewer).post(api_url, {"note": "OK"}, format="json").status_code == 403
+    with pytest.raises(PermissionRefused):
+        services.approve_version(version=draft, by=reviewer)
+    assert not review_status(draft).approval_holds
+    # A third editor, who wrote nothing since the submission, may approve the text as it is now.
+    services.approve_version(version=draft, by=editor_user(username="tierce"))
+    assert review_status(draft).approval_holds
+
+
+def test_self_approval_through_the_api_is_refused(draft, editor, api_for, settings):
+    settings.REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL = True
+    base = f"/api/v1/referentials/{draft.referential.slug}/versions/{draft.number}/"
+    assert api_for(editor).post(base + "submit-for-validation/").status_code == 200
+    assert api_for(editor).post(base + "approve/", {"note": "moi"}, format="json").status_code == 403
+    assert api_for(None).post(base + "approve/").status_code in (401, 403)
+    assert api_for(contributor_user(username="c")).post(base + "approve/").status_code == 403
+    assert api_for(editor).post(base + "publish/").status_code == 409
+    assert ReferentialVersion.objects.get(pk=draft.pk).status == Status.DRAFT
+
+
+def test_the_editors_home_escapes_hostile_names_and_notes(draft, editor, client_for):
+    from accounts.models import Organisation
+
+    Organisation.objects.create(name="<script>alert('org')</script>", kind=Organisation.Kind.OPERATOR)
+    other = editor_user(username="x", first_name="<img src=x onerror=alert(1)>")
+    services.submit_for_validation(version=draft, by=other)
+    services.request_changes(version=draft, by=editor, note="<b onmouseover=alert(3)>non</b>")
+    services.submit_for_validation(version=draft, by=other)
+    html = client_for(editor).get(reverse("referential:editor_home")).content
+    assert b"<script>alert(" not in html and b"<img src=x" not in html
+    detail = client_for(editor).get(draft.get_absolute_url()).content
+    assert b"<b onmouseover" not in detail and b"<img src=x" not in detail
