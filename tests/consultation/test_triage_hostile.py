@@ -48,9 +48,13 @@ def cons_url(name, consultation):
     return reverse(f"consultation:{name}", kwargs={"pk": consultation.pk})
 
 
-def test_notes_and_assignee_never_reach_contributors(triaged, consultation, editor, client_for, contributor_a, contributor_b, mss1):
+def test_notes_and_assignee_never_reach_contributors(
+    triaged, consultation, editor, client_for, contributor_a, contributor_b, mss1, django_capture_on_commit_callbacks
+):
     mail.outbox.clear()
-    services.answer_comment(comment=triaged, by=editor, decision=Answer.Decision.ACCEPTED, body="Reprise.")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.answer_comment(comment=triaged, by=editor, decision=Answer.Decision.ACCEPTED, body="Reprise.")
+    assert mail.outbox  # the author is told, without the note
     Consultation.objects.filter(pk=consultation.pk).update(
         closes_at=timezone.now() - timedelta(minutes=1), synthesis_published_at=timezone.now()
     )
