@@ -787,6 +787,7 @@ def submit_for_validation(*, version: ReferentialVersion, by: User) -> VersionRe
 
 def _decide(*, version: ReferentialVersion, by: User, target: str, note: str, reason: str) -> VersionReview:
     _require_reviewer(by)
+    _refuse_nul(note, "note")
     version = _locked_version(version)
     state = review_status(version)
     _check_review_move(version, state, target)
@@ -1156,6 +1157,13 @@ def _locked_editable(version: ReferentialVersion) -> ReferentialVersion:
     return version
 
 
+def _refuse_nul(value: str, field: str) -> str:
+    # PostgreSQL cannot store U+0000; forms refuse it, the fields read raw are checked here.
+    if "\x00" in (value or ""):
+        raise ValidationError({field: _("Caractère nul interdit.")})
+    return value
+
+
 def _check_same_version(version: ReferentialVersion, *items) -> None:
     for item in items:
         if item is not None and item.version_id != version.pk:
@@ -1174,8 +1182,8 @@ def create_section(
     section = Section(
         version=version,
         parent=parent,
-        title=normalise_line(title),
-        intro=normalise_text(intro),
+        title=normalise_line(_refuse_nul(title, "title")),
+        intro=normalise_text(_refuse_nul(intro, "intro")),
         position=(last or 0) + 1,
     )
     section.full_clean(exclude=["version", "parent", "origin"])
@@ -1189,7 +1197,7 @@ def rename_section(*, section: Section, title: str, by: User | None) -> Section:
     """Give a draft's chapter a new title; its lineage (``origin``) is kept, so nothing is *moved*."""
     section = Section.objects.select_for_update().get(pk=section.pk)
     _locked_editable(section.version)
-    section.title = normalise_line(title)
+    section.title = normalise_line(_refuse_nul(title, "title"))
     section.full_clean(exclude=["version", "parent", "origin"])
     stamp(section, gettext_noop("Renommage"), by=by)
     section.save()

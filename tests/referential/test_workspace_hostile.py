@@ -355,3 +355,18 @@ def test_the_editors_home_escapes_hostile_names_and_notes(draft, editor, client_
     assert b"<script>alert(" not in html and b"<img src=x" not in html
     detail = client_for(editor).get(draft.get_absolute_url()).content
     assert b"<b onmouseover" not in detail and b"<img src=x" not in detail
+
+
+def test_a_nul_character_is_refused_in_a_chapter_title_and_a_review_note(draft, editor, ed_client, settings):
+    """PostgreSQL cannot store U+0000 (a 500 there); the site's raw fields refuse it like its forms do."""
+    sec = draft.sections.get(title="Sécurité")
+    assert ed_client.post(url("draft_section", draft, pk=sec.pk), {"action": "rename", "title": "Sé\x00curité"}).status_code == 302
+    assert Section.objects.get(pk=sec.pk).title == "Sécurité"
+    with pytest.raises(ValidationError):
+        services.create_section(version=draft, title="A\x00B", by=editor)
+    services.submit_for_validation(version=draft, by=editor_user(username="autrice"))
+    with pytest.raises(ValidationError):
+        services.request_changes(version=draft, by=editor, note="non\x00")
+    with pytest.raises(ValidationError):
+        services.approve_version(version=draft, by=editor, note="oui\x00")
+    assert review_status(draft).is_pending
