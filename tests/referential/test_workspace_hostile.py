@@ -370,3 +370,24 @@ def test_a_nul_character_is_refused_in_a_chapter_title_and_a_review_note(draft, 
     with pytest.raises(ValidationError):
         services.approve_version(version=draft, by=editor, note="oui\x00")
     assert review_status(draft).is_pending
+
+
+@pytest.mark.parametrize("who", ["anonymous", "contributor"])
+def test_the_editors_home_and_review_form_are_closed_to_others(draft, who, client_for):
+    client = client_for(contributor_user(username="curieuse") if who == "contributor" else None)
+    home = client.get(reverse("referential:editor_home"))
+    assert home.status_code in (302, 403)
+    assert client.post(url("version_review", draft), {"action": "submit"}).status_code in (302, 403)
+    assert review_status(draft).review is None
+
+
+@pytest.mark.parametrize("status", [Status.CONSULTATION, Status.PUBLISHED])
+def test_the_workspace_of_a_frozen_text_refuses_without_a_500(draft, editor, ed_client, status):
+    freeze(draft, status)
+    before = snapshot(draft)
+    assert ed_client.get(url("draft_workspace", draft)).status_code == 409
+    req = draft.requirements.first()
+    for path, data in workspace_posts(draft):
+        assert ed_client.post(path, data).status_code in (302, 409), path
+    assert ed_client.get(url("draft_requirement_edit", draft, pk=req.pk)).status_code == 302
+    assert snapshot(draft) == before
