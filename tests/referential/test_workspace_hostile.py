@@ -391,3 +391,16 @@ def test_the_workspace_of_a_frozen_text_refuses_without_a_500(draft, editor, ed_
         assert ed_client.post(path, data).status_code in (302, 409), path
     assert ed_client.get(url("draft_requirement_edit", draft, pk=req.pk)).status_code == 302
     assert snapshot(draft) == before
+
+
+@pytest.mark.parametrize("with_redline", [False, True])
+def test_the_preview_link_reflects_no_script(draft, ed_client, with_redline):
+    """The preview answers GET: a link sent to an editor must not run anything in their session."""
+    query = {"texte": "<script>alert(1)</script> <img src=x onerror=alert(2)> [a](javascript:alert(3))"}
+    if with_redline:
+        query["depuis"] = draft.requirements.first().pk
+    response = ed_client.get(url("draft_preview", draft), query)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<script" not in html and "<img" not in html
+    assert 'href="javascript' not in html
