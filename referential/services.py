@@ -819,15 +819,24 @@ def _changed_text_since(version: ReferentialVersion, *, by: User, since: datetim
     deleted ones included) since ``since``: from the history rows, whatever the path (site, admin,
     API, import)."""
     recent = {"history_user": by, "history_date__gte": since}
-    return (
-        ReferentialVersion.history.filter(id=version.pk, **recent).exclude(history_change_reason__in=_REVIEW_REASONS).exists()
-        or Section.history.filter(version_id=version.pk, **recent).exists()
+    if (
+        Section.history.filter(version_id=version.pk, **recent).exists()
         or Requirement.history.filter(version_id=version.pk, **recent).exists()
         or ConformityThreshold.history.filter(version_id=version.pk, **recent).exists()
-    )
+    ):
+        return True
+    # The version's own row changes for other reasons too (opening its consultation): only a change
+    # of what it prints counts.
+    for record in ReferentialVersion.history.filter(id=version.pk, **recent):
+        previous = record.prev_record
+        if previous is None or any(getattr(record, name) != getattr(previous, name) for name in _PRINTED_VERSION_FIELDS):
+            return True
+    return False
 
 
-_REVIEW_REASONS = ("Soumise à validation", "Approuvée", "Modifications demandées")
+_PRINTED_VERSION_FIELDS = (
+    "number", "change_summary", "conformity_rule_note", "effective_at", "compliance_deadline", "requires_recommitment",
+)
 
 
 @transaction.atomic

@@ -404,3 +404,21 @@ def test_the_preview_link_reflects_no_script(draft, ed_client, with_redline):
     assert response.status_code == 200
     assert "<script" not in html and "<img" not in html
     assert 'href="javascript' not in html
+
+
+def test_the_approver_may_approve_after_opening_the_consultation_but_not_after_editing_the_summary(draft, editor, settings):
+    settings.REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL = True
+    reviewer = editor_user(username="relectrice")
+    services.submit_for_validation(version=draft, by=editor)
+    services.submit_version_to_consultation(version=draft, by=reviewer)  # status only: not the text
+    services.approve_version(version=draft, by=reviewer)
+    assert review_status(draft).approval_holds
+
+    second = VersionFactory(number="3.0", referential=draft.referential)
+    services.submit_for_validation(version=second, by=editor)
+    second.change_summary = "Résumé réécrit par la relectrice"
+    from core.audit import stamp
+
+    stamp(second, "Modification", by=reviewer).save()
+    with pytest.raises(PermissionRefused):
+        services.approve_version(version=second, by=reviewer)
