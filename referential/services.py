@@ -842,8 +842,8 @@ _PRINTED_VERSION_FIELDS = (
 @transaction.atomic
 def approve_version(*, version: ReferentialVersion, by: User, note: str = "") -> VersionReview:
     """Approve the pending round of ``version`` for publication, on its text as it is now; the approver
-    is the *validateur* the PDF prints. Refuses non-editors, the editor who submitted it, and a
-    version with no round pending."""
+    is the *validateur* the PDF prints. Refuses non-editors, the editor who submitted it, an editor
+    who changed its text since the submission, and a version with no round pending."""
     return _decide(version=version, by=by, target=Review.APPROVED, note=note, reason=gettext_noop("Approuvée"))
 
 
