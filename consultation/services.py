@@ -311,7 +311,8 @@ def assign_comment(*, comment: Comment, assignee: User | None, by: User) -> Comm
     """Give the comment to an editor to handle (``assignee``), or take it back from them (None).
     Refuses an assignee who is not an editor. The comment's text and dates do not change."""
     _require_editor(by)
-    if assignee is not None and not is_editor(assignee):
+    # A former editor (account deactivated) is no longer offered on the dashboard: not here either.
+    if assignee is not None and not (assignee.is_active and is_editor(assignee)):
         raise ValidationError({"assignee": _("Un commentaire ne peut être attribué qu'à un rédacteur de l'ANS.")})
     comment = Comment.objects.select_for_update().get(pk=comment.pk)
     if comment.assigned_to_id == getattr(assignee, "pk", None):
@@ -381,7 +382,13 @@ def apply_proposed_wording(
         raise TransitionNotAllowed(_("Ce commentaire a été retiré ou masqué : sa rédaction ne peut pas être appliquée."))
     lineage = {member.pk: member for member in requirement_lineage(comment.requirement)}
     target = lineage.get(requirement.pk)
-    if target is None or target.version_id == comment.consultation.version_id:
+    # The lineage holds the whole family from its root; only a descendant of the commented
+    # requirement (following ``origin`` upwards) carries the comment, not a cousin on another branch.
+    ancestor, seen = target, set()
+    while ancestor is not None and ancestor.pk != comment.requirement_id and ancestor.pk not in seen:
+        seen.add(ancestor.pk)
+        ancestor = lineage.get(ancestor.origin_id)
+    if target is None or ancestor is None or target.version_id == comment.consultation.version_id:
         raise ValidationError(
             {"requirement": _("Cette exigence ne descend pas de l'exigence commentée dans une version suivante.")}
         )

@@ -787,6 +787,7 @@ def submit_for_validation(*, version: ReferentialVersion, by: User) -> VersionRe
 
 def _decide(*, version: ReferentialVersion, by: User, target: str, note: str, reason: str) -> VersionReview:
     _require_reviewer(by)
+    _refuse_nul(note, "note")
     version = _locked_version(version)
     state = review_status(version)
     _check_review_move(version, state, target)
@@ -794,6 +795,13 @@ def _decide(*, version: ReferentialVersion, by: User, target: str, note: str, re
     if review.submitted_by_id == by.pk:
         raise PermissionRefused(
             _("Vous avez soumis cette version : un autre éditeur doit la valider ou demander des modifications.")
+        )
+    if target == Review.APPROVED and _changed_text_since(version, by=by, since=review.submitted_at):
+        raise PermissionRefused(
+            _(
+                "Vous avez modifié le texte depuis sa soumission : un autre éditeur doit approuver vos "
+                "modifications (demandez des modifications, puis faites soumettre de nouveau la version)."
+            )
         )
     review.state = target
     review.decided_by = by
@@ -806,11 +814,36 @@ def _decide(*, version: ReferentialVersion, by: User, target: str, note: str, re
     return review
 
 
+def _changed_text_since(version: ReferentialVersion, *, by: User, since: datetime) -> bool:
+    """Whether ``by`` wrote any of the version's text (its row, chapters, requirements, thresholds,
+    deleted ones included) since ``since``: from the history rows, whatever the path (site, admin,
+    API, import)."""
+    recent = {"history_user": by, "history_date__gte": since}
+    if (
+        Section.history.filter(version_id=version.pk, **recent).exists()
+        or Requirement.history.filter(version_id=version.pk, **recent).exists()
+        or ConformityThreshold.history.filter(version_id=version.pk, **recent).exists()
+    ):
+        return True
+    # The version's own row changes for other reasons too (opening its consultation): only a change
+    # of what it prints counts.
+    for record in ReferentialVersion.history.filter(id=version.pk, **recent):
+        previous = record.prev_record
+        if previous is None or any(getattr(record, name) != getattr(previous, name) for name in _PRINTED_VERSION_FIELDS):
+            return True
+    return False
+
+
+_PRINTED_VERSION_FIELDS = (
+    "number", "change_summary", "conformity_rule_note", "effective_at", "compliance_deadline", "requires_recommitment",
+)
+
+
 @transaction.atomic
 def approve_version(*, version: ReferentialVersion, by: User, note: str = "") -> VersionReview:
     """Approve the pending round of ``version`` for publication, on its text as it is now; the approver
-    is the *validateur* the PDF prints. Refuses non-editors, the editor who submitted it, and a
-    version with no round pending."""
+    is the *validateur* the PDF prints. Refuses non-editors, the editor who submitted it, an editor
+    who changed its text since the submission, and a version with no round pending."""
     return _decide(version=version, by=by, target=Review.APPROVED, note=note, reason=gettext_noop("Approuvée"))
 
 
@@ -1133,6 +1166,13 @@ def _locked_editable(version: ReferentialVersion) -> ReferentialVersion:
     return version
 
 
+def _refuse_nul(value: str, field: str) -> str:
+    # PostgreSQL cannot store U+0000; forms refuse it, the fields read raw are checked here.
+    if "\x00" in (value or ""):
+        raise ValidationError({field: _("Caractère nul interdit.")})
+    return value
+
+
 def _check_same_version(version: ReferentialVersion, *items) -> None:
     for item in items:
         if item is not None and item.version_id != version.pk:
@@ -1151,8 +1191,8 @@ def create_section(
     section = Section(
         version=version,
         parent=parent,
-        title=normalise_line(title),
-        intro=normalise_text(intro),
+        title=normalise_line(_refuse_nul(title, "title")),
+        intro=normalise_text(_refuse_nul(intro, "intro")),
         position=(last or 0) + 1,
     )
     section.full_clean(exclude=["version", "parent", "origin"])
@@ -1166,7 +1206,7 @@ def rename_section(*, section: Section, title: str, by: User | None) -> Section:
     """Give a draft's chapter a new title; its lineage (``origin``) is kept, so nothing is *moved*."""
     section = Section.objects.select_for_update().get(pk=section.pk)
     _locked_editable(section.version)
-    section.title = normalise_line(title)
+    section.title = normalise_line(_refuse_nul(title, "title"))
     section.full_clean(exclude=["version", "parent", "origin"])
     stamp(section, gettext_noop("Renommage"), by=by)
     section.save()

@@ -83,6 +83,20 @@ def _chapter_choices(version) -> list[tuple[int, str]]:
 # Forms ---------------------------------------------------------------------------------------------
 
 
+class _IdsField(forms.ModelMultipleChoiceField):
+    """Django looks each posted id up as is: on SQLite an id beyond 64 bits raises OverflowError (a
+    500), so ids that no row can have are refused as invalid choices first."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdigit() or len(str(pk)) > 18:
+                raise ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
+
 class SectionAddForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("Titre du nouveau chapitre"), max_length=250)
     parent = forms.TypedChoiceField(
@@ -120,7 +134,7 @@ class RequirementEditForm(forms.Form):
     level = forms.ModelChoiceField(
         label=gettext_lazy("Niveau de non-conformité"), queryset=NonConformityLevel.objects.all(), required=False
     )
-    actors = forms.ModelMultipleChoiceField(
+    actors = _IdsField(
         label=gettext_lazy("Acteurs"), queryset=Actor.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
     verification_method = forms.CharField(label=gettext_lazy("Méthode de vérification"), max_length=250, required=False)
@@ -145,7 +159,7 @@ class BulkForm(forms.Form):
         label=gettext_lazy("Nouveau niveau"), queryset=NonConformityLevel.objects.all(), required=False,
         empty_label=gettext_lazy("— aucun niveau —"),
     )
-    actors = forms.ModelMultipleChoiceField(
+    actors = _IdsField(
         label=gettext_lazy("Nouveaux acteurs"), queryset=Actor.objects.all(), required=False
     )
     section = forms.TypedChoiceField(label=gettext_lazy("Chapitre de destination"), coerce=int, required=False,
