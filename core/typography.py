@@ -85,6 +85,27 @@ def french_html(html: str) -> str:
     """``html`` (a page, a print template, an e-mail) with French typography in its text nodes only;
     tags, attribute values, comments and code/script/style/pre/textarea content are returned as they
     came. Entities are decoded in the text it changes (``&#x27;`` becomes ’); ``& < >`` stay escaped."""
+    start = html.find(TYPESET_OPEN)
+    if start < 0:
+        return _french_html(html)
+    # Fragments already typeset (``typeset_fragment``: a version's cached body, megabytes) are cut
+    # out with ``str.find`` and passed through whole, never scanned by the tokenizer; what lies
+    # between them is typeset as before (a fragment is a block: the text after it starts afresh).
+    out, position = [], 0
+    while start >= 0:
+        end = html.find(TYPESET_CLOSE, start)
+        if end < 0:
+            break
+        end += len(TYPESET_CLOSE)
+        out.append(_french_html(html[position:start]))
+        out.append(html[start:end])
+        position = end
+        start = html.find(TYPESET_OPEN, position)
+    out.append(_french_html(html[position:]))
+    return "".join(out)
+
+
+def _french_html(html: str) -> str:
     out, before = [], ""
     for match in _TOKEN.finditer(html):
         token = match.group(0)
