@@ -7,6 +7,7 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
+from core.templatetags import fragments
 from referential import page_cache
 from tests.factories import contributor_user, editor_user
 
@@ -61,6 +62,7 @@ def _empty_caches(request, django_db_blocker):
         if not isinstance(cache, DatabaseCache):
             cache.clear()
     page_cache.clear_local()  # the version bodies each process keeps in memory
+    fragments.clear()  # the layout parts rendered once per language
     yield
     if _transactional(request):
         with django_db_blocker.unblock():
