@@ -138,3 +138,15 @@ def test_the_demo_data_shows_no_straight_apostrophe_in_french(db):
     assert not straight, "\n".join(straight[:20])
     printed = pdf_text(published.pdf.read())
     assert "'" not in printed.replace("<jeton d'accès>", "")  # the demo's one apostrophe in code stays as typed
+
+
+def test_typeset_fragments_pass_through_and_the_text_around_them_is_typeset():
+    from core.typography import TYPESET_CLOSE, TYPESET_OPEN, french_html
+
+    kept = f"{TYPESET_OPEN}<p>Déjà fait : l'exemple</p>{TYPESET_CLOSE}"
+    page = f"<p>Avant : l'un</p>{kept}<p>Après : l'autre</p>{kept}<p>Fin !</p>"
+    assert french_html(page) == (
+        f"<p>Avant\u202f: l\u2019un</p>{kept}<p>Après\u202f: l\u2019autre</p>{kept}<p>Fin\u202f!</p>"
+    )
+    # Unclosed: the rest is typeset as any text (the marker is a mere comment).
+    assert french_html(f"<p>A : b</p>{TYPESET_OPEN}<p>c : d</p>") == f"<p>A\u202f: b</p>{TYPESET_OPEN}<p>c\u202f: d</p>"
