@@ -105,6 +105,27 @@ def french_html(html: str) -> str:
     return "".join(out)
 
 
+def _french_html_bytes(content: bytes, charset: str) -> bytes:
+    """``french_html`` on an encoded page: the typeset fragments (megabytes for a large version) are
+    found and kept as bytes, only what lies around them is decoded, typeset and encoded again."""
+    open_mark, close_mark = TYPESET_OPEN.encode(charset), TYPESET_CLOSE.encode(charset)
+    start = content.find(open_mark)
+    if start < 0:
+        return _french_html(content.decode(charset)).encode(charset)
+    out, position = [], 0
+    while start >= 0:
+        end = content.find(close_mark, start)
+        if end < 0:
+            break
+        end += len(close_mark)
+        out.append(_french_html(content[position:start].decode(charset)).encode(charset))
+        out.append(content[start:end])
+        position = end
+        start = content.find(open_mark, position)
+    out.append(_french_html(content[position:].decode(charset)).encode(charset))
+    return b"".join(out)
+
+
 def _french_html(html: str) -> str:
     out, before = [], ""
     for match in _TOKEN.finditer(html):
@@ -163,7 +184,7 @@ class FrenchTypographyMiddleware:
         ):
             return response
         charset = response.charset or "utf-8"
-        response.content = french_html(response.content.decode(charset)).encode(charset)
+        response.content = _french_html_bytes(response.content, charset)
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         return response

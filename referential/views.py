@@ -8,7 +8,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.template.loader import render_to_string
@@ -156,13 +156,14 @@ def version_detail(request, slug, number):
     review = None
     if is_editor(request.user) and not version.is_frozen:
         review = queries.review_status(version)
-    return render(
-        request,
+    page = render_to_string(
         "referential/version_detail.html",
         {
             "referential": version.referential,
             "version": version,
-            "body": mark_safe(body),  # rendered by our own templates, autoescaped there
+            # The body (megabytes for a large version) is set in once the page is rendered, rather
+            # than copied at each level of the templates; rendered by our own templates, autoescaped there.
+            "body": mark_safe(BODY_PLACE),
             "compare_with_based_on": can_compare,
             "review": review,
             "breadcrumb_data": breadcrumb(
@@ -170,7 +171,14 @@ def version_detail(request, slug, number):
                 (version.referential.get_absolute_url(), version.referential.code),
             ),
         },
+        request=request,
     )
+    before, _place, after = page.partition(BODY_PLACE)
+    return HttpResponse("".join((before, body, after)))
+
+
+# Where the version's body goes in its rendered page: a comment, which no escaped text can contain.
+BODY_PLACE = "<!--version-body-->"
 
 
 def _once(compute):

@@ -153,3 +153,9 @@ def test_the_conformity_rule_is_part_of_the_cached_body(anonymous):
     assert "Règle de conformité" in first
     assert main_of(second) == main_of(first)
     assert not any("conformitythreshold" in query["sql"] for query in queries.captured_queries)
+
+
+def test_no_template_comment_leaks_into_the_page(anonymous):
+    version = published()
+    html, _ = fetch(anonymous, version.get_absolute_url())
+    assert "{#" not in html and "#}" not in html
