@@ -85,6 +85,48 @@ def french_html(html: str) -> str:
     """``html`` (a page, a print template, an e-mail) with French typography in its text nodes only;
     tags, attribute values, comments and code/script/style/pre/textarea content are returned as they
     came. Entities are decoded in the text it changes (``&#x27;`` becomes ’); ``& < >`` stay escaped."""
+    start = html.find(TYPESET_OPEN)
+    if start < 0:
+        return _french_html(html)
+    # Fragments already typeset (``typeset_fragment``: a version's cached body, megabytes) are cut
+    # out with ``str.find`` and passed through whole, never scanned by the tokenizer; what lies
+    # between them is typeset as before (a fragment is a block: the text after it starts afresh).
+    out, position = [], 0
+    while start >= 0:
+        end = html.find(TYPESET_CLOSE, start)
+        if end < 0:
+            break
+        end += len(TYPESET_CLOSE)
+        out.append(_french_html(html[position:start]))
+        out.append(html[start:end])
+        position = end
+        start = html.find(TYPESET_OPEN, position)
+    out.append(_french_html(html[position:]))
+    return "".join(out)
+
+
+def _french_html_bytes(content: bytes, charset: str) -> bytes:
+    """``french_html`` on an encoded page: the typeset fragments (megabytes for a large version) are
+    found and kept as bytes, only what lies around them is decoded, typeset and encoded again."""
+    open_mark, close_mark = TYPESET_OPEN.encode(charset), TYPESET_CLOSE.encode(charset)
+    start = content.find(open_mark)
+    if start < 0:
+        return _french_html(content.decode(charset)).encode(charset)
+    out, position = [], 0
+    while start >= 0:
+        end = content.find(close_mark, start)
+        if end < 0:
+            break
+        end += len(close_mark)
+        out.append(_french_html(content[position:start].decode(charset)).encode(charset))
+        out.append(content[start:end])
+        position = end
+        start = content.find(open_mark, position)
+    out.append(_french_html(content[position:].decode(charset)).encode(charset))
+    return b"".join(out)
+
+
+def _french_html(html: str) -> str:
     out, before = [], ""
     for match in _TOKEN.finditer(html):
         token = match.group(0)
@@ -142,7 +184,7 @@ class FrenchTypographyMiddleware:
         ):
             return response
         charset = response.charset or "utf-8"
-        response.content = french_html(response.content.decode(charset)).encode(charset)
+        response.content = _french_html_bytes(response.content, charset)
         if response.has_header("Content-Length"):
             response["Content-Length"] = str(len(response.content))
         return response

@@ -8,7 +8,7 @@ import re
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404, HttpResponseNotModified, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotModified, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django.template.loader import render_to_string
@@ -115,11 +115,13 @@ def referential_detail(request, slug):
     )
 
 
-def _requirement_filters(request, levels, actors) -> dict:
-    """The filters of the version page; an unknown level or actor (a stale link) filters nothing."""
+def _requirement_filters(request, choices) -> dict:
+    """The filters of the version page; an unknown level or actor (a stale link) filters nothing.
+    ``choices()`` gives the levels and actors offered, read only when a level or an actor is asked."""
     level = request.GET.get("level", "")
     actor = request.GET.get("actor", "")
     section = request.GET.get("section", "")
+    levels, actors = choices() if level or actor else ((), ())
     return {
         "level": level if level in {lv.slug for lv in levels} else "",
         "actor": actor if actor in {a.slug for a in actors} else "",
@@ -140,27 +142,28 @@ def _mark_shown(nodes, is_filtered: bool) -> bool:
 
 def version_detail(request, slug, number):
     version = queries.version_for(request.user, slug, number)
-    levels, actors = queries.filter_choices(version)
-    filters = _requirement_filters(request, levels, actors)
+    choices = _once(lambda: queries.filter_choices(version))
+    filters = _requirement_filters(request, choices)
     is_filtered = any(filters.values())
-    # A published version's body is the same for every reader: rendered once per content and
-    # language (page_cache); its requirements are not even read when the cache has it.
+    # A published version's body — its conformity rule, contents, filters and requirements — is the
+    # same for every reader: rendered once per content and language (page_cache); when the cache has
+    # it, neither its requirements nor its filter choices nor its thresholds are read.
     key = None if is_filtered else page_cache.body_key(version, get_language())
-    body = page_cache.cached_body(key, lambda: _version_body(request, version, levels, actors, filters))
+    body = page_cache.cached_body(key, lambda: _version_body(request, version, choices, filters))
     based_on = version.based_on
     can_compare = based_on is not None and (based_on.is_public or is_editor(request.user))
     # The validation panel, for editors, while the version may still be published.
     review = None
     if is_editor(request.user) and not version.is_frozen:
         review = queries.review_status(version)
-    return render(
-        request,
+    page = render_to_string(
         "referential/version_detail.html",
         {
             "referential": version.referential,
             "version": version,
-            "body": mark_safe(body),  # rendered by our own templates, autoescaped there
-            "thresholds": queries.version_thresholds(version),
+            # The body (megabytes for a large version) is set in once the page is rendered, rather
+            # than copied at each level of the templates; rendered by our own templates, autoescaped there.
+            "body": mark_safe(BODY_PLACE),
             "compare_with_based_on": can_compare,
             "review": review,
             "breadcrumb_data": breadcrumb(
@@ -168,11 +171,33 @@ def version_detail(request, slug, number):
                 (version.referential.get_absolute_url(), version.referential.code),
             ),
         },
+        request=request,
     )
+    before, _place, after = page.partition(BODY_PLACE)
+    return HttpResponse("".join((before, body, after)))
 
 
-def _version_body(request, version, levels, actors, filters) -> str:
-    """The contents, filters and requirements of a version's page, as HTML."""
+# Where the version's body goes in its rendered page: a comment, which no escaped text can contain.
+BODY_PLACE = "<!--version-body-->"
+
+
+def _once(compute):
+    """``compute``, called the first time the returned function is, its result kept for the next calls."""
+    result = []
+
+    def get():
+        if not result:
+            result.append(compute())
+        return result[0]
+
+    return get
+
+
+def _version_body(request, version, choices, filters) -> str:
+    """The conformity rule, contents, filters and requirements of a version's page, as HTML; the
+    requirements (the bulk of it) typeset once for French (``typeset_fragment``), the rule before
+    them left to the page's middleware, as the rest of the page."""
+    levels, actors = choices()
     is_filtered = any(filters.values())
     requirements = queries.filter_requirements(queries.requirements_of(version), **filters)
     outline = queries.version_outline(version, requirements=requirements)
@@ -183,7 +208,12 @@ def _version_body(request, version, levels, actors, filters) -> str:
     for requirement in shown:
         requirement.anchor = _anchor(requirement.key)
         requirement.heading_level = outline.by_section_id[requirement.section_id].heading_level + 1
-    return typeset_fragment(render_to_string(
+    rule = render_to_string(
+        "referential/_conformity_rule.html",
+        {"version": version, "thresholds": queries.version_thresholds(version)},
+        request=request,
+    )
+    return rule + "\n  " + typeset_fragment(render_to_string(
         "referential/_version_body.html",
         {
             "referential": version.referential,

@@ -7,6 +7,8 @@ from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
 from rest_framework.test import APIClient
 
+from core.templatetags import fragments
+from referential import page_cache
 from tests.factories import contributor_user, editor_user
 
 # Properties are checked on the examples hypothesis draws, however busy the machine: a slow draw is
@@ -59,6 +61,8 @@ def _empty_caches(request, django_db_blocker):
     for cache in caches.all(initialized_only=True):
         if not isinstance(cache, DatabaseCache):
             cache.clear()
+    page_cache.clear_local()  # the version bodies each process keeps in memory
+    fragments.clear()  # the layout parts rendered once per language
     yield
     if _transactional(request):
         with django_db_blocker.unblock():

@@ -138,3 +138,20 @@ def test_the_demo_data_shows_no_straight_apostrophe_in_french(db):
     assert not straight, "\n".join(straight[:20])
     printed = pdf_text(published.pdf.read())
     assert "'" not in printed.replace("<jeton d'accès>", "")  # the demo's one apostrophe in code stays as typed
+
+
+def test_typeset_fragments_pass_through_and_the_text_around_them_is_typeset():
+    from core.typography import TYPESET_CLOSE, TYPESET_OPEN, french_html
+
+    kept = f"{TYPESET_OPEN}<p>Déjà fait : l'exemple</p>{TYPESET_CLOSE}"
+    page = f"<p>Avant : l'un</p>{kept}<p>Après : l'autre</p>{kept}<p>Fin !</p>"
+    assert french_html(page) == (
+        f"<p>Avant\u202f: l\u2019un</p>{kept}<p>Après\u202f: l\u2019autre</p>{kept}<p>Fin\u202f!</p>"
+    )
+    # The middleware's form, on the encoded page: the same bytes.
+    from core.typography import _french_html_bytes
+
+    assert _french_html_bytes(page.encode(), "utf-8") == french_html(page).encode()
+    assert _french_html_bytes("<p>Sans : fragment</p>".encode(), "utf-8") == french_html("<p>Sans : fragment</p>").encode()
+    # Unclosed: the rest is typeset as any text (the marker is a mere comment).
+    assert french_html(f"<p>A : b</p>{TYPESET_OPEN}<p>c : d</p>") == f"<p>A\u202f: b</p>{TYPESET_OPEN}<p>c\u202f: d</p>"

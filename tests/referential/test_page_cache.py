@@ -85,3 +85,77 @@ def test_the_body_is_typeset_once_in_french_and_left_alone_after(anonymous):
     anonymous.cookies["django_language"] = "en"
     english, _ = fetch(anonymous, version.get_absolute_url())
     assert "<!--typeset-->" not in english and "L'opérateur" in english.replace("&#x27;", "'")
+
+
+def test_a_warm_published_page_reads_only_the_version_the_generation_and_the_consultation(anonymous, client_for, editor):
+    """Once its body is cached (in the shared cache and in this process's memory), a published
+    version's page reads neither its requirements, nor its filter choices, nor its thresholds."""
+    version = published()
+    fetch(anonymous, version.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        assert anonymous.get(version.get_absolute_url()).status_code == 200
+    tables = " ".join(query["sql"].split(" FROM ")[1].split()[0] for query in queries.captured_queries if " FROM " in query["sql"])
+    assert len(queries) == 3, tables  # the version, the labels' generation, its consultation (banner)
+    for table in ("requirement", "actor", "nonconformitylevel", "conformitythreshold", "section"):
+        assert f"referential_{table}\"" not in tables
+    editor_client = client_for(editor)
+    fetch(editor_client, version.get_absolute_url())
+    _, warm = fetch(editor_client, version.get_absolute_url())
+    assert warm == 3 + 3  # and, signed in: session, user, groups
+
+
+def test_the_body_kept_in_memory_answers_without_the_shared_cache_entry(anonymous):
+    from django.core.cache import cache
+
+    from referential import page_cache
+    from django.utils.translation import get_language
+
+    version = published()
+    first, _ = fetch(anonymous, version.get_absolute_url())
+    key = page_cache.body_key(version, get_language())
+    cache.delete(key)  # the shared entry evicted: this process still has the body
+    second, _ = fetch(anonymous, version.get_absolute_url())
+    assert main_of(second) == main_of(first)
+    assert cache.get(key) is None  # read from memory, not rendered again
+
+
+def test_a_lost_generation_restarts_from_a_new_random_number(anonymous):
+    """Memory never serves a body under a key that could name another one: when the shared cache
+    loses the generation (cleared, evicted), every key changes."""
+    from django.core.cache import cache
+
+    from referential import page_cache
+
+    version = published()
+    fetch(anonymous, version.get_absolute_url())
+    before = page_cache.labels_generation()
+    assert page_cache.labels_generation() == before
+    cache.clear()
+    assert page_cache.labels_generation() != before
+
+
+def test_a_filter_by_level_or_actor_still_reads_the_choices(anonymous):
+    version = published()
+    requirement = version.requirements.select_related("level").exclude(level=None).first()
+    html, _ = fetch(anonymous, version.get_absolute_url(), level=requirement.level.slug)
+    assert "correspond" in html
+    unknown, _ = fetch(anonymous, version.get_absolute_url(), level="inconnu")  # a stale link filters nothing
+    whole, _ = fetch(anonymous, version.get_absolute_url())
+    assert main_of(unknown) == main_of(whole)
+
+
+def test_the_conformity_rule_is_part_of_the_cached_body(anonymous):
+    version = published()
+    assert version.thresholds.exists()
+    first, _ = fetch(anonymous, version.get_absolute_url())
+    with CaptureQueriesContext(connection) as queries:
+        second = anonymous.get(version.get_absolute_url()).content.decode()
+    assert "Règle de conformité" in first
+    assert main_of(second) == main_of(first)
+    assert not any("conformitythreshold" in query["sql"] for query in queries.captured_queries)
+
+
+def test_no_template_comment_leaks_into_the_page(anonymous):
+    version = published()
+    html, _ = fetch(anonymous, version.get_absolute_url())
+    assert "{#" not in html and "#}" not in html
