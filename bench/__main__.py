@@ -6,7 +6,7 @@
 
 import sys
 
-BENCHMARKS = ("pages", "pdf", "intake", "reqif", "assessment")
+BENCHMARKS = ("pages", "read", "pdf", "intake", "reqif", "assessment")
 
 
 def main(argv: list[str]) -> int:
@@ -20,6 +20,12 @@ def main(argv: list[str]) -> int:
 
         print("### Published version page and API (Django test client, SQLite)\n")
         published_pages.main()
+        print()
+    if "read" in selected:
+        from bench import read_load
+
+        print("### Read load: published page and PDF (gunicorn + PostgreSQL, loopback)\n")
+        read_load.main()
         print()
     if "pdf" in selected:
         from bench import pdf_build

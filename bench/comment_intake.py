@@ -332,6 +332,7 @@ def _server_env(database: str, static_root: str) -> dict:
         "DJANGO_SECRET_KEY": "bench",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_COOKIES": "0",
+        "DJANGO_SSL_REDIRECT": "0",  # plain HTTP on loopback, no TLS proxy in front
         "DJANGO_LOG_LEVEL": "WARNING",
         "DJANGO_STATIC_ROOT": static_root,
         "DJANGO_SETTINGS_MODULE": "config.settings",
