@@ -1,6 +1,7 @@
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.db import models
 
 from core.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP
 from referential.models import (
@@ -119,8 +120,9 @@ class ThresholdFactory(factory.django.DjangoModelFactory):
 
 
 def freeze(version, status=ReferentialVersion.Status.PUBLISHED):
-    """Move a version to a frozen status directly, bypassing the publication checks (test set-up only)."""
-    ReferentialVersion.objects.filter(pk=version.pk).update(status=status)
+    """Move a version to a frozen status directly, bypassing the publication checks and the frozen
+    row's own guard (test set-up only: the guard refuses taking a version out of consultation)."""
+    models.QuerySet.update(ReferentialVersion.objects.filter(pk=version.pk), status=status)
     version.refresh_from_db()
     return version
 

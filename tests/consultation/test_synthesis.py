@@ -307,8 +307,9 @@ def test_the_page_and_downloads_run_the_same_queries_for_10_or_100_comments(anon
     with CaptureQueriesContext(connection) as many:
         assert anonymous.get(url(name, world)).status_code == 200
     if name == "synthesis_pdf":
-        # Laid out once per content (core.documents): its stored row is also created, locked and written.
-        assert len(many) <= len(few) <= 12, [q["sql"] for q in few.captured_queries]
+        # Laid out once per content (core.documents): its stored row is also created, locked, read
+        # again after the layout (on SQLite the layout runs outside the write transaction) and written.
+        assert len(many) <= len(few) <= 14, [q["sql"] for q in few.captured_queries]
     else:
         assert len(many) == len(few) <= 4, [q["sql"] for q in many.captured_queries]
 
