@@ -113,10 +113,12 @@ def test_an_editor_deleting_a_commented_requirement_gets_409_with_the_reason(wor
 
     comment = Comment.objects.select_related("requirement__version__referential").get()
     requirement = comment.requirement
-    # The text under consultation is frozen; back to draft, the commented requirement is still protected.
+    # The text under consultation is frozen; back to draft (set-up only: the row's guard refuses
+    # that move), the commented requirement is still protected.
     from referential.models import ReferentialVersion
+    from tests.factories import freeze
 
-    ReferentialVersion.objects.filter(pk=requirement.version_id).update(status=ReferentialVersion.Status.DRAFT)
+    freeze(requirement.version, ReferentialVersion.Status.DRAFT)
     url = f"/api/v1/referentials/{requirement.version.referential.slug}/versions/{requirement.version.number}/requirements/{requirement.key}/"
     response = api_for(editor).delete(url)
     assert response.status_code == 409
