@@ -84,6 +84,8 @@ def _start_worker(marker: Path | None = None) -> subprocess.Popen:
         "DATABASE_URL": _database_url(),
         "DJANGO_TASKS_BACKEND": DATABASE_BACKEND,
         "DJANGO_MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
+        # The worker is another process: it reads the settings the tests change from its environment.
+        "DJANGO_PUBLICATION_REQUIRES_APPROVAL": "1" if django_settings.REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL else "0",
     }
     env.pop("TEST_SLOW_BUILD_MARKER", None)
     if marker:
