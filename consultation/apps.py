@@ -39,24 +39,18 @@ class ConsultationConfig(AppConfig):
             )
         )
 
-        from django.db.models.signals import post_delete, post_save
-
-        from core.documents import register, schedule_rebuild
+        from core.documents import rebuild_when_changed, register
 
         from .models import Answer, Comment, Consultation
         from .synthesis import SYNTHESIS, synthesis_document_of
 
         register(SYNTHESIS, synthesis_document_of)
-
-        def synthesis_changed(sender, instance, **kwargs):
-            """What the synthesis prints changed: its stored PDF is built again (when there is one)."""
-            if sender is Consultation:
-                schedule_rebuild(SYNTHESIS, instance.pk)
-            elif sender is Comment:
-                schedule_rebuild(SYNTHESIS, instance.consultation_id)
-            else:
-                schedule_rebuild(SYNTHESIS, Comment.objects.filter(pk=instance.comment_id).values_list("consultation_id", flat=True).first())
-
-        for model in (Consultation, Comment, Answer):
-            post_save.connect(synthesis_changed, sender=model, weak=False, dispatch_uid=f"synthesis_{model.__name__}_saved")
-            post_delete.connect(synthesis_changed, sender=model, weak=False, dispatch_uid=f"synthesis_{model.__name__}_deleted")
+        # What the synthesis prints: its stored PDF is built again (when there is one) on any change.
+        rebuild_when_changed(
+            SYNTHESIS,
+            {
+                Consultation: lambda consultation: consultation.pk,
+                Comment: lambda comment: comment.consultation_id,
+                Answer: lambda answer: Comment.objects.filter(pk=answer.comment_id).values_list("consultation_id", flat=True).first(),
+            },
+        )

@@ -171,6 +171,24 @@ def schedule_rebuild(kind: str, key) -> None:
         transaction.on_commit(lambda: build_document_task.enqueue(kind, str(key)))
 
 
+def rebuild_when_changed(kind: str, keys: dict[type, Callable[[object], object]]) -> None:
+    """Rebuild the stored document ``kind`` when a row it prints is saved or deleted.
+
+    ``keys`` maps each model whose rows the document prints to a function giving, for one of its
+    instances, the document's key (``None`` when there is none). Called from an app's ``ready()``.
+    """
+    from django.db.models.signals import post_delete, post_save
+
+    def changed(sender, instance, **kwargs):
+        key = keys[sender](instance)
+        if key is not None:
+            schedule_rebuild(kind, key)
+
+    for model in keys:
+        for signal, verb in ((post_save, "saved"), (post_delete, "deleted")):
+            signal.connect(changed, sender=model, weak=False, dispatch_uid=f"document_{kind}_{model.__name__}_{verb}")
+
+
 def document_response(
     request: HttpRequest, document: Document, *, cache_control: str, attachment: bool = False
 ) -> HttpResponse:

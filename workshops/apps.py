@@ -23,20 +23,20 @@ class WorkshopsConfig(AppConfig):
             )
         )
 
-        from django.db.models.signals import post_delete, post_save
-
-        from core.documents import register, schedule_rebuild
+        from core.documents import rebuild_when_changed, register
 
         from . import models
         from .pdf import MINUTES, minutes_document_of
 
         register(MINUTES, minutes_document_of)
-
-        def minutes_changed(sender, instance, **kwargs):
-            """What the minutes print changed: their stored PDF is built again (when there is one)."""
-            workshop_id = instance.pk if sender is models.Workshop else instance.workshop_id
-            schedule_rebuild(MINUTES, workshop_id)
-
-        for model in (models.Workshop, models.WorkshopDocument, models.AgendaItem, models.Participant, models.RidaItem):
-            post_save.connect(minutes_changed, sender=model, weak=False, dispatch_uid=f"workshop_minutes_{model.__name__}_saved")
-            post_delete.connect(minutes_changed, sender=model, weak=False, dispatch_uid=f"workshop_minutes_{model.__name__}_deleted")
+        # What the minutes print: their stored PDF is built again (when there is one) on any change.
+        rebuild_when_changed(
+            MINUTES,
+            {
+                models.Workshop: lambda workshop: workshop.pk,
+                **{
+                    model: lambda row: row.workshop_id
+                    for model in (models.WorkshopDocument, models.AgendaItem, models.Participant, models.RidaItem)
+                },
+            },
+        )
