@@ -93,6 +93,12 @@ INSTALLED_APPS = [
     "consultation",
     "workshops",
     "accounts",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.usersessions",
     "notifications",
     "legal",
     "assessment",
@@ -109,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "allauth.usersessions.middleware.UserSessionsMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.security.PermissionsPolicyMiddleware",
@@ -167,7 +175,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "accounts:account"
 # Every authenticate() — the site's login page, /admin/ and the API token — is throttled against
 # guessing, and accepts the e-mail address as well as the username (see accounts/throttle.py).
-AUTHENTICATION_BACKENDS = ["accounts.backends.ThrottledModelBackend"]
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.ThrottledModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
+]
 # Proxies in front of the web processes (load balancer…): the login throttle then reads the
 # client's address from X-Forwarded-For, that many hops from the right. 0: REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)

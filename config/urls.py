@@ -14,6 +14,8 @@ urlpatterns = [
     path("", include("consultation.urls")),
     path("", include("workshops.urls")),
     path("", include("accounts.urls")),
+    # Provisional: allauth's own paths until they get French ones.
+    path("compte/allauth/", include("allauth.urls")),
     path("", include("legal.urls")),
     path("", include("assessment.urls")),
     path("", include("referential.urls")),
