@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "core.context_processors.roles",
+                "accounts.context_processors.account_breadcrumb",
             ],
         },
     },
@@ -155,8 +156,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# One cache shared by every web process: the limits on e-mail endpoints count in it
-# (accounts/ratelimit.py). Redis when REDIS_URL is set, else a table of the database (created by
+# One cache shared by every web process: the limits on e-mail endpoints and sign-ins count in it
+# (ACCOUNT_RATE_LIMITS below, accounts/ratelimit.py). Redis when REDIS_URL is set, else a table of the database (created by
 # `migrate`), never a process's own memory.
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
@@ -212,7 +213,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
 ACCOUNT_LOGOUT_REDIRECT_URL = "referential:home"
-ACCOUNT_SESSION_REMEMBER = None
+# Sessions last SESSION_COOKIE_AGE, as before allauth (no "remember me" box).
+ACCOUNT_SESSION_REMEMBER = True
 ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
 # Rate limits, counted in the shared cache (CACHES above: every web process sees the same counts).
 # "amount/period/what": per address ("key"), per IP ("ip"), per signed-in user ("user"). An address
