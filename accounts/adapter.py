@@ -55,6 +55,12 @@ class AccountAdapter(DefaultAccountAdapter):
         path = reverse("account_reset_password_from_key", kwargs={"uidb36": "UID", "key": "KEY"})
         return site_url(path.replace("UID-KEY", key))
 
+    def send_confirmation_mail(self, request, emailconfirmation, signup: bool) -> None:
+        """A confirmed address gets no new link (the "send again" button of a confirmed one)."""
+        if emailconfirmation.email_address.verified:
+            return
+        super().send_confirmation_mail(request, emailconfirmation, signup)
+
     def send_account_already_exists_mail(self, email: str) -> None:
         self.send_mail(
             "account/email/account_already_exists",
