@@ -145,9 +145,11 @@ def register_contributor(
     if errors:
         raise ValidationError(errors)
 
-    existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exists()
-    if existing:
-        transaction.on_commit(lambda: get_adapter().send_account_already_exists_mail(email))
+    existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exclude(email="").order_by("pk").first()
+    if existing is not None or User.objects.filter(username__iexact=email).exists():
+        # The owner is told at the address on record (no mail when the account has none).
+        if existing is not None:
+            transaction.on_commit(lambda: get_adapter().send_account_already_exists_mail(existing.email))
         return None
     user.set_password(password)
     try:

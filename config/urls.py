@@ -30,3 +30,4 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "config.error_views.page_not_found"
+handler429 = "config.error_views.too_many_requests"
