@@ -22,6 +22,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext_lazy as _
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.stages import EmailVerificationStage
@@ -38,6 +39,16 @@ def site_url(path: str) -> str:
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": _("Adresse électronique ou mot de passe incorrect."),
+        "username_password_mismatch": _("Identifiant ou mot de passe incorrect."),
+        "too_many_login_attempts": _(
+            "Trop de tentatives de connexion infructueuses. Par sécurité, les connexions sont suspendues : "
+            "réessayez dans 15 minutes, ou réinitialisez votre mot de passe."
+        ),
+    }
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         try:
             get_template(f"{template_prefix}_body.txt")
