@@ -1,5 +1,5 @@
 """Input of the admin's login and actions: parsing and field errors only; services decide. The
-sign-up form is accounts/signup_form.py (allauth's, with the organisation fields)."""
+sign-in and sign-up forms are allauth's, worded in accounts/allauth_forms.py."""
 
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm

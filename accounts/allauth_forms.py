@@ -1,13 +1,27 @@
-"""allauth's sign-up form with the organisation fields: a contributor names their organisation, and
-the form's ``signup`` hands it to ``services.join_organisation`` once allauth has created the
-account (new organisation, or a *pending* membership of an existing one)."""
+"""allauth's forms as this site words them: sign-in by address or username, and sign-up with the
+organisation fields — the sign-up form's ``signup`` hands them to ``services.join_organisation``
+once allauth has created the account (new organisation, or a *pending* membership of an existing
+one)."""
 
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from . import services
 from .models import Organisation
+
+
+class LoginForm(AllauthLoginForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        login = self.fields["login"]
+        login.label = _("Adresse électronique ou identifiant")
+        login.widget.attrs.update({"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none", "placeholder": ""})
+        password = self.fields["password"]
+        password.label = _("Mot de passe")
+        password.help_text = ""  # the page links to the reset itself
+        password.widget.attrs.pop("placeholder", None)
 
 
 class SignupForm(AllauthSignupForm):
