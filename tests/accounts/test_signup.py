@@ -65,6 +65,18 @@ def test_signup_creates_the_user_the_organisation_and_the_membership_and_sends_t
     assert message.alternatives[0][1] == "text/html" and link_path(message) in message.alternatives[0][0]
 
 
+def test_the_confirmation_link_is_on_site_url_whatever_the_host_header(client, signup_data, settings, django_capture_on_commit_callbacks):
+    settings.SITE_URL = "https://referentiels.example.fr"
+    settings.ALLOWED_HOSTS = ["*"]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(SIGNUP, signup_data, HTTP_HOST="evil.example")
+
+    [message] = mail.outbox
+    assert "https://referentiels.example.fr/compte/confirmer/" in message.body
+    assert "evil.example" not in message.body and "evil.example" not in message.alternatives[0][0]
+
+
 def test_the_link_of_the_mail_confirms_the_address(client, signup_data, django_capture_on_commit_callbacks):
     sign_up(client, signup_data, django_capture_on_commit_callbacks)
     path = link_path(mail.outbox[0])
@@ -172,6 +184,9 @@ def test_a_newcomer_joins_the_organisation_already_registered_under_that_name(
 
     assert Organisation.objects.count() == 1
     assert Membership.objects.get().organisation == existing
+    # Typing its name proves nothing: an editor approves the membership first (issue 14).
+    assert Membership.objects.get().status == Membership.Status.PENDING
+    assert Membership.objects.get().refusal() is not None
     existing.refresh_from_db()
     # The newcomer changes nothing about it: neither its kind nor its consent to be named.
     assert (existing.kind, existing.agrees_to_be_named, existing.status) == ("vendor", False, "approved")
