@@ -16,6 +16,8 @@ of a sign-in's account, and who must have confirmed an address to sign in.
   our rules read) is not asked again.
 """
 
+from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.stages import EmailVerificationStage
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.template import TemplateDoesNotExist
@@ -24,8 +26,6 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
-from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.stages import EmailVerificationStage
 from core.mail import send_templated_mail
 
 from . import throttle

@@ -8,10 +8,10 @@ the old credentials, tokens included, to stop working. Django re-hashing a passw
 algorithm at login counts as a change too: the tokens go, which errs on the safe side.
 """
 
+from allauth.account.signals import email_confirmed
 from django.conf import settings
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
-from allauth.account.signals import email_confirmed
 from rest_framework.authtoken.models import Token
 
 

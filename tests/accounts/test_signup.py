@@ -3,14 +3,13 @@ import time
 from datetime import timedelta
 
 import pytest
+from allauth.account import app_settings as allauth_settings
+from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 from django.contrib.auth import get_user_model
 from django.core import mail, signing
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-
-from allauth.account import app_settings as allauth_settings
-from allauth.account.models import EmailAddress, EmailConfirmationHMAC
 
 from accounts import services
 from accounts.models import Membership, Organisation
