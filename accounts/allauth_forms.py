@@ -3,6 +3,7 @@ organisation fields — the sign-up form's ``signup`` hands them to ``services.j
 once allauth has created the account (new organisation, or a *pending* membership of an existing
 one)."""
 
+from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
@@ -89,3 +90,12 @@ class SignupForm(AllauthSignupForm):
             organisation_kind=data["organisation_kind"],
             agrees_to_be_named=data["agrees_to_be_named"],
         )
+
+
+class AddEmailForm(AllauthAddEmailForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        email = self.fields["email"]
+        email.label = _("Adresse électronique")
+        email.help_text = _("Format attendu : nom@domaine.fr. Un lien de confirmation y sera envoyé.")
+        email.widget.attrs.update({"autocomplete": "email", "spellcheck": "false", "placeholder": ""})

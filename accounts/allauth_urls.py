@@ -10,6 +10,16 @@ from allauth.account import views
 from allauth.usersessions import views as usersessions_views
 from django.urls import path, re_path
 
+
+def confirm_email(request, key):
+    """allauth's confirmation page; a link that is not (or no longer) valid answers 400, not 200."""
+    response = views.confirm_email(request, key=key)
+    context = getattr(response, "context_data", None)
+    if request.method == "GET" and context is not None and context.get("confirmation") is None:
+        response.status_code = 400
+    return response
+
+
 urlpatterns = [
     path("compte/connexion/", views.login, name="account_login"),
     path("compte/deconnexion/", views.logout, name="account_logout"),
@@ -25,7 +35,7 @@ urlpatterns = [
     path("compte/connexion/code/confirmer/", views.confirm_login_code, name="account_confirm_login_code"),
     path("compte/adresses/", views.email, name="account_email"),
     path("compte/confirmer/", views.email_verification_sent, name="account_email_verification_sent"),
-    re_path(r"^compte/confirmer/(?P<key>[-:\w]+)/$", views.confirm_email, name="account_confirm_email"),
+    re_path(r"^compte/confirmer/(?P<key>[-:\w]+)/$", confirm_email, name="account_confirm_email"),
     path("compte/mot-de-passe/changer/", views.password_change, name="account_change_password"),
     path("compte/mot-de-passe/definir/", views.password_set, name="account_set_password"),
     path("compte/mot-de-passe/oubli/", views.password_reset, name="account_reset_password"),
