@@ -1,13 +1,16 @@
 """The one authentication backend: Django's, reached by username or e-mail, behind the login throttle.
 
-Every ``authenticate()`` goes through it — this site's login page, the admin's and the API's
-token endpoint — so guessing is throttled whatever the door (see ``throttle``).
+The admin's login and the API's token endpoint authenticate through it, so guessing is throttled
+there (see ``throttle``). The site's login page is allauth's: its ``login_failed`` rate limit
+throttles it (per account and per IP, ``accounts.adapter``), and this backend steps aside so that
+a failure there is counted once.
 """
 
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import PermissionDenied
 
 from . import throttle
+from .adapter import ALLAUTH_SIGN_IN
 
 
 class LoginThrottled(PermissionDenied):
@@ -17,6 +20,9 @@ class LoginThrottled(PermissionDenied):
 class ThrottledModelBackend(ModelBackend):
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is None or password is None:
+            return None
+        if getattr(request, ALLAUTH_SIGN_IN, False):
+            # allauth's login page: its own backend authenticates, its login_failed limit throttles.
             return None
         account = throttle.find_user(username)
         key = throttle.account_key(username, account)

@@ -94,6 +94,13 @@ class Membership(models.Model):
     organisation already registered is *pending* until an editor approves them (or at once, when
     their address is in a domain the organisation declared and an editor validated): typing an
     organisation's name proves nothing about working there.
+
+    ``email_confirmed_at`` is the date our rules read (``refusal``, ``in_good_standing``, who is
+    mailed). allauth's ``EmailAddress`` is the record of verified addresses; when allauth confirms
+    the account's address, its ``email_confirmed`` signal dates the membership
+    (``receivers.record_email_confirmed``). Kept rather than replaced by a join on ``EmailAddress``:
+    a dozen queries and the history of memberships read it, and it records *when* the member proved
+    their address, which allauth does not keep.
     """
 
     class Status(models.TextChoices):

@@ -2,55 +2,15 @@
 ``templates/accounts/email/`` by the project's one mail helper."""
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from core.mail import send_templated_mail
 
 from .models import Membership, Organisation, OrganisationRefusal
-from .tokens import CONFIRMATION_MAX_AGE, make_confirmation_token
 
 
 def _account_url() -> str:
     return settings.SITE_URL + reverse("accounts:account")
-
-
-def send_confirmation_link(user_id: int, language: str = "fr") -> None:
-    user = get_user_model().objects.filter(pk=user_id).first()
-    membership = Membership.objects.select_related("organisation").filter(user_id=user_id).first()
-    if user is None or not user.email or membership is None or membership.email_confirmed_at is not None:
-        return
-    token = make_confirmation_token(user)
-    send_templated_mail(
-        template="accounts/email/confirm_email",
-        to=[user.email],
-        context={
-            "user": user,
-            "organisation": membership.organisation,
-            "confirm_url": settings.SITE_URL + reverse("accounts:confirm_email", kwargs={"token": token}),
-            "valid_days": CONFIRMATION_MAX_AGE.days,
-            "account_url": _account_url(),
-        },
-        language=language,
-    )
-
-
-def send_signup_attempt_notice(user_id: int, language: str = "fr") -> None:
-    """Tell an account's owner that someone tried to sign up with their address (the sign-up page
-    answered as for a new address, so that it reveals nobody's account)."""
-    user = get_user_model().objects.filter(pk=user_id).exclude(email="").first()
-    if user is None:
-        return
-    send_templated_mail(
-        template="accounts/email/signup_attempt",
-        to=[user.email],
-        context={
-            "user": user,
-            "login_url": settings.SITE_URL + reverse("accounts:login"),
-            "password_reset_url": settings.SITE_URL + reverse("accounts:password_reset"),
-        },
-        language=language,
-    )
 
 
 def _confirmed_members(organisation: Organisation):

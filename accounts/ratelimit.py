@@ -1,5 +1,7 @@
-"""Limits on the endpoints that send e-mail (sign-up, password reset, a new confirmation link): per
-address and per IP, so that nobody floods a mailbox or uses the site to send mail in bulk.
+"""Limits on the project's own endpoints that send e-mail (following a referential by e-mail): per
+address and per IP, so that nobody floods a mailbox or uses the site to send mail in bulk. The
+account pages' mails (sign-up, confirmation, password reset) are limited by allauth
+(``ACCOUNT_RATE_LIMITS``), in the same cache.
 
 The counts live in Django's cache, shared by every web process: the database cache by default,
 Redis when ``REDIS_URL`` is set (``config/settings.py``). Each limit counts requests in a fixed
@@ -26,9 +28,6 @@ class Limit:
 # action → (limit per address, limit per IP). An address gets a handful of mails an hour; an IP (an
 # office behind one NAT) a few dozen.
 LIMITS = {
-    "signup": (Limit(3, 3600), Limit(10, 3600)),
-    "password_reset": (Limit(3, 3600), Limit(20, 3600)),
-    "resend_confirmation": (Limit(3, 3600), Limit(20, 3600)),
     # Following a referential by e-mail sends a confirmation link: one address may be asked about
     # only so often, whatever the referential (notifications/views.py).
     "follow": (Limit(3, 3600), Limit(20, 3600)),

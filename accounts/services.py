@@ -1,6 +1,7 @@
 """Every state change of accounts and organisations: one function, one transaction, domain checks first.
 
-A person signs up (``register_contributor``) and confirms their address (``confirm_email``);
+A person signs up (allauth's sign-up, whose form calls ``join_organisation``) and confirms their
+address (allauth, whose ``email_confirmed`` signal calls ``record_email_confirmed``);
 editors then approve, refuse or merge the organisation they named, and approve or refuse the
 membership of whoever joined an organisation already registered. Only then may they write in its
 name (``Membership.refusal``). Each write sets the history's
@@ -19,7 +20,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 from rest_framework.authtoken.models import Token
@@ -32,7 +33,6 @@ from core.roles import CONTRIBUTOR_GROUP, is_editor
 from . import signals
 from .authentication import token_expired
 from .models import Membership, Organisation, OrganisationDomain, OrganisationRefusal
-from .tokens import ConfirmationLinkInvalid, read_confirmation_token
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -120,25 +120,23 @@ def register_contributor(
     organisation_kind: str,
     agrees_to_be_named: bool = False,
 ) -> Membership | None:
-    """Create a contributor account (username = e-mail) and send the confirmation link. Refuses a weak
-    password or a missing field, naming it.
+    """Create a contributor account (username = e-mail) outside the sign-up page (demo data, tests,
+    scripts) and send allauth's confirmation link. Refuses a weak password or a missing field,
+    naming it. The sign-up page goes through allauth, whose form calls ``join_organisation``.
 
-    Naming a new organisation registers it (pending an editor's approval) with its first member
-    approved alongside it. Naming an organisation already registered makes a *pending* membership
-    that an editor approves — at once approved if the address is in a domain the organisation
-    declared and an editor validated. An address that already has an account gets the same answer as
-    a new one (so that sign-up does not reveal who has an account): nothing is created, the account's
-    owner is told by mail, and None is returned.
+    An address that already has an account gets the same answer as a new one: nothing is created,
+    the account's owner is told by mail, and None is returned.
     """
+    from allauth.account.adapter import get_adapter
+    from allauth.account.models import EmailAddress
+
     email = BaseUserManager.normalize_email((email or "").strip())
     first_name, last_name = " ".join((first_name or "").split()), " ".join((last_name or "").split())
-    organisation_name = " ".join((organisation_name or "").split())
     errors = {}
-    for field, value in (("first_name", first_name), ("last_name", last_name), ("email", email), ("organisation_name", organisation_name)):
+    for field, value in (("first_name", first_name), ("last_name", last_name), ("email", email)):
         if not value:
             errors[field] = [_("Ce champ est obligatoire.")]
-    if organisation_kind not in Organisation.Kind.values:
-        errors["organisation_kind"] = [_("Choisissez le type de votre organisation.")]
+    errors.update(_organisation_errors(organisation_name, organisation_kind))
     user = User(username=email.lower(), email=email, first_name=first_name, last_name=last_name)
     try:
         validate_password(password or "", user)
@@ -147,32 +145,62 @@ def register_contributor(
     if errors:
         raise ValidationError(errors)
 
-    from .tasks import send_signup_attempt_notice, send_confirmation_link
-
-    language = translation.get_language() or "fr"
-    existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).order_by("pk").first()
-    if existing is not None:
-        _after_commit(send_signup_attempt_notice, existing.pk, language)
+    existing = User.objects.filter(Q(username__iexact=email) | Q(email__iexact=email)).exclude(email="").order_by("pk").first()
+    if existing is not None or User.objects.filter(username__iexact=email).exists():
+        # The owner is told at the address on record (no mail when the account has none).
+        if existing is not None:
+            transaction.on_commit(lambda: get_adapter().send_account_already_exists_mail(existing.email))
         return None
     user.set_password(password)
     try:
-        # Two sign-ups racing with one address: the unique username stops the second, which then
-        # gets the answer any sign-up with a known address gets.
+        # Two sign-ups racing with one address: the unique username stops the second.
         with transaction.atomic():
             user.save()
     except IntegrityError:
-        existing = User.objects.filter(username__iexact=email).first()
-        if existing is not None:
-            _after_commit(send_signup_attempt_notice, existing.pk, language)
+        transaction.on_commit(lambda: get_adapter().send_account_already_exists_mail(email))
         return None
-    user.groups.add(Group.objects.get_or_create(name=CONTRIBUTOR_GROUP)[0])
+    address = EmailAddress.objects.create(user=user, email=email, primary=True, verified=False)
+    membership = join_organisation(
+        user=user, organisation_name=organisation_name, organisation_kind=organisation_kind, agrees_to_be_named=agrees_to_be_named
+    )
+    transaction.on_commit(lambda: address.send_confirmation(signup=True))
+    return membership
 
+
+def _organisation_errors(organisation_name: str, organisation_kind: str) -> dict:
+    errors = {}
+    if not " ".join((organisation_name or "").split()):
+        errors["organisation_name"] = [_("Ce champ est obligatoire.")]
+    if organisation_kind not in Organisation.Kind.values:
+        errors["organisation_kind"] = [_("Choisissez le type de votre organisation.")]
+    return errors
+
+
+@transaction.atomic
+def join_organisation(
+    *, user: User, organisation_name: str, organisation_kind: str, agrees_to_be_named: bool = False
+) -> Membership:
+    """Make a newly signed-up ``user`` a contributor of the organisation they named (called by the
+    sign-up form once allauth has created the account). Refuses a blank name or an unknown kind
+    (ValidationError naming the field).
+
+    Naming a new organisation registers it (pending an editor's approval) with its first member
+    approved alongside it. Naming an organisation already registered (case, accents and spaces
+    aside) makes a *pending* membership that an editor approves — at once approved if the address
+    is in a domain the organisation declared and an editor validated. Either way the member may
+    write in its name only once their address is confirmed (``Membership.refusal``).
+    """
+    errors = _organisation_errors(organisation_name, organisation_kind)
+    if errors:
+        raise ValidationError(errors)
+    organisation_name = " ".join(organisation_name.split())
+    user.groups.add(Group.objects.get_or_create(name=CONTRIBUTOR_GROUP)[0])
     organisation = _existing_organisation(organisation_name)
     if organisation is None:
         organisation = Organisation(name=organisation_name, kind=organisation_kind, agrees_to_be_named=agrees_to_be_named)
         stamp(organisation, gettext_noop("Inscription de l'organisation"), by=user).save()
         status = Membership.Status.APPROVED  # its founder: the organisation's own approval is the gate
-    elif _validated_domain_of(organisation, email):
+    elif _validated_domain_of(organisation, user.email):
         status = Membership.Status.APPROVED
     else:
         status = Membership.Status.PENDING
@@ -182,42 +210,21 @@ def register_contributor(
         signals.organisation_awaits_approval.send(sender=Organisation, organisation=organisation, membership=membership)
     if membership.status == Membership.Status.PENDING:
         signals.membership_awaits_approval.send(sender=Membership, membership=membership)
-
-    _after_commit(send_confirmation_link, user.pk, language)
-    return membership
-
-
-def membership_for_token(token: str) -> Membership:
-    """The membership a confirmation link names; refuses a tampered, expired or outdated link."""
-    user_id, email = read_confirmation_token(token)
-    membership = Membership.objects.select_related("user", "organisation").filter(user_id=user_id).first()
-    if membership is None or membership.user.email.lower() != email:
-        raise ConfirmationLinkInvalid()
     return membership
 
 
 @transaction.atomic
-def confirm_email(*, token: str) -> Membership:
-    """Mark the address of a genuine, unexpired link as confirmed; confirming twice changes nothing."""
-    membership = membership_for_token(token)
-    membership = Membership.objects.select_for_update().select_related("user", "organisation").get(pk=membership.pk)
-    if membership.email_confirmed_at is None:
+def record_email_confirmed(*, user: User, email: str) -> Membership | None:
+    """Date the confirmation of ``user``'s address on their membership (``email_confirmed_at``, the
+    date our rules read), when ``email`` is the address of the account; called when allauth confirms
+    an address. Confirming twice changes nothing; an account without membership is left alone."""
+    if not email or (user.email or "").lower() != email.lower():
+        return None
+    membership = Membership.objects.select_for_update().filter(user=user).first()
+    if membership is not None and membership.email_confirmed_at is None:
         membership.email_confirmed_at = timezone.now()
-        stamp(membership, gettext_noop("Adresse électronique confirmée"), by=membership.user).save()
+        stamp(membership, gettext_noop("Adresse électronique confirmée"), by=user).save()
     return membership
-
-
-@transaction.atomic
-def send_email_confirmation(*, user: User) -> None:
-    """Send a fresh confirmation link; refuses an account without membership or already confirmed."""
-    membership = Membership.objects.filter(user=user).first() if user and user.is_authenticated else None
-    if membership is None:
-        raise PermissionRefused(_("Ce compte n'est rattaché à aucune organisation."))
-    if membership.email_confirmed_at is not None:
-        raise TransitionNotAllowed(_("Votre adresse électronique est déjà confirmée."))
-    from .tasks import send_confirmation_link
-
-    _after_commit(send_confirmation_link, user.pk, translation.get_language() or "fr")
 
 
 # API tokens --------------------------------------------------------------------------------------

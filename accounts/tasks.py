@@ -6,16 +6,6 @@ from . import notifications
 
 
 @task()
-def send_confirmation_link(user_id: int, language: str = "fr") -> None:
-    notifications.send_confirmation_link(user_id, language)
-
-
-@task()
-def send_signup_attempt_notice(user_id: int, language: str = "fr") -> None:
-    notifications.send_signup_attempt_notice(user_id, language)
-
-
-@task()
 def notify_organisation_approved(organisation_id: int) -> None:
     notifications.send_organisation_approved(organisation_id)
 

@@ -10,3 +10,12 @@ def page_not_found(request, exception=None):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": _("Introuvable.")}, status=404)
     return defaults.page_not_found(request, exception)
+
+
+def too_many_requests(request, exception=None):
+    """A rate limit of allauth's account pages refused the request (ACCOUNT_RATE_LIMITS)."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Trop de requêtes. Réessayez plus tard.")}, status=429)
+    from django.shortcuts import render
+
+    return render(request, "429.html", status=429)

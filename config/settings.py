@@ -138,6 +138,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "core.context_processors.roles",
+                "accounts.context_processors.account_breadcrumb",
             ],
         },
     },
@@ -155,8 +156,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("timeout", 20)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# One cache shared by every web process: the limits on e-mail endpoints count in it
-# (accounts/ratelimit.py). Redis when REDIS_URL is set, else a table of the database (created by
+# One cache shared by every web process: the limits on e-mail endpoints and sign-ins count in it
+# (ACCOUNT_RATE_LIMITS below, accounts/ratelimit.py). Redis when REDIS_URL is set, else a table of the database (created by
 # `migrate`), never a process's own memory.
 REDIS_URL = env_str("REDIS_URL")
 CACHES = {
@@ -171,7 +172,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "accounts:login"
+LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "accounts:account"
 # Every authenticate() — the site's login page, /admin/ and the API token — is throttled against
 # guessing, and accepts the e-mail address as well as the username (see accounts/throttle.py).
@@ -182,6 +183,59 @@ AUTHENTICATION_BACKENDS = [
 # Proxies in front of the web processes (load balancer…): the login throttle then reads the
 # client's address from X-Forwarded-For, that many hops from the right. 0: REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
+# allauth reads the same count for its rate limits and the sessions list (the adapter reads the
+# address through accounts.throttle.client_ip anyway, which falls back to REMOTE_ADDR instead of
+# failing on a short X-Forwarded-For). No header is trusted to carry the client's address.
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
+
+# django-allauth carries sign-up, e-mail confirmation, sign-in, password reset and change, the
+# sessions list (accounts/adapter.py adapts it: mails through core.mail with links to SITE_URL,
+# sign-in throttled per account). Editors sign in with their username, contributors with their
+# address. Verification is mandatory — with enumeration prevention, the only way allauth answers a
+# sign-up with a known address as it answers a new one — but the adapter's login stage lets in
+# accounts without membership (editors, staff): only contributors must confirm, and
+# Membership.refusal() still keeps an unconfirmed or pending member from writing.
+ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
+ACCOUNT_USER_MODEL_USERNAME_FIELD = "username"
+ACCOUNT_FORMS = {
+    "login": "accounts.allauth_forms.LoginForm",
+    "signup": "accounts.allauth_forms.SignupForm",
+    "add_email": "accounts.allauth_forms.AddEmailForm",
+}
+ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+ACCOUNT_UNIQUE_EMAIL = True
+# Confirmation by POST: a mail scanner following the link confirms nothing.
+ACCOUNT_CONFIRM_EMAIL_ON_GET = False
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = False
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 3
+# Same answer whether an address has an account or not; the owner of an existing one gets a mail.
+ACCOUNT_PREVENT_ENUMERATION = True
+# A reset asked for an unknown address sends nothing (nobody asked us to write to it).
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_EMAIL_SUBJECT_PREFIX = ""
+ACCOUNT_LOGOUT_REDIRECT_URL = "referential:home"
+# Sessions last SESSION_COOKIE_AGE, as before allauth (no "remember me" box).
+ACCOUNT_SESSION_REMEMBER = True
+ACCOUNT_PASSWORD_INPUT_RENDER_VALUE = False
+# Rate limits, counted in the shared cache (CACHES above: every web process sees the same counts).
+# "amount/period/what": per address ("key"), per IP ("ip"), per signed-in user ("user"). An address
+# gets a handful of mails an hour; an IP (an office behind one NAT) a few dozen. Failed sign-ins: 5
+# per account (the adapter counts e-mail and username of one account together) and 20 per IP in
+# 15 minutes, as accounts.throttle does for the admin and the API token endpoint.
+ACCOUNT_RATE_LIMITS = {
+    "reset_password": "20/h/ip,3/h/key",
+    "reset_password_from_key": "20/m/ip",
+    "signup": "10/h/ip",
+    "confirm_email": "1/m/key,3/h/key",
+    "login": "30/m/ip",
+    "login_failed": "20/15m/ip,5/15m/key",
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+}
 # An API token stops working this many days after it was issued (a 401 says so); changing or
 # resetting the password revokes it at once (accounts/receivers.py).
 API_TOKEN_MAX_AGE_DAYS = env_int("DJANGO_API_TOKEN_MAX_AGE_DAYS", 90)

@@ -1,3 +1,4 @@
+from allauth.urls import build_provider_urlpatterns
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -14,8 +15,12 @@ urlpatterns = [
     path("", include("consultation.urls")),
     path("", include("workshops.urls")),
     path("", include("accounts.urls")),
-    # Provisional: allauth's own paths until they get French ones.
-    path("compte/allauth/", include("allauth.urls")),
+    # allauth's account and sessions pages, at French paths under its URL names.
+    path("", include("accounts.allauth_urls")),
+    # Provisional: MFA and sign-in with an identity provider, until they get French paths.
+    path("compte/allauth/mfa/", include("allauth.mfa.urls")),
+    path("compte/allauth/social/", include("allauth.socialaccount.urls")),
+    path("compte/allauth/social/", include(build_provider_urlpatterns())),
     path("", include("legal.urls")),
     path("", include("assessment.urls")),
     path("", include("referential.urls")),
@@ -24,3 +29,4 @@ if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
 handler404 = "config.error_views.page_not_found"
+handler429 = "config.error_views.too_many_requests"

@@ -20,7 +20,12 @@ class OrganisationFactory(factory.django.DjangoModelFactory):
 
 def member(organisation, *, confirmed=True, status=Membership.Status.APPROVED, **user_kwargs) -> Membership:
     """A contributor of ``organisation``, approved in it and with a confirmed address unless told otherwise."""
+    from allauth.account.models import EmailAddress
+
     user = contributor_user(**user_kwargs)
+    if user.email:
+        # allauth's record of the address, verified iff confirmed (as the data migration carried them over).
+        EmailAddress.objects.create(user=user, email=user.email.lower(), primary=True, verified=confirmed)
     return Membership.objects.create(
         user=user, organisation=organisation, status=status, email_confirmed_at=timezone.now() if confirmed else None
     )

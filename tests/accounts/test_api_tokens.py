@@ -30,15 +30,31 @@ def api_with(token):
 
 def test_resetting_the_password_revokes_the_tokens(alice, client):
     token = Token.objects.create(user=alice)
-    client.post(reverse("accounts:password_reset"), {"email": "alice@example.org"})
+    client.post(reverse("account_reset_password"), {"email": "alice@example.org"})
     link = re.search(r"https?://[^/\s]+(/compte/mot-de-passe/nouveau/[^\s]+/)", mail.outbox[0].body).group(1)
     form_url = client.get(link).url
 
-    client.post(form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(form_url, {"password1": NEW_PASSWORD, "password2": NEW_PASSWORD})
 
+    assert response.status_code == 302
     assert not Token.objects.filter(pk=token.pk).exists()
     response = api_with(token).get("/api/v1/referentials/")
     assert response.status_code == 401
+
+
+def test_changing_the_password_on_the_account_page_revokes_the_tokens(alice, client):
+    token = Token.objects.create(user=alice)
+    client.force_login(alice)
+
+    response = client.post(
+        reverse("account_change_password"), {"oldpassword": PASSWORD, "password1": NEW_PASSWORD, "password2": NEW_PASSWORD}
+    )
+
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.check_password(NEW_PASSWORD)
+    assert not Token.objects.filter(pk=token.pk).exists()
+    assert api_with(token).get("/api/v1/referentials/").status_code == 401
 
 
 def test_changing_the_password_anywhere_revokes_the_tokens(alice):

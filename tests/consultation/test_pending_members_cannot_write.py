@@ -2,11 +2,11 @@
 editor approves them — through the service, the API and the page alike (issue 14)."""
 
 import pytest
+from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts import services as accounts_services
 from accounts.models import Membership
-from accounts.tokens import make_confirmation_token
 from consultation.models import Comment
 from core.errors import PermissionRefused
 from tests.consultation.conftest import approved_organisation, comment_by
@@ -20,7 +20,9 @@ def newcomer(db):
         email="intrus@ailleurs.fr", password="un-mot-de-passe-solide-2024", first_name="Ivan", last_name="Intrus",
         organisation_name="messagerie   sante SERVICES", organisation_kind="operator",
     )
-    accounts_services.confirm_email(token=make_confirmation_token(membership.user))
+    # The address confirmed, as allauth's confirmation does (its email_confirmed signal).
+    EmailAddress.objects.filter(user=membership.user).update(verified=True)
+    accounts_services.record_email_confirmed(user=membership.user, email=membership.user.email)
     return membership.user
 
 

@@ -106,9 +106,9 @@ def test_a_french_pdf_is_typeset_outside_code_urls_and_times(requirement):
 def test_french_mails_are_typeset_and_english_ones_are_not(db, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     context = {"user": type("U", (), {"get_username": lambda self: "u", "get_full_name": lambda self: "U"})(),
-               "uid": "MQ", "token": "abc-def", "site_url": "https://referentiels.example.fr"}
+               "password_reset_url": "https://referentiels.example.fr/compte/mot-de-passe/nouveau/1-abc-def/"}
     for language in ("fr", "en"):
-        send_templated_mail(template="accounts/email/password_reset", to=["a@b.fr"], context=context, language=language)
+        send_templated_mail(template="account/email/password_reset_key", to=["a@b.fr"], context=context, language=language)
     french, english = mail.outbox
     assert "https://referentiels.example.fr/" in french.body
     assert "'" not in re.sub(r"https?://\S+", "", french.body + french.subject)
