@@ -16,6 +16,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     # Provisional: allauth's own paths until they get French ones.
     path("compte/allauth/", include("allauth.urls")),
+    # Sign-in with an external identity provider: French paths with allauth's URL names. AFTER the
+    # provisional include on purpose: when two patterns share a name, reverse() gives the last one.
+    path("", include("accounts.social_urls")),
     path("", include("legal.urls")),
     path("", include("assessment.urls")),
     path("", include("referential.urls")),
