@@ -5,28 +5,29 @@ callback URL is built from "openid_connect_callback"), and the site's templates 
 Included after allauth's own URLs (config/urls.py): of two patterns with one name, reverse() gives the last.
 """
 
-from allauth.socialaccount import views as social_views
-from allauth.socialaccount.providers.openid_connect import views as openid_connect_views
+from allauth.socialaccount import views as allauth_views
 from django.urls import path
 
+from . import social_views
+
 urlpatterns = [
-    path("compte/connexion-externe/", social_views.connections, name="socialaccount_connections"),
-    path("compte/connexion-externe/inscription/", social_views.signup, name="socialaccount_signup"),
+    path("compte/connexion-externe/", allauth_views.connections, name="socialaccount_connections"),
+    path("compte/connexion-externe/inscription/", allauth_views.signup, name="socialaccount_signup"),
     path(
         "compte/connexion-externe/annulee/",
-        social_views.login_cancelled,
+        allauth_views.login_cancelled,
         name="socialaccount_login_cancelled",
     ),
-    path("compte/connexion-externe/erreur/", social_views.login_error, name="socialaccount_login_error"),
+    path("compte/connexion-externe/erreur/", allauth_views.login_error, name="socialaccount_login_error"),
     # <provider_id> is DJANGO_OIDC_PROVIDER_ID ("ans"); the callback is the redirect URI registered at the provider.
     path(
         "compte/connexion-externe/<str:provider_id>/connexion/",
-        openid_connect_views.login,
+        social_views.login,
         name="openid_connect_login",
     ),
     path(
         "compte/connexion-externe/<str:provider_id>/retour/",
-        openid_connect_views.callback,
+        social_views.callback,
         name="openid_connect_callback",
     ),
 ]
