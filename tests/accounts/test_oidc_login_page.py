@@ -109,3 +109,23 @@ def test_an_unreachable_provider_is_a_failed_sign_in_not_a_server_error(step, db
     assert response.status_code == 401  # allauth's answer to a failed sign-in, not a 5xx
     assert french_text("Échec de la connexion") in text_of(response)
     assert not signed_in(client)
+
+
+def test_a_linked_identity_is_listed_and_can_be_unlinked(db, client_for, settings):
+    from allauth.socialaccount.models import SocialAccount
+
+    from tests.factories import contributor_user
+
+    configure(settings, server_url="http://127.0.0.1:9")
+    user = contributor_user(email="alice@ans.fr")
+    account = SocialAccount.objects.create(user=user, provider=PROVIDER_ID, uid="alice@ans.fr", extra_data={})
+    client = client_for(user)
+
+    page = text_of(client.get(reverse("socialaccount_connections")))
+    assert "Connexions externes" in page
+    assert "Agence du numérique en santé" in page
+    assert "Lier mon compte Agence du numérique en santé" in page
+
+    response = client.post(reverse("socialaccount_connections"), {"account": account.pk})
+    assert response.status_code == 302
+    assert not SocialAccount.objects.exists()

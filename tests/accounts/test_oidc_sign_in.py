@@ -17,7 +17,7 @@ from accounts.oidc_settings import openid_connect_providers
 from core.typography import french_text
 from tests.accounts.factories import OrganisationFactory, member
 from tests.accounts.oidc_server import running_oidc_server
-from tests.e2e.conftest import browser, page  # noqa: F401  (the browser fixtures)
+from tests.e2e.conftest import axe, browser, describe, page  # noqa: F401  (the browser fixtures)
 
 PROVIDER_ID = "ans"
 PROVIDER_NAME = "Agence du numérique en santé"
@@ -51,11 +51,14 @@ def alice(transactional_db):
     return member(organisation, username="alice", email="alice@ans.fr", first_name="Alice", last_name="Martin").user
 
 
-def sign_in_at_provider(page, live_server, server, login: str):
+def sign_in_at_provider(page, live_server, server, login: str, axe=None):
     """From the site's login page, through the provider's sign-in form, back to the site."""
     # Nothing leaves the machine (the provider's development page asks for a web font).
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda route: route.abort())
     page.goto(live_server.url + reverse("accounts:login"))
+    if axe:
+        violations = axe(page)
+        assert violations == [], describe(violations)
     page.get_by_role("button", name=BUTTON).click()
     page.wait_for_url(f"{server.issuer}/interaction/**")
     page.fill("input[name=login]", login)
@@ -66,8 +69,10 @@ def sign_in_at_provider(page, live_server, server, login: str):
 
 
 @pytest.mark.e2e
-def test_a_contributor_with_a_verified_address_signs_in_with_the_provider(live_server, page, provider_configured, alice):
-    sign_in_at_provider(page, live_server, provider_configured, "alice@ans.fr")
+def test_a_contributor_with_a_verified_address_signs_in_with_the_provider(
+    live_server, page, axe, provider_configured, alice
+):
+    sign_in_at_provider(page, live_server, provider_configured, "alice@ans.fr", axe=axe)
 
     assert page.url == live_server.url + reverse("accounts:account")
     assert page.get_by_role("heading", level=1).inner_text() == "Mon compte"
@@ -76,6 +81,13 @@ def test_a_contributor_with_a_verified_address_signs_in_with_the_provider(live_s
     assert account.user == alice
     alice.refresh_from_db()
     assert alice.has_usable_password()  # allauth wipes it when it takes the address for unverified
+
+    # The linked identity is listed on the connections page, reached from the account page.
+    page.get_by_role("link", name="Connexions externes").click()
+    assert page.url == live_server.url + reverse("socialaccount_connections")
+    assert PROVIDER_NAME in page.locator("main").inner_text()
+    violations = axe(page)
+    assert violations == [], describe(violations)
 
 
 @pytest.mark.e2e
