@@ -11,6 +11,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from accounts.oidc_settings import openid_connect_providers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -180,6 +182,43 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.ThrottledModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+
+# --- Sign-in with an OpenID Connect identity provider (allauth.socialaccount) -------------------
+# One provider, configured by environment: the agency's identity provider for its staff (Pro Santé
+# Connect is OpenID Connect too). DJANGO_OIDC_SERVER_URL is its issuer; empty (the default): no
+# provider, the login page shows no button. The client registered at the provider must allow the
+# redirect URI <site>/compte/connexion-externe/<DJANGO_OIDC_PROVIDER_ID>/retour/ (the URL named
+# "openid_connect_callback"). Tests point it elsewhere with override_settings(SOCIALACCOUNT_PROVIDERS=…).
+SOCIALACCOUNT_PROVIDERS = openid_connect_providers(
+    server_url=env_str("DJANGO_OIDC_SERVER_URL", "") or "",
+    client_id=env_str("DJANGO_OIDC_CLIENT_ID", "") or "",
+    secret=env_str("DJANGO_OIDC_CLIENT_SECRET", "") or "",
+    # The button reads "Se connecter avec <name>".
+    name=env_str("DJANGO_OIDC_NAME", "Agence du numérique en santé") or "Agence du numérique en santé",
+    # In the paths and in the linked accounts (SocialAccount.provider): do not change it once used.
+    provider_id=env_str("DJANGO_OIDC_PROVIDER_ID", "ans") or "ans",
+    # "client_secret_basic" or "client_secret_post" when the provider accepts only one; empty: allauth
+    # picks from the provider's discovery document.
+    token_auth_method=env_str("DJANGO_OIDC_TOKEN_AUTH_METHOD", "") or "",
+)
+# A provider's identity is mapped to an existing account by e-mail, and only when both sides verified
+# the address: the provider asserts email_verified=true and the local address is verified
+# (accounts/social_adapter.py). The account is then linked (a SocialAccount row), so the next sign-in
+# goes by the provider's subject, not the address.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+# Nobody gets an account through the provider: an identity matching no account is refused with a
+# message on the login page ("créez d'abord un compte") — sign-up keeps its organisation fields and
+# approval. The adapter enforces it; allauth's own sign-up form is never reached.
+SOCIALACCOUNT_AUTO_SIGNUP = False
+SOCIALACCOUNT_ADAPTER = "accounts.social_adapter.SocialAccountAdapter"
+# The provider login starts with a POST (the button posts a form with its CSRF token), never a GET
+# that a third-party page could trigger.
+SOCIALACCOUNT_LOGIN_ON_GET = False
+# Absolute callback URLs sent to the provider are https in production.
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
+# ------------------------------------------------------------------------------------------------
+
 # Proxies in front of the web processes (load balancer…): the login throttle then reads the
 # client's address from X-Forwarded-For, that many hops from the right. 0: REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)

@@ -1,4 +1,3 @@
-from allauth.urls import build_provider_urlpatterns
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
@@ -17,10 +16,10 @@ urlpatterns = [
     path("", include("accounts.urls")),
     # allauth's account and sessions pages, at French paths under its URL names.
     path("", include("accounts.allauth_urls")),
-    # Provisional: MFA and sign-in with an identity provider, until they get French paths.
+    # Sign-in with an external identity provider: French paths with allauth's URL names.
+    path("", include("accounts.social_urls")),
+    # Provisional: MFA, until it gets French paths.
     path("compte/allauth/mfa/", include("allauth.mfa.urls")),
-    path("compte/allauth/social/", include("allauth.socialaccount.urls")),
-    path("compte/allauth/social/", include(build_provider_urlpatterns())),
     path("", include("legal.urls")),
     path("", include("assessment.urls")),
     path("", include("referential.urls")),
