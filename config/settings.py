@@ -179,6 +179,18 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.ThrottledModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
 ]
+# Multi-factor authentication (allauth.mfa). Everyone may add a second factor from "Mon compte";
+# editors must (accounts/mfa.py sends an editor without a TOTP app or security key to set one up
+# before any other page, the admin included). Recovery codes come with the first factor.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# The name authenticator apps show next to the six-digit code.
+MFA_TOTP_ISSUER = "Référentiels MSSanté"
+# A passkey (a security key added as "sans mot de passe") signs in on its own: it is both factors.
+MFA_PASSKEY_LOGIN_ENABLED = True
+# WebAuthn wants HTTPS; outside production (development, tests) http://localhost is accepted too.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# The pages of MFA_SUPPORTED_TYPES are at /compte/double-authentification/ (accounts/mfa_urls.py).
+
 # Proxies in front of the web processes (load balancer…): the login throttle then reads the
 # client's address from X-Forwarded-For, that many hops from the right. 0: REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("DJANGO_TRUSTED_PROXY_COUNT", 0)
