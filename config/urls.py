@@ -16,6 +16,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     # Provisional: allauth's own paths until they get French ones.
     path("compte/allauth/", include("allauth.urls")),
+    # Multi-factor authentication at French addresses, under allauth's own names. AFTER allauth's
+    # URLs on purpose: when two patterns share a name, reverse() gives the one included last.
+    path("compte/double-authentification/", include("accounts.mfa_urls")),
     path("", include("legal.urls")),
     path("", include("assessment.urls")),
     path("", include("referential.urls")),
