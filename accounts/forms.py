@@ -2,7 +2,6 @@
 
 from django import forms
 from django.conf import settings
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
@@ -79,18 +78,6 @@ class LoginForm(AuthenticationForm):
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
         self.fields["password"].label = _("Mot de passe")
-
-
-class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
-    """The admin's login form, saying plainly when the throttle refuses (the backend enforces it anyway)."""
-
-    def clean(self):
-        identifier = self.cleaned_data.get("username")
-        if identifier and self.cleaned_data.get("password"):
-            refusal = throttle.refusal_for_login(self.request, identifier)
-            if refusal is not None:
-                raise forms.ValidationError(refusal.message(), code="throttled")
-        return super().clean()
 
 
 class PasswordResetByMailForm(PasswordResetForm):

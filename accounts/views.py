@@ -20,6 +20,7 @@ from core.web import add_error_messages, add_errors_to_form, breadcrumb
 
 from . import ratelimit, services, throttle
 from .forms import LoginForm, PasswordResetByMailForm, SignupForm
+from .mfa import has_second_factor
 from .models import Membership, OrganisationRefusal
 
 # At most one fresh confirmation link a minute per session, so the button cannot flood a mailbox.
@@ -146,6 +147,7 @@ def account(request):
             "organisation": membership.organisation if membership else None,
             "refusal": refusal,
             "groups": list(request.user.groups.values_list("name", flat=True)),
+            "has_second_factor": has_second_factor(request.user),
             "breadcrumb_data": breadcrumb(_("Mon compte")),
         },
     )
