@@ -55,8 +55,11 @@ class RequireSecondFactorForEditors:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if is_editor(user) and not _open_to_editors_without_factor(request) and not has_second_factor(user):
-            return self._to_setup(request)
+        if is_editor(user) and not _open_to_editors_without_factor(request):
+            if not has_second_factor(user):
+                return self._to_setup(request)
+            if NEXT_SESSION_KEY in request.session:  # set up, and gone on: no more "continue" link
+                del request.session[NEXT_SESSION_KEY]
         return self.get_response(request)
 
     def _to_setup(self, request: HttpRequest) -> HttpResponse:

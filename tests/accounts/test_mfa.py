@@ -203,3 +203,26 @@ def test_my_account_shows_the_second_factor_state(client, db):
     Authenticator.objects.create(user=contributor, type=Authenticator.Type.TOTP, data={})
     page = text_of(client.get(reverse("accounts:account")))
     assert "Activée" in page and "Non activée" not in page
+
+
+def test_the_mfa_pages_are_in_the_site_layout_in_french(client, totp_editor):
+    RecoveryCodes.activate(totp_editor)
+    sign_in(client, "editrice")
+    client.post(reverse("mfa_authenticate"), {"code": current_code(EDITOR_TOTP_SECRET)})
+    assert "Confirmer votre identité" in text_of(client.get(reverse("mfa_reauthenticate")))
+    confirm_password(client)
+    session = client.session
+    session["accounts.mfa_next"] = EDITOR_HOME
+    session.save()
+
+    for name in ("mfa_index", "mfa_deactivate_totp", "mfa_view_recovery_codes", "mfa_generate_recovery_codes", "mfa_list_webauthn", "mfa_add_webauthn"):
+        response = client.get(reverse(name))
+        page = text_of(response)
+        assert response.status_code == 200, name
+        assert 'class="fr-breadcrumb"' in page and "Mon compte" in page, name
+        assert "Two-Factor" not in page and "Security Keys" not in page, name
+
+    codes = text_of(client.get(reverse("mfa_view_recovery_codes")))
+    assert reverse("mfa_download_recovery_codes") in codes and f'href="{EDITOR_HOME}"' in codes
+    download = client.get(reverse("mfa_download_recovery_codes"))
+    assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
