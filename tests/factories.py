@@ -19,6 +19,14 @@ from referential.models import (
 EDITOR_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 
+def totp_code(secret: str = EDITOR_TOTP_SECRET) -> str:
+    """The code an authenticator app with ``secret`` shows now, computed as allauth checks it."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())  # now, give or take MFA_TOTP_TOLERANCE
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()

@@ -9,8 +9,7 @@ from django.utils import timezone
 from accounts import throttle
 from accounts.models import LoginAttempt
 from tests.accounts.factories import text_of
-from tests.accounts.test_mfa import current_code
-from tests.factories import EDITOR_TOTP_SECRET, UserFactory, editor_user, staff_editor_user
+from tests.factories import UserFactory, editor_user, staff_editor_user, totp_code
 
 LOGIN = reverse("accounts:login")
 PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory's
@@ -196,7 +195,7 @@ def test_editors_log_into_the_admin_with_their_email_too(client, db):
 
     response = admin_sign_in(client, "claire.martin@esante.gouv.fr")
     assert response["Location"] == reverse("mfa_authenticate")
-    response = client.post(reverse("mfa_authenticate"), {"code": current_code(EDITOR_TOTP_SECRET)})
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
 
     assert response["Location"] == "/admin/" and logged_in(client)
 

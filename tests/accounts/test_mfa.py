@@ -4,23 +4,15 @@ offered to everyone, asked at sign-in once set up (allauth.mfa)."""
 import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
-from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
 from django.contrib.auth import SESSION_KEY
 from django.test import Client
 from django.urls import reverse
 
 from tests.accounts.factories import text_of
-from tests.factories import EDITOR_TOTP_SECRET, UserFactory, contributor_user, editor_user, staff_editor_user
+from tests.factories import EDITOR_TOTP_SECRET, UserFactory, contributor_user, editor_user, staff_editor_user, totp_code
 
 PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory's
 EDITOR_HOME = reverse("referential:editor_home")
-
-
-def current_code(secret: str) -> str:
-    """The code an authenticator app shows now, computed as allauth checks it."""
-    counters = list(yield_hotp_counters_from_time())  # now, give or take MFA_TOTP_TOLERANCE
-    counter = counters[len(counters) // 2]
-    return format_hotp_value(hotp_value(secret, counter))
 
 
 def logged_in(client) -> bool:
@@ -86,7 +78,7 @@ def test_after_activating_totp_the_editor_reaches_editor_pages(client, bare_edit
     assert secret in text_of(page)  # shown for typing into an app
     assert "data:image/svg+xml;base64," in text_of(page)  # the QR code
 
-    response = client.post(reverse("mfa_activate_totp"), {"code": current_code(secret)})
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_code(secret)})
 
     assert response.status_code == 302
     assert Authenticator.objects.filter(user=bare_editor, type=Authenticator.Type.TOTP).exists()
@@ -124,7 +116,7 @@ def test_the_password_alone_does_not_sign_an_editor_in(client, totp_editor):
 def test_the_code_completes_the_sign_in(client, totp_editor):
     sign_in(client, "editrice")
 
-    response = client.post(reverse("mfa_authenticate"), {"code": current_code(EDITOR_TOTP_SECRET)})
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(EDITOR_TOTP_SECRET)})
 
     assert response.status_code == 302 and logged_in(client)
     assert client.get(EDITOR_HOME).status_code == 200
@@ -187,7 +179,7 @@ def test_an_editor_with_totp_enters_the_admin_after_the_code(client, db):
     staff_editor_user(username="editrice-admin")
     sign_in(client, "editrice-admin", next_url="/admin/")
 
-    response = client.post(reverse("mfa_authenticate"), {"code": current_code(EDITOR_TOTP_SECRET)})
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code(EDITOR_TOTP_SECRET)})
 
     assert response["Location"] == "/admin/"
     assert client.get("/admin/").status_code == 200
@@ -208,7 +200,7 @@ def test_my_account_shows_the_second_factor_state(client, db):
 def test_the_mfa_pages_are_in_the_site_layout_in_french(client, totp_editor):
     RecoveryCodes.activate(totp_editor)
     sign_in(client, "editrice")
-    client.post(reverse("mfa_authenticate"), {"code": current_code(EDITOR_TOTP_SECRET)})
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(EDITOR_TOTP_SECRET)})
     assert "Confirmer votre identité" in text_of(client.get(reverse("mfa_reauthenticate")))
     confirm_password(client)
     session = client.session
