@@ -20,13 +20,16 @@ _MFA_PAGES = {
     "mfa_remove_webauthn": gettext_lazy("Retirer une clé de sécurité"),
 }
 
+# Steps of signing in or confirming one's identity: no account breadcrumb there.
+_SIGN_IN_STAGES = {"mfa_authenticate", "mfa_reauthenticate", "mfa_login_webauthn", "mfa_signup_webauthn", "mfa_trust"}
+
 
 def mfa_pages(request) -> dict:
     """On the MFA management pages: their DSFR breadcrumb, and ``mfa_next``, the page an editor was
     stopped on before setting up a second factor (``accounts.mfa``), to go on to once done."""
     match = getattr(request, "resolver_match", None)
     name = match.url_name if match else None
-    if not name or not name.startswith("mfa_") or name in ("mfa_authenticate", "mfa_reauthenticate", "mfa_login_webauthn"):
+    if not name or not name.startswith("mfa_") or name in _SIGN_IN_STAGES:
         return {}
     account = (reverse("accounts:account"), _("Mon compte"))
     if name == "mfa_index":

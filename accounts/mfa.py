@@ -76,19 +76,23 @@ class RequireSecondFactorForEditors:
         return HttpResponseRedirect(f"{reverse('mfa_index')}?{urlencode({'next': wanted})}")
 
 
+def _ours(url: str | None, request: HttpRequest) -> bool:
+    return bool(url) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
 def page_after_setup(request: HttpRequest) -> str | None:
     """The page an editor was stopped on before setting up a factor, if any and if it is ours."""
     wanted = request.session.get(NEXT_SESSION_KEY) or request.GET.get("next")
-    if wanted and url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return wanted
-    return None
+    return wanted if _ours(wanted, request) else None
 
 
 def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
     """``admin.site.login``: the site's sign-in (allauth: password, then the second factor) instead of
     the admin's password-only form, which is never shown. A signed-in non-staff user is refused."""
-    next_url = request.GET.get("next") or request.POST.get("next") or reverse("admin:index")
-    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    next_url = request.GET.get("next") or request.POST.get("next")
+    if not _ours(next_url, request):
         next_url = reverse("admin:index")
     if request.user.is_authenticated:
         if not (request.user.is_active and request.user.is_staff):

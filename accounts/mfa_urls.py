@@ -41,7 +41,9 @@ if "webauthn" in app_settings.SUPPORTED_TYPES:
     urlpatterns += [
         path("cles-de-securite/", webauthn_views.list_webauthn, name="mfa_list_webauthn"),
         path("cles-de-securite/ajouter/", webauthn_views.add_webauthn, name="mfa_add_webauthn"),
-        path("cles-de-securite/confirmation/", webauthn_views.reauthenticate_webauthn, name="mfa_reauthenticate_webauthn"),
+        path(
+            "cles-de-securite/confirmation/", webauthn_views.reauthenticate_webauthn, name="mfa_reauthenticate_webauthn"
+        ),
         path(
             "cles-de-securite/<int:pk>/",
             include(
@@ -53,6 +55,10 @@ if "webauthn" in app_settings.SUPPORTED_TYPES:
         ),
     ]
     if app_settings.PASSKEY_LOGIN_ENABLED:
-        urlpatterns.append(path("cles-de-securite/connexion/", webauthn_views.login_webauthn, name="mfa_login_webauthn"))
+        urlpatterns.append(
+            path("cles-de-securite/connexion/", webauthn_views.login_webauthn, name="mfa_login_webauthn")
+        )
     if app_settings.PASSKEY_SIGNUP_ENABLED:
-        urlpatterns.append(path("cles-de-securite/inscription/", webauthn_views.signup_webauthn, name="mfa_signup_webauthn"))
+        urlpatterns.append(
+            path("cles-de-securite/inscription/", webauthn_views.signup_webauthn, name="mfa_signup_webauthn")
+        )

@@ -7,7 +7,7 @@ through the DevTools protocol, which that policy does not apply to."""
 import pytest
 from django.urls import reverse
 
-from tests.e2e.conftest import AXE_PATH, CHROMIUM, describe
+from tests.e2e.conftest import AXE_PATH, describe
 from tests.factories import editor_user, totp_code
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -19,11 +19,10 @@ EDITOR_HOME = reverse("referential:editor_home")
 @pytest.fixture
 def strict_page(browser):
     """A page under the site's own CSP (no bypass), recording what the browser refuses."""
-    assert browser is not None and CHROMIUM
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fr-FR")
     page = context.new_page()
     page.csp_refusals = []
-    page.on("console", lambda message: "Content Security Policy" in message.text and page.csp_refusals.append(message.text))
+    page.on("console", lambda msg: "Content Security Policy" in msg.text and page.csp_refusals.append(msg.text))
     yield page
     context.close()
 
