@@ -2,8 +2,8 @@
 through admin actions that call the services; the status never changes through a plain field edit.
 
 This module owns the admin registrations of ``consultation.Organisation`` and
-``consultation.Membership``. It also gives the admin's login page the throttle's plain message
-(the throttle itself is in the authentication backend, whatever the login page).
+``consultation.Membership``. It also sends the admin's login to the site's sign-in (allauth: the
+password, throttled in the authentication backend, then the second factor; see ``accounts.mfa``).
 """
 
 from django.contrib import admin, messages
@@ -20,10 +20,11 @@ from core.errors import DomainError
 from core.roles import is_editor
 
 from . import services
-from .forms import MergeOrganisationsForm, RefuseOrganisationForm, ThrottledAdminAuthenticationForm
+from .forms import MergeOrganisationsForm, RefuseOrganisationForm
+from .mfa import admin_login
 from .models import Membership, Organisation, OrganisationDomain, OrganisationRefusal
 
-admin.site.login_form = ThrottledAdminAuthenticationForm
+admin.site.login = admin_login
 
 
 class MemberInline(EditorsOnly, admin.TabularInline):

@@ -1,25 +1,11 @@
-"""Input of the admin's login and actions: parsing and field errors only; services decide. The
+"""Input of the admin's actions on organisations: parsing and field errors only; services decide. The
 sign-in and sign-up forms are allauth's, worded in accounts/allauth_forms.py."""
 
 from django import forms
-from django.contrib.admin.forms import AdminAuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
-from . import throttle
 from .models import Organisation
 from .services import REFUSAL_REASON_MAX_LENGTH
-
-
-class ThrottledAdminAuthenticationForm(AdminAuthenticationForm):
-    """The admin's login form, saying plainly when the throttle refuses (the backend enforces it anyway)."""
-
-    def clean(self):
-        identifier = self.cleaned_data.get("username")
-        if identifier and self.cleaned_data.get("password"):
-            refusal = throttle.refusal_for_login(self.request, identifier)
-            if refusal is not None:
-                raise forms.ValidationError(refusal.message(), code="throttled")
-        return super().clean()
 
 
 # Admin actions ---------------------------------------------------------------------------------

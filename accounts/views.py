@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from core.web import breadcrumb
 
+from .mfa import has_second_factor
 from .models import Membership, OrganisationRefusal
 
 
@@ -27,6 +28,7 @@ def account(request):
             "organisation": membership.organisation if membership else None,
             "refusal": refusal,
             "groups": list(request.user.groups.values_list("name", flat=True)),
+            "has_second_factor": has_second_factor(request.user),
             "breadcrumb_data": breadcrumb(_("Mon compte")),
         },
     )

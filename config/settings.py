@@ -119,6 +119,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "allauth.usersessions.middleware.UserSessionsMiddleware",
+    # An editor without a second factor sets one up before any other page (accounts/mfa.py).
+    "accounts.mfa.RequireSecondFactorForEditors",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "config.security.PermissionsPolicyMiddleware",
@@ -141,6 +143,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "core.context_processors.roles",
                 "accounts.context_processors.account_breadcrumb",
+                "accounts.context_processors.mfa_pages",
             ],
         },
     },
@@ -218,6 +221,17 @@ SOCIALACCOUNT_LOGIN_ON_GET = False
 # Absolute callback URLs sent to the provider are https in production.
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 # ------------------------------------------------------------------------------------------------
+# Multi-factor authentication (allauth.mfa). Everyone may add a second factor from "Mon compte";
+# editors must (accounts/mfa.py sends an editor without a TOTP app or security key to set one up
+# before any other page, the admin included). Recovery codes come with the first factor.
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+# The name authenticator apps show next to the six-digit code.
+MFA_TOTP_ISSUER = "Référentiels MSSanté"
+# A passkey (a security key added as "sans mot de passe") signs in on its own: it is both factors.
+MFA_PASSKEY_LOGIN_ENABLED = True
+# WebAuthn wants HTTPS; outside production (development, tests) http://localhost is accepted too.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
+# The pages of MFA_SUPPORTED_TYPES are at /compte/double-authentification/ (accounts/mfa_urls.py).
 
 # Proxies in front of the web processes (load balancer…): the login throttle then reads the
 # client's address from X-Forwarded-For, that many hops from the right. 0: REMOTE_ADDR.

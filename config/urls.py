@@ -18,8 +18,9 @@ urlpatterns = [
     path("", include("accounts.allauth_urls")),
     # Sign-in with an external identity provider: French paths with allauth's URL names.
     path("", include("accounts.social_urls")),
-    # Provisional: MFA, until it gets French paths.
-    path("compte/allauth/mfa/", include("allauth.mfa.urls")),
+    # Multi-factor authentication at French addresses, under allauth's own names. allauth's English
+    # paths are not included at all: of two patterns with one name, reverse() gives the last.
+    path("compte/double-authentification/", include("accounts.mfa_urls")),
     path("", include("legal.urls")),
     path("", include("assessment.urls")),
     path("", include("referential.urls")),

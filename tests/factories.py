@@ -15,6 +15,18 @@ from referential.models import (
 )
 
 
+# The secret of the TOTP app every editor made here has: tests compute its codes from it.
+EDITOR_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
+
+
+def totp_code(secret: str = EDITOR_TOTP_SECRET) -> str:
+    """The code an authenticator app with ``secret`` shows now, computed as allauth checks it."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())  # now, give or take MFA_TOTP_TOLERANCE
+    return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()
@@ -29,6 +41,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(self, create, extracted, **kwargs):
         if create and extracted:
             self.groups.add(Group.objects.get_or_create(name=extracted)[0])
+
+    @factory.post_generation
+    def second_factor(self, create, extracted, **kwargs):
+        """Editors (and superusers) come with a TOTP app whose secret is ``EDITOR_TOTP_SECRET``, as
+        the site requires of them (accounts/mfa.py); ``second_factor=False`` makes one without."""
+        if not create or extracted is False:
+            return
+        if extracted or self.is_superuser or self.groups.filter(name=EDITOR_GROUP).exists():
+            from allauth.mfa.totp.internal.auth import TOTP
+
+            TOTP.activate(self, EDITOR_TOTP_SECRET)
 
 
 def editor_user(**kwargs):

@@ -16,7 +16,7 @@ from accounts import throttle
 from accounts.adapter import AccountAdapter
 from accounts.models import LoginAttempt
 from tests.accounts.factories import text_of
-from tests.factories import UserFactory, editor_user, staff_editor_user
+from tests.factories import UserFactory, editor_user, staff_editor_user, totp_code
 
 LOGIN = reverse("account_login")
 PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory's
@@ -238,23 +238,35 @@ def test_old_failures_are_pruned(alice):
     assert LoginAttempt.objects.count() == 1
 
 
+def admin_sign_in(client, identifier, password=PASSWORD):
+    """The admin's login, which is the site's (allauth's) login page with ``next=/admin/``."""
+    login_page = client.get(reverse("admin:login") + "?next=/admin/")["Location"]
+    assert login_page.startswith(reverse("account_login"))
+    return client.post(login_page, {"login": identifier, "password": password})
+
+
 def test_the_admin_login_is_throttled_too(client, db):
     staff_editor_user(username="editrice", email="claire.martin@esante.gouv.fr")
     for _ in range(5):
-        client.post(reverse("admin:login"), {"username": "editrice", "password": "non"})
+        admin_sign_in(client, "editrice", "non")
 
-    response = client.post(reverse("admin:login"), {"username": "editrice", "password": PASSWORD})
+    response = admin_sign_in(client, "editrice")
 
-    assert THROTTLED in text_of(response)
+    # The admin signs in on allauth's page: refused like a wrong password (allauth's login_failed
+    # limit), neither signed in nor sent on to the second factor.
+    assert THROTTLED in text_of(response) or response.status_code == 429
     assert not logged_in(client)
+    assert client.get(reverse("mfa_authenticate")).status_code != 200
 
 
 def test_editors_log_into_the_admin_with_their_email_too(client, db):
     staff_editor_user(username="editrice", email="claire.martin@esante.gouv.fr")
 
-    response = client.post(reverse("admin:login"), {"username": "claire.martin@esante.gouv.fr", "password": PASSWORD})
+    response = admin_sign_in(client, "claire.martin@esante.gouv.fr")
+    assert response["Location"] == reverse("mfa_authenticate")
+    response = client.post(reverse("mfa_authenticate"), {"code": totp_code()})
 
-    assert response.status_code == 302 and logged_in(client)
+    assert response["Location"] == "/admin/" and logged_in(client)
 
 
 def test_the_api_token_endpoint_is_throttled_too(db):

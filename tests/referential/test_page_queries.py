@@ -86,11 +86,12 @@ def test_version_page_queries_do_not_grow_with_requirements(who, small_and_large
     # version, the labels' generation (the first read of the cache: its lookup, its random start
     # stored), the body's lookup, then its rendering — conformity rule, levels and actors of the
     # filters, chapters, requirements, their actors — and its store (with expiry check and cull);
-    # its consultation (the banner); a signed-in editor adds session, user and groups.
-    assert counts[0] <= (8 if who == "anonymous" else 11) + 7, counts
+    # its consultation (the banner); a signed-in editor adds session, user, groups and whether they
+    # have a second factor (accounts.mfa).
+    assert counts[0] <= (8 if who == "anonymous" else 12) + 7, counts
     # Warm, the body comes from memory: the version, the labels' generation, its consultation.
     warm = [queries_for(client, version.get_absolute_url()) for version in (small, large)]
-    expected = 2 + cache_reads(1) + (0 if who == "anonymous" else 3)
+    expected = 2 + cache_reads(1) + (0 if who == "anonymous" else 4)
     assert warm == [expected, expected], warm
 
 
@@ -149,4 +150,4 @@ def test_referential_page_queries_do_not_grow_with_versions(who, catalogue, clie
     VersionFactory(referential=many.referential, number="2.0")  # a draft, listed for editors
     counts = [queries_for(client, version.referential.get_absolute_url()) for version in (one, many)]
     assert counts[0] == counts[1], f"referential page ({who}), 1 vs 5 versions: {counts}"
-    assert counts[0] <= (2 if who == "anonymous" else 5), counts
+    assert counts[0] <= (2 if who == "anonymous" else 6), counts  # an editor: + session, user, groups, second factor

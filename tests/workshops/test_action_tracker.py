@@ -96,5 +96,5 @@ def test_the_tracker_runs_the_same_queries_for_3_and_30_actions(client_for, edit
     with CaptureQueriesContext(connection) as many:
         assert client.get(TRACKER).content.decode().count("action-close") == 30
     # Links follow their requirement's lineage: the referential's versions and requirements are read
-    # once; the participants (owners to choose from) once.
-    assert len(few) == len(many) == 8
+    # once; the participants (owners to choose from) once; whether the editor has a second factor.
+    assert len(few) == len(many) == 9

@@ -95,6 +95,10 @@ class Command(BaseCommand):
             self.stdout.write(f"  {spec['role']}")
             self.stdout.write(f"    identifiant : {user.get_username()}    mot de passe : {shown}")
         self.stdout.write("Connexion : /compte/connexion/ (éditrice : aussi /admin/)")
+        self.stdout.write(
+            "Éditeurs : une double authentification est exigée ; à la première connexion, activez une "
+            "application d'authentification (TOTP) sur la page où le site vous envoie."
+        )
 
     def _ensure_user(self, spec, groups):
         """Create the account if missing; an existing one keeps its password and flags."""

@@ -1,0 +1,101 @@
+"""Multi-factor authentication for editors (allauth.mfa).
+
+An editor (``core.roles.is_editor``: the editor group or a superuser) who has neither a TOTP app nor
+a security key is sent to the MFA page before any other — the editors' space, the admin, the API
+over the session alike — and comes back to the page asked for once a factor is set up. Signing in
+with that factor is allauth's login flow (its ``mfa_authenticate`` stage); the admin's own login
+form is replaced by a redirect to that flow, so the admin cannot be entered with a password alone.
+"""
+
+from urllib.parse import urlencode
+
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import Resolver404, resolve, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from core.roles import is_editor
+
+# The page asked for when an editor was sent to set up a factor: the MFA pages offer to go on to it.
+NEXT_SESSION_KEY = "accounts.mfa_next"
+# The second factors that count: recovery codes only back them up.
+SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
+# Pages an editor without a factor may still reach: setting one up (allauth asks for the password
+# again before the first), signing out, the language switch.
+OPEN_URL_NAMES = frozenset({"account_reauthenticate", "account_logout", "accounts:logout", "set_language"})
+
+
+def has_second_factor(user) -> bool:
+    """Whether ``user`` has a TOTP app or a security key (one query)."""
+    return Authenticator.objects.filter(user=user, type__in=SECOND_FACTORS).exists()
+
+
+def _open_to_editors_without_factor(request: HttpRequest) -> bool:
+    path = request.path_info
+    if any(prefix and path.startswith(prefix) for prefix in (settings.STATIC_URL, settings.MEDIA_URL)):
+        return True
+    try:
+        match = resolve(path)
+    except Resolver404:
+        return True  # a 404 reveals nothing
+    return match.view_name in OPEN_URL_NAMES or (match.url_name or "").startswith("mfa_")
+
+
+class RequireSecondFactorForEditors:
+    """Middleware, after ``AuthenticationMiddleware``, ``MessageMiddleware`` and allauth's
+    ``AccountMiddleware``: an editor without a second factor is redirected to ``mfa_index``
+    (``?next=`` the page asked for, kept in the session too) with a message saying why."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if is_editor(user) and not _open_to_editors_without_factor(request):
+            if not has_second_factor(user):
+                return self._to_setup(request)
+            if NEXT_SESSION_KEY in request.session:  # set up, and gone on: no more "continue" link
+                del request.session[NEXT_SESSION_KEY]
+        return self.get_response(request)
+
+    def _to_setup(self, request: HttpRequest) -> HttpResponse:
+        wanted = request.get_full_path()
+        if request.method == "GET":
+            request.session[NEXT_SESSION_KEY] = wanted
+        messages.warning(
+            request,
+            _(
+                "Les rédacteurs de l'ANS protègent leur compte par une double authentification : "
+                "activez une application d'authentification ou une clé de sécurité pour continuer."
+            ),
+        )
+        return HttpResponseRedirect(f"{reverse('mfa_index')}?{urlencode({'next': wanted})}")
+
+
+def _ours(url: str | None, request: HttpRequest) -> bool:
+    return bool(url) and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
+def page_after_setup(request: HttpRequest) -> str | None:
+    """The page an editor was stopped on before setting up a factor, if any and if it is ours."""
+    wanted = request.session.get(NEXT_SESSION_KEY) or request.GET.get("next")
+    return wanted if _ours(wanted, request) else None
+
+
+def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
+    """``admin.site.login``: the site's sign-in (allauth: password, then the second factor) instead of
+    the admin's password-only form, which is never shown. A signed-in non-staff user is refused."""
+    next_url = request.GET.get("next") or request.POST.get("next")
+    if not _ours(next_url, request):
+        next_url = reverse("admin:index")
+    if request.user.is_authenticated:
+        if not (request.user.is_active and request.user.is_staff):
+            raise PermissionDenied
+        return HttpResponseRedirect(next_url)
+    return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
