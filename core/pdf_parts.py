@@ -374,6 +374,9 @@ def split_html(html: str, parts: int) -> tuple[str, list[str]] | None:
     head = front[: front.index("<body")]
     body_open = front[front.index("<body") :]
     body_open = body_open[: body_open.index(">") + 1]
+    # Elements every page shows (``position: fixed``, such as a draft's watermark) go into every part.
+    repeated = "".join(re.findall(r"<div\b[^>]*\bdata-pdf-every-part\b[^>]*>.*?</div>", front, re.DOTALL))
+    body_open += repeated
     parts = min(parts, len(body))
     total = sum(len(chunk) for chunk in body)
     groups: list[list[str]] = [[]]
@@ -538,8 +541,8 @@ def parted_html_to_pdf(html: str, *, processes: int, fetcher) -> bytes | None:
     from django.conf import settings
 
     root = str(settings.BASE_DIR)
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": settings.SETTINGS_MODULE,
-           "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+    env.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE or "config.settings")
     workers = []
     try:
         for body in bodies:
