@@ -32,6 +32,7 @@ subsets, so the file is a little larger than a single build's.
 
 from __future__ import annotations
 
+import gc
 import html as html_module
 import io
 import logging
@@ -246,7 +247,8 @@ def _serialise(pdf: pydyf.PDF, placement: Placement, own_anchors: set[str], opti
         replaced[_number(catalog["Metadata"])] = "drop"  # the front matter's XMP describes the document
 
     serialised: list = []
-    for obj in objects[1:]:
+    for index in range(1, len(objects)):
+        obj = objects[index]
         if obj.number in replaced:
             serialised.append(None)
         elif isinstance(obj, pydyf.Stream):
@@ -255,6 +257,7 @@ def _serialise(pdf: pydyf.PDF, placement: Placement, own_anchors: set[str], opti
             serialised.append((head, tail))
         else:
             serialised.append(obj.data)
+        objects[index] = None  # its bytes replace it: a part's peak memory holds one of the two
     return SerialisedPart(
         objects=serialised,
         page_numbers=page_numbers,
@@ -301,7 +304,9 @@ def lay_out_part(html: str, *, fetcher, report, placement_for) -> SerialisedPart
         for name in placement.foreign_anchors:
             anchors.setdefault(name, (0, 0, 0, 0))
 
-    def finisher(_document, pdf):
+    def finisher(document, pdf):
+        document.pages.clear()  # drawn: the layout is no longer needed while the objects are serialised
+        gc.collect()
         raise _Written(_serialise(pdf, placement, own_anchors, options))
 
     try:
@@ -613,12 +618,15 @@ def _assemble_parts(front_html, workers, strings, fetcher) -> bytes:
 
 
 def processes_for(size: int) -> int:
-    """How many processes lay out a document of ``size`` requirements: 1 under the threshold
-    (``PDF_PARTS_MIN_REQUIREMENTS``), else ``PDF_PROCESSES`` (0: one per core)."""
+    """How many parts (each laid out in a process of its own) a document of ``size`` requirements is
+    printed in: 1 under ``PDF_PARTS_MIN_REQUIREMENTS`` or when ``PDF_PROCESSES`` is 1; else one per
+    process of ``PDF_PROCESSES`` (0: one per core), more when a part would exceed
+    ``PDF_PART_MAX_REQUIREMENTS``: a process's memory grows with its part (about 460 MiB for 1,000
+    requirements), and every part is laid out at once (each waits for the others' page counts)."""
     from django.conf import settings
 
-    if size < getattr(settings, "PDF_PARTS_MIN_REQUIREMENTS", 300):
-        return 1
     wanted = getattr(settings, "PDF_PROCESSES", 0) or os.cpu_count() or 1
-    return max(1, wanted)
-
+    if size < getattr(settings, "PDF_PARTS_MIN_REQUIREMENTS", 300) or wanted == 1:
+        return 1
+    largest = max(1, getattr(settings, "PDF_PART_MAX_REQUIREMENTS", 700))
+    return max(wanted, -(-size // largest))

@@ -199,3 +199,23 @@ def test_a_failing_part_falls_back_to_one_process(large_draft, settings, assembl
     monkeypatch.setattr(core.pdf_parts, "_assemble_parts", broken)
     parted = build(large_draft, settings, processes=2)
     assert [page.extract_text() for page in parted.pages] == [page.extract_text() for page in whole.pages]
+
+
+def test_parts_follow_the_settings(settings):
+    settings.PDF_PROCESSES = 2
+    settings.PDF_PARTS_MIN_REQUIREMENTS = 300
+    settings.PDF_PART_MAX_REQUIREMENTS = 700
+    assert core.pdf_parts.processes_for(299) == 1
+    assert core.pdf_parts.processes_for(300) == 2
+    assert core.pdf_parts.processes_for(2000) == 3  # no part over 700 requirements
+    settings.PDF_PROCESSES = 1
+    assert core.pdf_parts.processes_for(2000) == 1
+
+
+def test_a_document_without_places_to_cut_is_not_split():
+    html = '<html lang="fr"><head></head><body><section>Un seul bloc</section></body></html>'
+    assert core.pdf_parts.split_html(html, 2) is None
+    marked = html.replace("<section>", "<!--pdf:part--><section>A</section><!--pdf:part--><section>")
+    front, parts = core.pdf_parts.split_html(marked, 4)
+    assert len(parts) == 2 and front.endswith("</body></html>")
+    assert all(part.startswith('<html lang="fr"><head></head><body>') and part.endswith("</body></html>") for part in parts)
