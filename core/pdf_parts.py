@@ -386,8 +386,9 @@ def split_html(html: str, parts: int) -> tuple[str, list[str]] | None:
     total = sum(len(chunk) for chunk in body)
     groups: list[list[str]] = [[]]
     done = 0
-    for chunk in body:
-        if groups[-1] and done >= total * len(groups) / parts and len(groups) < parts:
+    for index, chunk in enumerate(body):
+        behind = done >= total * len(groups) / parts or len(body) - index <= parts - len(groups)
+        if groups[-1] and behind and len(groups) < parts:
             groups.append([])
         groups[-1].append(chunk)
         done += len(chunk)
