@@ -551,13 +551,14 @@ def parted_html_to_pdf(html: str, *, processes: int, fetcher) -> bytes | None:
     env.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE or "config.settings")
     workers = []
     try:
-        for body in bodies:
+        for _ in bodies:  # all started before any is fed: they import Django and WeasyPrint meanwhile
             process = subprocess.Popen(
-                [sys.executable, "-c", "from core.pdf_parts import _worker_main; _worker_main()"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=root, env=env
+                [sys.executable, "-c", "from core.pdf_parts import _worker_main; _worker_main()"],
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, cwd=root, env=env,
             )
-            channel = Channel(process.stdout, process.stdin)
+            workers.append((process, Channel(process.stdout, process.stdin)))
+        for (_, channel), body in zip(workers, bodies):
             channel.send(body)
-            workers.append((process, channel))
         return _assemble_parts(front_html, workers, strings, fetcher)
     finally:
         for process, _ in workers:
