@@ -207,7 +207,7 @@ MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
 # same document (core/pdf_parts.py).
 PDF_PROCESSES = env_int("DJANGO_PDF_PROCESSES", 0)
 PDF_PARTS_MIN_REQUIREMENTS = env_int("DJANGO_PDF_PARTS_MIN_REQUIREMENTS", 300)
-PDF_PART_MAX_REQUIREMENTS = env_int("DJANGO_PDF_PART_MAX_REQUIREMENTS", 700)
+PDF_PART_MAX_REQUIREMENTS = env_int("DJANGO_PDF_PART_MAX_REQUIREMENTS", 500)
 # Stored files (version PDFs, documents, attestations, evidence, imports): the local disk by default;
 # DJANGO_STORAGE=s3 puts them on S3-compatible object storage (django-storages), so several web
 # processes share them without a shared disk. Its settings come from the usual variables.

@@ -489,9 +489,12 @@ def assemble(parts: list[SerialisedPart]) -> bytes:
         patches[next_first] = patches.get(next_first, b"") + b"/Prev %d 0 R" % previous_last
 
     for part, mapping in zip(parts, maps):
-        for old, data in enumerate(part.objects, start=1):
+        objects = part.objects
+        for old in range(1, len(objects) + 1):
+            data = objects[old - 1]
             if data is None:
                 continue
+            objects[old - 1] = None  # renumbered, it replaces the part's bytes: memory holds one copy
             number = mapping[old]
             if isinstance(data, tuple):
                 head, tail = data
@@ -630,5 +633,5 @@ def processes_for(size: int) -> int:
     wanted = getattr(settings, "PDF_PROCESSES", 0) or os.cpu_count() or 1
     if size < getattr(settings, "PDF_PARTS_MIN_REQUIREMENTS", 300) or wanted == 1:
         return 1
-    largest = max(1, getattr(settings, "PDF_PART_MAX_REQUIREMENTS", 700))
+    largest = max(1, getattr(settings, "PDF_PART_MAX_REQUIREMENTS", 500))
     return max(wanted, -(-size // largest))
