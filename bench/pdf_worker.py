@@ -1,6 +1,12 @@
-"""One PDF build, in its own process: `python -m bench.pdf_worker SIZE ours|weasyprint`; prints JSON."""
+"""One PDF build, in its own process: `python -m bench.pdf_worker SIZE ours|whole|weasyprint`; prints JSON.
+
+``ours`` is documents.build_version_pdf's way (in parts, in several processes, for a large version),
+``whole`` the same pipeline in one process, ``weasyprint`` WeasyPrint alone on the same HTML. CPU
+counts this process and its children (the part processes); peak memory is per process: this one's,
+and the largest of its children's."""
 
 import json
+import os
 import resource
 import sys
 import time
@@ -60,20 +66,27 @@ def main() -> None:
 
     from pypdf import PdfReader
 
-    if mode == "ours":
+    processes = 1
+    before_engine_mib = 0.0
+    cpu_before = os.times()
+    if mode in ("ours", "whole"):
         from django.template.loader import render_to_string
         from django.utils import translation
 
         from core.pdf import html_to_pdf
+        from core.pdf_parts import processes_for
         from referential.documents import version_document_context
 
         # The same steps as documents.build_version_pdf, timed apart: our part (queries,
         # comparison, templates) and the engine's.
+        processes = processes_for(size) if mode == "ours" else 1
+        cpu_before = os.times()
         started = time.perf_counter()
         with translation.override("fr"):
             html = render_to_string("pdf/version.html", version_document_context(version, preview=False))
         rendered = time.perf_counter()
-        content = html_to_pdf(html)
+        before_engine_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        content = html_to_pdf(html, processes=processes)
         finished = time.perf_counter()
         seconds, ours_only = finished - started, rendered - started
     else:
@@ -86,15 +99,24 @@ def main() -> None:
 
         with translation.override("fr"):
             html = render_to_string("pdf/version.html", version_document_context(version, preview=False))
+        cpu_before = os.times()
         started = time.perf_counter()
         content = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=StaticFilesOnlyFetcher()).write_pdf(
             pdf_variant="pdf/ua-1"
         )
         seconds = time.perf_counter() - started
         ours_only = 0.0
-    pages = len(PdfReader(io.BytesIO(content)).pages)
+    cpu_after = os.times()
+    cpu = sum(getattr(cpu_after, f) - getattr(cpu_before, f) for f in ("user", "system", "children_user", "children_system"))
+    # Peaks before pypdf reads the result back (only to count its pages): that is the bench's, not the build's.
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"seconds": seconds, "ours_only": ours_only, "pages": pages, "bytes": len(content), "peak_mib": peak_mib}))
+    children_peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    pages = len(PdfReader(io.BytesIO(content)).pages)
+    print(json.dumps({
+        "seconds": seconds, "ours_only": ours_only, "pages": pages, "bytes": len(content), "peak_mib": peak_mib,
+        "children_peak_mib": children_peak_mib, "cpu": cpu, "processes": processes, "load": os.getloadavg()[0],
+        "before_engine_mib": before_engine_mib,
+    }))
 
 
 if __name__ == "__main__":

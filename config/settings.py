@@ -308,6 +308,13 @@ STATIC_ROOT = Path(_static_root) if _static_root else None
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("DJANGO_MEDIA_ROOT", str(BASE_DIR / "media")))
+# A version's PDF of at least PDF_PARTS_MIN_REQUIREMENTS requirements is laid out in parts, one per
+# worker process: PDF_PROCESSES of them (0: one per core; 1: never in parts), more if a part would hold
+# over PDF_PART_MAX_REQUIREMENTS (a process's memory grows with its part), and assembled into the
+# same document (core/pdf_parts.py).
+PDF_PROCESSES = env_int("DJANGO_PDF_PROCESSES", 0)
+PDF_PARTS_MIN_REQUIREMENTS = env_int("DJANGO_PDF_PARTS_MIN_REQUIREMENTS", 300)
+PDF_PART_MAX_REQUIREMENTS = env_int("DJANGO_PDF_PART_MAX_REQUIREMENTS", 500)
 # Stored files (version PDFs, documents, attestations, evidence, imports): the local disk by default;
 # DJANGO_STORAGE=s3 puts them on S3-compatible object storage (django-storages), so several web
 # processes share them without a shared disk. Its settings come from the usual variables.

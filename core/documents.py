@@ -60,10 +60,10 @@ def engine_fingerprint() -> str:
     import pydyf
     import weasyprint
 
-    from . import pdf, print_text, typography
+    from . import pdf, pdf_parts, print_text, typography
 
     digest = hashlib.sha256()
-    for module in (pdf, print_text, typography):
+    for module in (pdf, pdf_parts, print_text, typography):
         digest.update(Path(module.__file__).read_bytes())
     digest.update(f"weasyprint {weasyprint.__version__} pydyf {pydyf.__version__}".encode())
     return digest.hexdigest()

@@ -10,6 +10,7 @@ from django.utils import timezone, translation
 
 from core.documents import Document
 from core.pdf import html_to_pdf
+from core.pdf_parts import processes_for
 
 from .change_annex import change_annex_groups
 from .compare import compare_versions
@@ -110,7 +111,8 @@ def build_version_pdf(
     """Render the version as a PDF: published layout, or a draft preview with a *PROJET* watermark.
     ``published_by``, the editor publishing it, is printed in the document's history (« Validé par »)."""
     html = version_html(version, preview=preview, published_at=published_at, published_by=published_by)
-    return BuiltPdf(content=html_to_pdf(html), filename=version_pdf_filename(version, published_at))
+    processes = processes_for(version.requirements.count())
+    return BuiltPdf(content=html_to_pdf(html, processes=processes), filename=version_pdf_filename(version, published_at))
 
 
 def version_html(
@@ -130,11 +132,12 @@ PREVIEW = "version-preview"
 def preview_document(version: ReferentialVersion) -> Document:
     """A draft as it would print, watermarked *PROJET*, as a document built once per content: an
     editor who opens it twice without changing the draft waits for one layout."""
+    processes = processes_for(version.requirements.count())
     return Document(
         kind=PREVIEW,
         key=str(version.pk),
         source=version_html(version, preview=True),
-        build=lambda html: html_to_pdf(html),
+        build=lambda html: html_to_pdf(html, processes=processes),
         filename=f"PROJET_{version_pdf_filename(version, None)}",
     )
 

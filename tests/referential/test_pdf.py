@@ -142,7 +142,7 @@ def test_draft_preview_is_watermarked(published_and_draft):
 def test_failed_pdf_build_changes_nothing(published_and_draft, editor, monkeypatch):
     version, draft = published_and_draft
 
-    def broken(html):
+    def broken(html, **options):
         raise RuntimeError("moteur PDF indisponible")
 
     monkeypatch.setattr("referential.documents.html_to_pdf", broken)
