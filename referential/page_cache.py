@@ -27,6 +27,10 @@ are never served a cached page. Pages with a time-dependent part (a consultation
 so (``not_cacheable``) and are not kept. Pages live only in memory: a deployment restarts the
 processes, so no code fingerprint is needed; with ``DEBUG`` (templates read afresh) none are kept.
 
+**Version rows.** ``queries.version_for`` keeps a frozen version's row (with its referential, the
+version it is based on and its publisher) under the pages generation too: anyone may read it, and
+it only changes through a save. Each caller gets a copy of its own (unpickled), free to dress it.
+
 Each process keeps the last bodies it read in memory (``_LOCAL``, bounded in size), under the same
 keys: a warm page then reads one small cache entry (the generation) instead of megabytes of pickled
 HTML. A key never names two different bodies — the generation starts from a random number whenever
@@ -36,6 +40,7 @@ is never served for a version or labels it was not rendered from.
 
 import functools
 import hashlib
+import pickle
 import re
 import secrets
 import threading
@@ -46,6 +51,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
@@ -84,6 +90,14 @@ def _generation(key: str) -> int:
 
 
 def _bump(key: str) -> None:
+    """Bumps ``key`` now, for what this transaction reads next, and again once it commits: another
+    process that read the rows before the commit and kept what it rendered under the new generation
+    loses it then."""
+    _incr(key)
+    transaction.on_commit(lambda: _incr(key))
+
+
+def _incr(key: str) -> None:
     try:
         cache.incr(key)
     except ValueError:  # not set yet (or evicted): a new random start differs from the keys in use
@@ -212,7 +226,28 @@ def page_response(request: HttpRequest, template: str, *, typeset: bool) -> Http
     return response
 
 
-_LOCAL: OrderedDict[str, str] = OrderedDict()
+# Version rows ------------------------------------------------------------------------------------
+
+
+def version_key(slug: str, number: str) -> str:
+    """The key of the row of version ``number`` of ``slug`` in this process's memory."""
+    return f"referential:version-row:{pages_generation()}:{slug}:{number}"
+
+
+def cached_version(key: str) -> ReferentialVersion | None:
+    """A copy of its own of the frozen version row kept under ``key``, if any."""
+    kept = _local_get(key)
+    return None if kept is None else pickle.loads(kept)
+
+
+def keep_version(key: str, version: ReferentialVersion) -> None:
+    """Keeps ``version`` (with what was read along with it) under ``key`` if it is frozen — readable by
+    anyone and changed only through a save, which moves the pages' generation."""
+    if version.status in ReferentialVersion.FROZEN_STATUSES:
+        _local_put(key, pickle.dumps(version, protocol=pickle.HIGHEST_PROTOCOL))
+
+
+_LOCAL: OrderedDict[str, str | bytes] = OrderedDict()
 _LOCAL_LOCK = threading.Lock()
 _local_size = 0
 

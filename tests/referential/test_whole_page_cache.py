@@ -151,3 +151,23 @@ def test_a_page_with_a_consultation_still_open_is_not_kept(anonymous):
     _, first = get(anonymous, version.get_absolute_url())
     _, second = get(anonymous, version.get_absolute_url())
     assert second > cache_reads(1)
+
+
+def test_a_kept_version_row_is_a_copy_of_its_own_and_follows_a_status_change(client_for, contributor_a):
+    from referential import queries
+
+    version = freeze(filled_version())
+    slug, number = version.referential.slug, version.number
+    first = queries.version_for(None, slug, number)
+    first._commenting_state = "lu par quelqu'un d'autre"
+    first.referential.title = "Changé en mémoire"
+    with CaptureQueriesContext(connection) as queries_run:
+        second = queries.version_for(None, slug, number)
+    assert len(queries_run) == cache_reads(1)  # the pages' generation only
+    assert second == first and second is not first
+    assert not hasattr(second, "_commenting_state") and second.referential.title != "Changé en mémoire"
+    successor = VersionFactory(referential=version.referential, number="2.0")
+    services.supersede_version(version=version, successor=successor, by=None)
+    assert queries.version_for(None, slug, number).status == "superseded"
+    html = get(client_for(contributor_a), version.get_absolute_url())[0].content.decode()
+    assert "Cette version a été remplacée" in html
