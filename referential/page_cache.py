@@ -125,11 +125,18 @@ def bump_labels_generation(sender, **kwargs):
     _bump(PAGES_GENERATION_KEY)
 
 
-@receiver([post_save, post_delete], sender=ReferentialVersion)
 def bump_pages_generation(sender=None, **kwargs):
-    """A version row changed (its status, PDF, dates…) or, through ``consultation.apps``, a
-    consultation: every whole page kept in memory is stale; the bodies (frozen text) are not."""
+    """A row a kept page or version row shows changed (a frozen version; through ``consultation.apps``,
+    a consultation): every whole page and row kept in memory is stale; the bodies (frozen text) are not."""
     _bump(PAGES_GENERATION_KEY)
+
+
+@receiver([post_save, post_delete], sender=ReferentialVersion)
+def version_row_changed(sender, instance, **kwargs):
+    """Only frozen rows are kept, and a row becomes frozen through a save: an editor's saves of a draft
+    (or of a version in consultation) leave the kept pages alone."""
+    if instance.status in ReferentialVersion.FROZEN_STATUSES:
+        bump_pages_generation()
 
 
 def body_key(version: ReferentialVersion, language: str) -> str | None:

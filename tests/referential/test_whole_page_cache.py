@@ -171,3 +171,13 @@ def test_a_kept_version_row_is_a_copy_of_its_own_and_follows_a_status_change(cli
     assert queries.version_for(None, slug, number).status == "superseded"
     html = get(client_for(contributor_a), version.get_absolute_url())[0].content.decode()
     assert "Cette version a été remplacée" in html
+
+
+def test_an_editor_saving_a_draft_leaves_the_kept_pages_alone(anonymous):
+    version = freeze(filled_version())
+    draft = VersionFactory(referential=version.referential, number="2.0")
+    get(anonymous, version.get_absolute_url())
+    draft.change_summary = "Brouillon revu."
+    draft.save()
+    _, warm = get(anonymous, version.get_absolute_url())
+    assert warm == cache_reads(1)
