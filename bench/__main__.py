@@ -50,7 +50,29 @@ def main(argv: list[str]) -> int:
 
         print("### Self-assessment grid and verdict\n")
         assessment_grid.main()
+        print()
+    _summary(selected)
     return 0
+
+
+def _summary(selected: set[str]) -> None:
+    """The issue's table (issue 15) in one place: each row measured in this run, its reference beside
+    it (measured in the same run), the ratio, and whether its target is met."""
+    import importlib
+
+    rows = []
+    for name, module in (("pages", "published_pages"), ("read", "read_load"), ("pdf", "pdf_build"), ("intake", "comment_intake")):
+        if name in selected:
+            rows.extend(getattr(importlib.import_module(f"bench.{module}"), "SUMMARY", []))
+    if not rows:
+        return
+    print("### Targets (issue 15)\n")
+    print("| work | measured | reference (same run) | ratio | target | met |")
+    print("|---|---|---|---|---|---|")
+    for work, measured, reference, ratio, target, met in rows:
+        print(f"| {work} | {measured} | {reference or '—'} | {ratio or '—'} | {target} | {'yes' if met else 'no'} |")
+    met = sum(1 for row in rows if row[5])
+    print(f"\n{met} of {len(rows)} targets met.")
 
 
 if __name__ == "__main__":

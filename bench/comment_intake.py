@@ -4,7 +4,10 @@ gunicorn on loopback serves the app against a fresh PostgreSQL database; N clien
 contributor and one DRF token each) post ``POST /api/v1/consultations/{id}/comments/`` for a bounded
 time, each request's latency and status recorded. Then gunicorn stops and the stored comments are
 counted against the 201 answers: a comment answered 201 but absent from the database is *lost*.
-Target on a 2-core machine: ≥ 150 comments/s at 50 clients, p95 < 500 ms, no error and nothing lost.
+Then, on the same server in the same run, the same clients post to a hello-world token-authenticated
+DRF view (``bench.hello_urls``: the project's authentication classes, a signed-in caller required, a
+201 answered, nothing stored) for the same time: the reference.
+Target (issue 15): ≥ 40 % of the hello-world POST's throughput, p95 < 500 ms, no error, nothing lost.
 
     python -m bench intake                     # or: python -m bench.comment_intake
 
@@ -47,7 +50,9 @@ THREADS = int(os.environ.get("BENCH_INTAKE_THREADS", "1"))
 CONN_MAX_AGE = int(os.environ.get("BENCH_INTAKE_CONN_MAX_AGE", "60"))
 WSGI_APP = os.environ.get("BENCH_INTAKE_WSGI", "config.wsgi")
 REQUEST_TIMEOUT = 30.0
-TARGET_RATE, TARGET_P95_MS = 150.0, 500.0
+TARGET_RATIO, TARGET_P95_MS = 0.40, 500.0
+HELLO_PATH = "/bench/hello-post/"
+SUMMARY: list[tuple] = []  # the issue's row, for `python -m bench`'s summary
 DB_PREFIX = "bench_intake_"
 
 STATEMENT_WORDING = (
@@ -165,7 +170,7 @@ def _populate(clients: int, requirement_count: int) -> dict:
     def contributor(username: str):
         user = User.objects.create(username=username, email=f"{username}@example.org")
         user.groups.add(contributors)
-        Membership.objects.create(user=user, organisation=organisation, email_confirmed_at=now)
+        Membership.objects.create(user=user, organisation=organisation, email_confirmed_at=now, status=Membership.Status.APPROVED)
         return user, Token.objects.create(user=user).key
 
     accounts = [contributor(f"bench-contributor-{i}") for i in range(clients)]
@@ -340,11 +345,11 @@ def _server_env(database: str, static_root: str) -> dict:
     }
 
 
-def _start_gunicorn(env: dict, port: int, log) -> subprocess.Popen:
+def _start_gunicorn(env: dict, port: int, log, *, workers: int = WORKERS, threads: int = THREADS) -> subprocess.Popen:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     command = [
         str(gunicorn), WSGI_APP, "--bind", f"127.0.0.1:{port}",
-        "--workers", str(WORKERS), "--threads", str(THREADS),
+        "--workers", str(workers), "--threads", str(threads),
         "--timeout", "60", "--graceful-timeout", "10", "--log-level", "warning",
     ]
     # Its own process group, so that stopping it also stops its workers, whatever happens to the master.
@@ -386,9 +391,10 @@ class Client(threading.Thread):
     """One contributor: one warm-up comment, then comments one after the other until the deadline
     (or MAX_PER_CLIENT), over a keep-alive connection. A failed request is recorded, never retried."""
 
-    def __init__(self, index: int, token: str, port: int, path: str, keys: list[str], gate: threading.Barrier, window: dict):
+    def __init__(self, index: int, token: str, port: int, path: str, keys: list[str], gate: threading.Barrier, window: dict,
+                 *, hello: bool = False):
         super().__init__(daemon=True, name=f"intake-client-{index}")
-        self.index, self.port, self.path, self.keys = index, port, path, keys
+        self.index, self.port, self.path, self.keys, self.hello = index, port, path, keys, hello
         self.gate, self.window = gate, window  # window["start"]: set when the gate opens
         self.headers = {"Authorization": f"Token {token}", "Content-Type": "application/json", "Accept": "application/json"}
         # (measured?, started, seconds, status or 0, comment id or None, error or "")
@@ -396,7 +402,7 @@ class Client(threading.Thread):
         self.connection = None
 
     def post(self, number: int, measured: bool) -> None:
-        body = json.dumps(_payload(self.index, number, self.keys))
+        body = json.dumps({"n": number} if self.hello else _payload(self.index, number, self.keys))
         started = time.perf_counter()
         status, comment_id, error = 0, None, ""
         try:
@@ -407,7 +413,7 @@ class Client(threading.Thread):
             content = response.read()
             status = response.status
             if status == 201:
-                comment_id = json.loads(content)["id"]
+                comment_id = None if self.hello else json.loads(content)["id"]
             else:
                 error = f"HTTP {status}: {content[:200]!r}"
             if response.will_close:
@@ -443,8 +449,9 @@ def _percentile(sorted_values: list[float], fraction: float) -> float:
     return sorted_values[min(len(sorted_values), max(rank, 1)) - 1]
 
 
-def _run_clients(port: int, setup: dict, server_group: int) -> tuple[list[Client], float, dict]:
-    path = f"/api/v1/consultations/{setup['consultation']}/comments/"
+def _run_clients(port: int, setup: dict, server_group: int, *, hello: bool = False) -> tuple[list[Client], float, dict]:
+    """The clients' run: comments, or (``hello``) the hello-world POST of the reference."""
+    path = HELLO_PATH if hello else f"/api/v1/consultations/{setup['consultation']}/comments/"
     window: dict = {}
 
     def release():  # runs once, when every client has sent its warm-up comment
@@ -452,7 +459,7 @@ def _run_clients(port: int, setup: dict, server_group: int) -> tuple[list[Client
         window["start"] = time.perf_counter()
 
     gate = threading.Barrier(CLIENTS, action=release)
-    clients = [Client(i, token, port, path, setup["keys"], gate, window) for i, token in enumerate(setup["tokens"][:CLIENTS])]
+    clients = [Client(i, token, port, path, setup["keys"], gate, window, hello=hello) for i, token in enumerate(setup["tokens"][:CLIENTS])]
     for client in clients:
         client.start()
     # Warm-up, window, then at most one request in flight per client: a bound for all of them together.
@@ -525,14 +532,50 @@ def _report(
             f"Warning: other work took {max(context['background'], other_share) * 100:.0f} % of the machine: "
             "this measure understates the server."
         )
+    hello_clients, hello_window, hello_cpu = context["hello"]
+    hello_records = [record for client in hello_clients for record in client.records if record[0]]
+    hello_ok = [record for record in hello_records if record[3] == 201]
+    hello_rate = len(hello_ok) / hello_window
+    hello_latencies = sorted(record[2] * 1000 for record in hello_records)
+    hello_cpu_ms = hello_cpu["gunicorn"] * 1000 / max(len(hello_records), 1)
+    hello_server_ms = (hello_cpu["gunicorn"] + hello_cpu["postgres"]) * 1000 / max(len(hello_records), 1)
+    ratio = rate / hello_rate if hello_rate else float("nan")
     met = (
-        rate >= TARGET_RATE and p95 < TARGET_P95_MS and not errors
+        ratio >= TARGET_RATIO and p95 < TARGET_P95_MS and not errors
         and lost == 0 and unanswered_but_stored == 0 and duplicates == 0
     )
+    print()
+    print("| work | requests/s | p95 (ms) | gunicorn CPU per request (ms) | reference | ratio | target | met |")
+    print("|---|---|---|---|---|---|---|---|")
     print(
-        f"Target (≥ {TARGET_RATE:.0f} comments/s at 50 clients, p95 < {TARGET_P95_MS:.0f} ms, no error, nothing lost): "
+        f"| hello-world token-authenticated DRF POST, {len(hello_clients)} clients | {hello_rate:.0f} | "
+        f"{_percentile(hello_latencies, 0.95):.0f} | {hello_cpu_ms:.1f} | — | — | — | — |"
+    )
+    print(
+        f"| comment intake, {len(clients)} clients | {rate:.0f} | {p95:.0f} | {per['gunicorn']:.1f} | "
+        f"hello-world POST {hello_rate:.0f}/s | {ratio * 100:.0f} % | ≥ {TARGET_RATIO * 100:.0f} % of hello-world, "
+        f"p95 < {TARGET_P95_MS:.0f} ms, nothing lost | {'yes' if met and len(clients) >= 50 else 'no'} |"
+    )
+    print()
+    SUMMARY[:] = [(
+        f"comment intake, {len(clients)} clients (PostgreSQL, gunicorn)", f"{rate:.0f}/s, p95 {p95:.0f} ms, {lost} lost",
+        f"hello-world token-authenticated DRF POST {hello_rate:.0f}/s", f"{ratio * 100:.0f} %",
+        f"≥ {TARGET_RATIO * 100:.0f} % of hello-world, p95 < {TARGET_P95_MS:.0f} ms, nothing lost", met and len(clients) >= 50,
+    )]
+    hello_errors = len(hello_records) - len(hello_ok)
+    # On a shared machine the two windows do not get the same share of the cores: the server's CPU per
+    # request (gunicorn + PostgreSQL) gives the ratio a quiet machine would show.
+    print(
+        f"Server CPU per request (gunicorn + PostgreSQL): hello-world POST {hello_server_ms:.1f} ms, comment "
+        f"{per['gunicorn'] + per['postgres']:.1f} ms: on a quiet machine the comments would reach about "
+        f"{hello_server_ms / max(per['gunicorn'] + per['postgres'], 1e-9) * 100:.0f} % of the hello-world throughput."
+    )
+    print(
+        f"Target (≥ {TARGET_RATIO * 100:.0f} % of the hello-world POST's throughput at 50 clients, p95 < "
+        f"{TARGET_P95_MS:.0f} ms, no error, nothing lost): "
         + ("**met**" if met and len(clients) >= 50 else "**not met**")
         + ("" if len(clients) >= 50 else f" (only {len(clients)} clients)")
+        + (f"; the hello-world run had {hello_errors} error(s)" if hello_errors else "")
     )
     if errors:
         kinds: dict[str, int] = {}
@@ -562,6 +605,7 @@ def main() -> bool:
             os.mkdir(f"{folder}/static")  # STATIC_ROOT of the production settings; the API serves no static file
             _create_database(database)
             env = _server_env(database, f"{folder}/static")
+            env["DJANGO_SETTINGS_MODULE"] = "bench.settings"  # the project's URLs and the hello-world POST
             out = subprocess.run(
                 [sys.executable, "-m", "bench.comment_intake", "setup"],
                 cwd=ROOT, env=env, capture_output=True, text=True, check=False, timeout=300,
@@ -583,10 +627,11 @@ def main() -> bool:
                     _wait_until_ready(server, port, setup["consultation"], log_path)
                     background = _background_load()
                     clients, window, cpu = _run_clients(port, setup, server.pid)
+                    hello = _run_clients(port, setup, server.pid, hello=True)  # the reference, same server
                 finally:
                     _stop(server)
             stored = _stored_comments(database, setup["author_ids"])
-            context = {"background": background, "cpu": cpu}
+            context = {"background": background, "cpu": cpu, "hello": hello}
             return _report(clients, window, stored, setup, Path(log_path).read_text(), context)
     finally:
         if server is not None:

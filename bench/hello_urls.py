@@ -4,7 +4,8 @@ same process, same run)."""
 
 from django.http import HttpResponse
 from django.urls import path
-from rest_framework.decorators import api_view
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from config.urls import urlpatterns as project_urlpatterns
@@ -15,8 +16,11 @@ def hello(request):
 
 
 @api_view(["POST"])
+@permission_classes([IsAuthenticated])
 def hello_post(request):
-    return Response({"ok": True}, status=201)
+    """The project's API authentication (its default classes: the expiring token first), a signed-in
+    caller required, the JSON body parsed, a 201 answered: nothing stored."""
+    return Response({"ok": True, "received": len(request.data)}, status=201)
 
 
 urlpatterns = [path("bench/hello/", hello), path("bench/hello-post/", hello_post), *project_urlpatterns]

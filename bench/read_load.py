@@ -6,6 +6,13 @@ A fresh PostgreSQL database holds a published version (``BENCH_READ_REQUIREMENTS
 the version page three times out of four and its PDF once, each answer's latency and status
 recorded. Target (issue 15): no error, p95 under 300 ms — the app degrades, it does not fail.
 
+gunicorn runs ``BENCH_READ_WORKERS`` sync workers (cores + 1) and ``BENCH_READ_THREADS`` threads
+each (1; more selects the gthread worker). Every request a reader sends is anonymous: the page comes
+whole from each worker's memory, the PDF is a file sent as is (sendfile). Besides latencies, the table
+gives the CPU each request cost (gunicorn, PostgreSQL, the client threads, over the measured window)
+and the load average, since the machine may be shared: with the CPU per request, the throughput a
+quiet machine would reach is the cores divided by it.
+
     python -m bench read            # or: python -m bench.read_load
 """
 
@@ -20,7 +27,10 @@ import threading
 import time
 
 from bench.comment_intake import (
+    CORES,
     ROOT,
+    _cpu_split,
+    _snapshot,
     _create_database,
     _drop_database,
     _free_port,
@@ -34,7 +44,10 @@ from bench.comment_intake import (
 CLIENTS = int(os.environ.get("BENCH_READ_CLIENTS", "50"))
 SECONDS = float(os.environ.get("BENCH_READ_SECONDS", "20"))
 REQUIREMENTS = int(os.environ.get("BENCH_READ_REQUIREMENTS", "100"))
+WORKERS = int(os.environ.get("BENCH_READ_WORKERS", str(CORES + 1)))
+THREADS = int(os.environ.get("BENCH_READ_THREADS", "1"))
 TARGET_P95_MS = 300.0
+SUMMARY: list[tuple] = []  # the issue's rows, for `python -m bench`'s summary
 
 
 def setup_main() -> None:
@@ -116,7 +129,7 @@ def main() -> bool:
             subprocess.run([sys.executable, "manage.py", "collectstatic", "--no-input", "-v", "0"], cwd=ROOT, env=env, check=True)
             port = _free_port()
             with open(f"{folder}/gunicorn.log", "w") as log:
-                server = _start_gunicorn(env, port, log)
+                server = _start_gunicorn(env, port, log, workers=WORKERS, threads=THREADS)
                 deadline = time.monotonic() + 40
                 while not (_ready(port, paths["page"]) and _ready(port, paths["pdf"])):
                     if time.monotonic() > deadline or server.poll() is not None:
@@ -124,12 +137,16 @@ def main() -> bool:
                     time.sleep(0.3)
                 stop_at = [time.monotonic() + SECONDS + 5]
                 readers = [Reader(index, port, paths, stop_at) for index in range(CLIENTS)]
+                load_before = os.getloadavg()[0]
+                before = _snapshot(os.getpgid(server.pid))
                 started = time.monotonic()
                 for reader in readers:
                     reader.start()
                 for reader in readers:
                     reader.join(timeout=SECONDS + 60)
                 window = time.monotonic() - started
+                cpu = _cpu_split(before, _snapshot(os.getpgid(server.pid)))
+                load_after = os.getloadavg()[0]
                 _stop(server)
     finally:
         if server is not None:
@@ -139,17 +156,30 @@ def main() -> bool:
     print("| clients | kind | requests | errors | per s | p50 (ms) | p95 (ms) | p99 (ms) | target | met |")
     print("|---|---|---|---|---|---|---|---|---|---|")
     met = not errors
+    SUMMARY.clear()
     for kind in ("page", "pdf"):
         values = sorted(value for reader in readers for value in reader.latencies[kind])
         p95 = _percentile(values, 0.95) * 1000
         kind_errors = sum(1 for error in errors if error.startswith(kind))
         ok = kind_errors == 0 and p95 < TARGET_P95_MS
         met = met and ok
+        SUMMARY.append((f"read load, {CLIENTS} clients: {'published version page' if kind == 'page' else 'its PDF'}",
+                        f"p95 {p95:.0f} ms, {kind_errors} errors", "", "", f"no error, p95 < {TARGET_P95_MS:.0f} ms", ok))
         print(f"| {CLIENTS} | {kind} | {len(values)} | {kind_errors} | {len(values) / window:.0f} | "
               f"{statistics.median(values) * 1000:.0f} | {p95:.0f} | {_percentile(values, 0.99) * 1000:.0f} | "
               f"no error, p95 < {TARGET_P95_MS:.0f} ms | {'yes' if ok else 'no'} |")
     if errors:
         _log(f"errors: {sorted(set(errors))[:10]}")
+    total = sum(len(reader.latencies[kind]) for reader in readers for kind in ("page", "pdf"))
+    per = {kind: cpu[kind] * 1000 / max(total, 1) for kind in ("gunicorn", "postgres", "clients")}
+    ceiling = CORES * 1000 / max(sum(per.values()), 1e-9)
+    print()
+    print(f"gunicorn: {WORKERS} workers × {THREADS} thread(s); load average {load_before:.1f} → {load_after:.1f} on "
+          f"{CORES} cores; the machine was busy {cpu['machine'] / (window * CORES) * 100:.0f} % of the window, "
+          f"{cpu['other'] / max(cpu['machine'], 1e-9) * 100:.0f} % of it for other processes.")
+    print(f"CPU per request (page and PDF together, {total} requests): gunicorn {per['gunicorn']:.2f} ms, "
+          f"PostgreSQL {per['postgres']:.2f} ms, the client threads {per['clients']:.2f} ms; "
+          f"a quiet {CORES}-core machine would serve about {ceiling:.0f} requests/s with these clients on it.")
     return met
 
 

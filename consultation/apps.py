@@ -39,6 +39,16 @@ class ConsultationConfig(AppConfig):
             )
         )
 
+        from django.db.models.signals import post_delete, post_save
+
+        from referential.page_cache import bump_pages_generation
+
+        from .models import Consultation as ConsultationRow
+
+        # A version's page announces its consultation (window, synthesis): pages kept whole are stale.
+        for signal in (post_save, post_delete):
+            signal.connect(bump_pages_generation, sender=ConsultationRow, dispatch_uid=f"pages_consultation_{signal is post_save}")
+
         from core.documents import rebuild_when_changed, register
 
         from .models import Answer, Comment, Consultation

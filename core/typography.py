@@ -167,9 +167,10 @@ def is_french(language: str | None) -> bool:
 
 
 class FrenchTypographyMiddleware:
-    """Typesets French HTML pages (``french_html``); other languages, other content types and
-    streamed responses pass unchanged. Place it after ``LocaleMiddleware``, which sets the page's
-    language in ``Content-Language``."""
+    """Typesets French HTML pages (``french_html``); other languages, other content types,
+    streamed responses and responses a view typeset itself (``response.typeset``: a page kept whole,
+    ``referential.page_cache``) pass unchanged. Place it after ``LocaleMiddleware``, which sets the
+    page's language in ``Content-Language``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -178,6 +179,7 @@ class FrenchTypographyMiddleware:
         response = self.get_response(request)
         if (
             getattr(response, "streaming", False)
+            or getattr(response, "typeset", False)
             or not response.get("Content-Type", "").startswith("text/html")
             or not is_french(response.get("Content-Language"))
             or response.status_code in (204, 304)

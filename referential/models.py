@@ -125,7 +125,12 @@ class VersionQuerySet(models.QuerySet):
             status=ReferentialVersion.Status.CONSULTATION
         ).exists():
             raise VersionFrozen.under_consultation()
-        return super().update(**kwargs)
+        updated = super().update(**kwargs)
+        # No post_save for a bulk update: the pages and rows each process keeps are told here.
+        from .page_cache import bump_pages_generation
+
+        bump_pages_generation()
+        return updated
 
     def delete(self):
         if self.filter(status__in=ReferentialVersion.FROZEN_STATUSES).exists():

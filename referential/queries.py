@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from core.roles import is_editor
 
-from . import fixed_labels
+from . import fixed_labels, page_cache
 from .attention import AttentionRow
 from .compare import changed_fields, redline, snapshot
 from .keys import key_identity, normalise_key
@@ -38,7 +38,13 @@ def visible_versions(user) -> QuerySet[ReferentialVersion]:
 
 
 def version_for(user, slug: str, number: str) -> ReferentialVersion:
-    """The version ``number`` of referential ``slug`` if ``user`` may read it, else 404."""
+    """The version ``number`` of referential ``slug`` if ``user`` may read it, else 404. A frozen
+    version (anyone may read it; its row only changes through a save) is read once per process and
+    generation of pages: later calls get a copy of their own with no query (``page_cache``)."""
+    key = page_cache.version_key(slug, number)
+    version = page_cache.cached_version(key)
+    if version is not None:
+        return version
     version = (
         visible_versions(user)
         .select_related("based_on", "published_by")
@@ -48,7 +54,9 @@ def version_for(user, slug: str, number: str) -> ReferentialVersion:
     if version is None:
         raise Http404
     # A published version's pages, exports and API answers print the words of its publication day.
-    return fixed_labels.dress_version(version)
+    version = fixed_labels.dress_version(version)
+    page_cache.keep_version(key, version)
+    return version
 
 
 def referentials_with_versions(user) -> list[Referential]:

@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from core.documents import document_response
 from core.errors import DomainError
 from core.roles import is_editor
-from core.typography import typeset_fragment
+from core.typography import french_html, is_french, typeset_fragment
 from core.web import add_error_messages, breadcrumb, error_lines, error_status, require_editor
 
 from . import exports, page_cache, queries, services
@@ -141,6 +141,14 @@ def _mark_shown(nodes, is_filtered: bool) -> bool:
 
 
 def version_detail(request, slug, number):
+    # An anonymous reader's page of a published version, kept whole in this process's memory: served
+    # without a query beyond the pages' generation, nor rendering, nor typography (page_cache).
+    language = get_language()
+    french = is_french(language)
+    key = page_cache.page_key(request)
+    template = page_cache.cached_page(key)
+    if template is not None:
+        return page_cache.page_response(request, template, typeset=french)
     version = queries.version_for(request.user, slug, number)
     choices = _once(lambda: queries.filter_choices(version))
     filters = _requirement_filters(request, choices)
@@ -148,8 +156,8 @@ def version_detail(request, slug, number):
     # A published version's body — its conformity rule, contents, filters and requirements — is the
     # same for every reader: rendered once per content and language (page_cache); when the cache has
     # it, neither its requirements nor its filter choices nor its thresholds are read.
-    key = None if is_filtered else page_cache.body_key(version, get_language())
-    body = page_cache.cached_body(key, lambda: _version_body(request, version, choices, filters))
+    body_key = None if is_filtered else page_cache.body_key(version, language)
+    body = page_cache.cached_body(body_key, lambda: _version_body(request, version, choices, filters))
     based_on = version.based_on
     can_compare = based_on is not None and (based_on.is_public or is_editor(request.user))
     # The validation panel, for editors, while the version may still be published.
@@ -174,7 +182,17 @@ def version_detail(request, slug, number):
         request=request,
     )
     before, _place, after = page.partition(BODY_PLACE)
-    return HttpResponse("".join((before, body, after)))
+    page = "".join((before, body, after))
+    if key is not None and version.status in ReferentialVersion.FROZEN_STATUSES:
+        if french:
+            page = french_html(page)  # the body, marked as typeset, is passed through
+        template = page_cache.keep_page(request, key, page)
+        if template is not None:
+            return page_cache.page_response(request, template, typeset=french)
+        response = HttpResponse(page)
+        response.typeset = french
+        return response
+    return HttpResponse(page)
 
 
 # Where the version's body goes in its rendered page: a comment, which no escaped text can contain.

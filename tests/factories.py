@@ -146,6 +146,11 @@ def freeze(version, status=ReferentialVersion.Status.PUBLISHED):
     """Move a version to a frozen status directly, bypassing the publication checks and the frozen
     row's own guard (test set-up only: the guard refuses taking a version out of consultation)."""
     models.QuerySet.update(ReferentialVersion.objects.filter(pk=version.pk), status=status)
+    # An update sends no post_save: what the row's save would have done for the pages and version rows
+    # each process keeps (referential.page_cache), done here.
+    from referential.page_cache import bump_pages_generation
+
+    bump_pages_generation()
     version.refresh_from_db()
     return version
 

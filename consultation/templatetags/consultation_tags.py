@@ -3,6 +3,7 @@ from django.conf import settings
 from django.shortcuts import resolve_url
 from django.utils.http import urlencode
 
+from referential import page_cache
 from referential.templatetags.referential_tags import markdown_filter
 
 from core.roles import is_editor
@@ -42,10 +43,14 @@ def consultation_banner(context, version):
     state = _commenting_state(context, version)
     consultation = state.consultation
     user = _user(context)
+    phase = consultation_phase(consultation) if consultation else None
+    if phase not in (None, "closed"):
+        # Time left, how to take part: this page is not kept whole for later readers.
+        page_cache.not_cacheable(context.get("request"))
     return {
         "state": state,
         "consultation": consultation,
-        "phase": consultation_phase(consultation) if consultation else None,
+        "phase": phase,
         "user": user,
         "login_url": _login_url(context),
         "user_is_editor": context.get("user_is_editor", False),

@@ -155,3 +155,25 @@ def test_typeset_fragments_pass_through_and_the_text_around_them_is_typeset():
     assert _french_html_bytes("<p>Sans : fragment</p>".encode(), "utf-8") == french_html("<p>Sans : fragment</p>").encode()
     # Unclosed: the rest is typeset as any text (the marker is a mere comment).
     assert french_html(f"<p>A : b</p>{TYPESET_OPEN}<p>c : d</p>") == f"<p>A\u202f: b</p>{TYPESET_OPEN}<p>c\u202f: d</p>"
+
+
+def test_a_response_its_view_typeset_is_left_alone():
+    """A page kept whole (referential.page_cache) is typeset once, when kept: the middleware does not
+    read it again; any other French page is typeset."""
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from core.typography import FrenchTypographyMiddleware
+
+    def view(typeset):
+        def respond(request):
+            response = HttpResponse("<p>Statut : publié</p>")
+            response["Content-Language"] = "fr"
+            response.typeset = typeset
+            return response
+
+        return respond
+
+    request = RequestFactory().get("/")
+    assert FrenchTypographyMiddleware(view(True))(request).content.decode() == "<p>Statut : publié</p>"
+    assert FrenchTypographyMiddleware(view(False))(request).content.decode() == "<p>Statut\u202f: publié</p>"

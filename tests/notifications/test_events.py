@@ -83,8 +83,10 @@ def test_publishing_a_version_mails_each_follower_once_in_their_language(followe
 def test_nothing_is_sent_before_the_action_commits(followers, editor, smtp, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         open_consultation(filled_version(referential=followers), editor)
-    assert smtp.messages == [] and len(callbacks) == 1
-    callbacks[0]()
+    # (the other callbacks move the pages generation again on commit: referential.page_cache)
+    assert smtp.messages == [] and callbacks
+    for callback in callbacks:
+        callback()
     assert len(smtp.messages) == 2
 
 

@@ -9,6 +9,7 @@ from drf_spectacular.drainage import GENERATOR_STATS
 from openapi_spec_validator import validate
 
 from referential.models import ReferentialVersion, Requirement
+from tests.cache_counts import cache_reads
 from tests.factories import (
     ActorFactory,
     LevelFactory,
@@ -181,15 +182,20 @@ def test_reads_run_the_same_queries_for_10_and_300_requirements(
     client = api_for(editor)
     # The editor's role is looked up once per user, not per request (a URL of its own: the answers
     # measured below must be built, not read from the server's cache).
-    client.get(version_url(small) + "requirements/?limit=1")
+    # Both versions' rows are read once here too: a frozen version's row is then kept in the process's
+    # memory (referential.page_cache), and both answers below find it there.
+    for version in (small, large):
+        client.get(version_url(version) + "requirements/?limit=1")
 
     counts = [queries_for(client, version_url(version) + suffix, **params) for version in (small, large)]
 
     assert counts[0] == counts[1], counts
     # 5 measured: version, thresholds or count, chapters, requirements, actors. An answer about frozen
     # versions also looks up and stores its body in the server's cache (the database cache: the labels'
-    # generation, the lookup, then the store with its expiry check and cull), a constant 7 more.
-    assert counts[0] <= (13 if frozen else 6), counts
+    # generation, the lookup, then the store with its expiry check and cull), a constant 7 more. The
+    # version's lookup first reads the pages' generation (a cache read): for a frozen version kept in
+    # memory it replaces the version's query; a draft's is then read as before (was 6 for drafts).
+    assert counts[0] <= (13 if frozen else 6 + cache_reads(1)), counts
 
 
 def test_the_large_list_really_serialized_every_requirement(api_for, referential):
