@@ -80,7 +80,10 @@ class SignupForm(AllauthSignupForm):
             self.fields[name].widget.attrs.pop("placeholder", None)
 
     def clean_organisation_name(self):
-        return " ".join(self.cleaned_data["organisation_name"].split())
+        name = services.clean_organisation_name(self.cleaned_data["organisation_name"])
+        if not name:
+            raise forms.ValidationError(self.fields["organisation_name"].error_messages["required"], code="required")
+        return name
 
     def signup(self, request, user) -> None:
         data = self.cleaned_data

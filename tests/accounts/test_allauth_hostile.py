@@ -1,0 +1,383 @@
+"""The accounts on allauth, probed by an outsider, a contributor of another organisation and an
+editor, with hostile and real-world inputs (issue 14's review): joining an approved organisation
+under a look-alike name or address, telling whether an address has an account, dodging the limits,
+forged confirmation and reset links, open redirects, junk form data."""
+
+import re
+
+import pytest
+from allauth.account.models import EmailAddress
+from django.core import mail
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts import services
+from accounts.models import Membership, Organisation, OrganisationDomain
+from tests.accounts.factories import OrganisationFactory, member, text_of
+from tests.factories import UserFactory
+
+SIGNUP = reverse("account_signup")
+LOGIN = reverse("account_login")
+RESET = reverse("account_reset_password")
+EMAIL = reverse("account_email")
+PASSWORD = "un-mot-de-passe-solide-2024"
+FACTORY_PASSWORD = "motdepasse-solide-42"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(db):
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def hopital(db, editor):
+    organisation = OrganisationFactory(name="Hôpital Nord", status=Organisation.Status.APPROVED, agrees_to_be_named=True)
+    domain = OrganisationDomain.objects.create(organisation=organisation, domain="hopital-nord.fr")
+    services.validate_organisation_domain(domain=domain, by=editor)
+    return organisation
+
+
+def sign_up(*, email="intrus@ailleurs.example", organisation_name="Hôpital Nord") -> Membership:
+    return services.register_contributor(
+        email=email,
+        password=PASSWORD,
+        first_name="Ivan",
+        last_name="Intrus",
+        organisation_name=organisation_name,
+        organisation_kind="operator",
+    )
+
+
+def signup_form(**overrides) -> dict:
+    return {
+        "first_name": "Ivan",
+        "last_name": "Intrus",
+        "email": "intrus@ailleurs.example",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "organisation_name": "Hôpital Nord",
+        "organisation_kind": "operator",
+        **overrides,
+    }
+
+
+# Joining an approved organisation under a look-alike name ---------------------------------------
+
+LOOK_ALIKES = [
+    "HÔPITAL NORD",
+    "hopital nord",
+    "  Hôpital\t  Nord  ",
+    "Hôpital Nord.",
+    "Hôpital Nord !",
+    "Hôpital-Nord",
+    "« Hôpital Nord »",
+    "HôpitalNord",
+    "Hôpital\u200bNord",  # zero-width space
+    "Hôpital \u200bNord",
+    "Hôpital\u00a0Nord",  # no-break space
+    "Hôpital\u202fNord",
+    "\u200eHôpital Nord",  # left-to-right mark
+    "Hôpital Nord\u00ad",  # soft hyphen
+    "Ｈôｐｉｔａｌ Ｎｏｒｄ",  # full-width (NFKC)
+    "Ho\u0302pital Nord",  # decomposed accent
+    "Нôpital Nord",  # Cyrillic En
+    "Hôpitаl Nоrd",  # Cyrillic a and o
+    "Hôpital Νord",  # Greek Nu
+    "Hôpita\u217c Nord",  # Roman numeral fifty, NFKC l
+]
+
+
+@pytest.mark.parametrize("name", LOOK_ALIKES)
+def test_a_look_alike_of_an_approved_organisations_name_asks_to_join_it(hopital, name):
+    membership = sign_up(organisation_name=name)
+
+    assert membership.organisation == hopital
+    assert membership.status == Membership.Status.PENDING
+    assert Organisation.objects.count() == 1
+
+
+def test_an_invisible_character_is_not_kept_in_a_new_organisations_name(db):
+    membership = sign_up(organisation_name="Clinique\u200b du\u2060 Parc\u200e")
+
+    assert membership.organisation.name == "Clinique du Parc"
+
+
+def test_a_different_name_is_a_new_organisation_pending_approval(hopital):
+    membership = sign_up(organisation_name="Hôpital Sud")
+
+    assert membership.organisation != hopital
+    assert membership.organisation.status == Organisation.Status.PENDING
+    assert not Membership.objects.in_good_standing().filter(pk=membership.pk).exists()
+
+
+# Joining through an address in a validated domain ------------------------------------------------
+
+@pytest.mark.parametrize(
+    "email",
+    [
+        "x@evil.hopital-nord.fr",
+        "x@hopital-nord.fr.evil.com",
+        "x@hopital-nord.fr.",
+        "x@xn--hpital-nord-ieb.fr",
+        "x@hopital-nord.com",
+        "x@hopital--nord.fr",
+        "x@hopital-nord.fr@evil.com",
+    ],
+)
+def test_an_address_outside_the_validated_domain_waits_for_approval(hopital, email):
+    try:
+        membership = sign_up(email=email)
+    except Exception as error:  # refused outright is fine too
+        assert "email" in getattr(error, "message_dict", {"email": 1})
+        return
+    assert membership.status == Membership.Status.PENDING
+
+
+@pytest.mark.parametrize("email", ["x@hopital-nord.fr", "X@HOPITAL-NORD.FR", "x+consultation@hopital-nord.fr"])
+def test_an_address_in_the_validated_domain_is_approved_by_its_confirmation(hopital, email):
+    membership = sign_up(email=email)
+    assert membership.status == Membership.Status.PENDING
+
+    membership = services.record_email_confirmed(user=membership.user, email=email.lower())
+
+    assert membership.status == Membership.Status.APPROVED and membership.refusal() is None
+
+
+def test_whoever_signs_up_with_someone_elses_address_in_the_domain_cannot_sign_in(hopital, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        membership = sign_up(email="directrice@hopital-nord.fr")
+    mail.outbox.clear()
+
+    client = Client()
+    response = client.post(LOGIN, {"login": "directrice@hopital-nord.fr", "password": PASSWORD})
+
+    assert "_auth_user_id" not in client.session
+    assert response.status_code == 302 and response.url == reverse("account_email_verification_sent")
+    membership.refresh_from_db()
+    assert membership.email_confirmed_at is None
+
+
+def test_a_member_adding_an_address_in_a_validated_domain_is_not_approved_by_it(hopital, client_for):
+    membership = sign_up(email="intrus@ailleurs.example")
+    services.record_email_confirmed(user=membership.user, email=membership.user.email)
+    EmailAddress.objects.filter(user=membership.user).update(verified=True)
+    client = client_for(membership.user)
+
+    client.post(EMAIL, {"action_add": "", "email": "directrice@hopital-nord.fr"})
+    response = client.post(EMAIL, {"action_primary": "", "email": "directrice@hopital-nord.fr"})
+
+    membership.refresh_from_db()
+    membership.user.refresh_from_db()
+    assert membership.status == Membership.Status.PENDING
+    assert membership.user.email == "intrus@ailleurs.example"  # an unverified address does not become primary
+    assert response.status_code in (200, 302)
+
+
+def test_an_address_switched_before_confirmation_does_not_carry_the_domains_approval(hopital, client_for, django_capture_on_commit_callbacks):
+    """Approved for directrice@hopital-nord.fr (which they cannot read), they make another address
+    primary and confirm that one: the approval was for the domain's address, not for them."""
+    membership = sign_up(email="directrice@hopital-nord.fr")
+    client = client_for(membership.user)
+    client.post(EMAIL, {"action_add": "", "email": "intrus@ailleurs.example"})
+    client.post(EMAIL, {"action_primary": "", "email": "intrus@ailleurs.example"})
+    address = EmailAddress.objects.get(user=membership.user, email="intrus@ailleurs.example")
+    from allauth.account.models import EmailConfirmationHMAC
+
+    client.post(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
+
+    membership.refresh_from_db()
+    assert membership.email_confirmed_at is not None  # they proved intrus@ailleurs.example…
+    assert membership.status == Membership.Status.PENDING  # …which is not in the organisation's domain
+
+
+# Enumeration -------------------------------------------------------------------------------------
+
+
+def test_adding_an_address_of_another_account_says_the_same_as_a_free_one(client_for, db):
+    owner = member(OrganisationFactory(), email="prise@example.org", username="prise@example.org")
+    probe = member(OrganisationFactory())
+    client = client_for(probe.user)
+
+    taken = client.post(EMAIL, {"action_add": "", "email": "prise@example.org"})
+    free = client.post(EMAIL, {"action_add": "", "email": "libre@example.org"})
+
+    assert taken.status_code == free.status_code
+    assert "déjà" not in text_of(client.get(EMAIL)) and "déjà" not in text_of(taken)
+    owner.user.refresh_from_db()
+    assert owner.user.email == "prise@example.org"
+    assert not EmailAddress.objects.filter(user=probe.user, email="prise@example.org", verified=True).exists()
+
+
+def test_a_failed_sign_in_says_the_same_for_a_known_and_an_unknown_address(db):
+    member(OrganisationFactory(), email="connu@example.org", username="connu@example.org")
+
+    known = Client().post(LOGIN, {"login": "connu@example.org", "password": "faux-mot-de-passe-123"})
+    unknown = Client().post(LOGIN, {"login": "inconnu@example.org", "password": "faux-mot-de-passe-123"})
+
+    assert known.status_code == unknown.status_code == 200
+    def strip(response, email):
+        text = re.sub(r'value="[A-Za-z0-9]{64}"', "", text_of(response).replace(email, ""))
+        return re.sub(r"-[a-z]{16}\b", "", text)  # ids the layout draws at random
+
+    assert strip(known, "connu@example.org") == strip(unknown, "inconnu@example.org")
+
+
+# Rate limits -------------------------------------------------------------------------------------
+
+
+def test_x_forwarded_for_does_not_reset_the_per_ip_count(db):
+    statuses = [
+        Client().post(RESET, {"email": f"personne{n}@example.org"}, REMOTE_ADDR="198.51.100.9", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(21)
+    ]
+
+    assert statuses[20] == 429
+
+
+def test_case_variants_of_an_address_are_one_count(db):
+    user = UserFactory(username="alice@example.org", email="alice@example.org")
+    EmailAddress.objects.create(user=user, email="alice@example.org", primary=True, verified=True)
+    variants = ["alice@example.org", "ALICE@example.org", "Alice@Example.ORG", " alice@EXAMPLE.org ", "aLiCe@example.org"]
+
+    statuses = [Client().post(RESET, {"email": email}, REMOTE_ADDR=f"192.0.2.{n}").status_code for n, email in enumerate(variants)]
+
+    assert statuses[3:] == [429, 429]
+    assert len(mail.outbox) == 3
+
+
+def test_sign_up_per_ip_is_not_fooled_by_x_forwarded_for(db):
+    statuses = [
+        Client().post(
+            SIGNUP, signup_form(email=f"n{n}@example.org", organisation_name=f"Org {n}"), REMOTE_ADDR="198.51.100.10", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}"
+        ).status_code
+        for n in range(11)
+    ]
+
+    assert statuses[10] == 429
+
+
+def test_failed_sign_ins_with_case_variants_count_for_one_account(db):
+    member(OrganisationFactory(), email="cible@example.org", username="cible@example.org")
+    variants = ["cible@example.org", "CIBLE@example.org", "Cible@Example.org", "cible@EXAMPLE.ORG", "CiBlE@example.org"]
+    for n, login in enumerate(variants):
+        Client().post(LOGIN, {"login": login, "password": "faux-mot-de-passe-123"}, REMOTE_ADDR=f"192.0.2.{n}")
+
+    client = Client()
+    client.post(LOGIN, {"login": "cible@example.org", "password": FACTORY_PASSWORD}, REMOTE_ADDR="192.0.2.99")
+    assert "_auth_user_id" not in client.session
+
+
+# Confirmation and reset links --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "key",
+    ["a", "x" * 5000, "é" * 300, "MQ:1abc:zzz", "-:-:-", "MTIzNDU2Nzg5MA:1t0abc:" + "A" * 43, "%C3%A9", "0" * 64],
+)
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_forged_confirmation_key_is_a_4xx(client, db, key, method):
+    response = getattr(client, method)(f"/compte/confirmer/{key}/")
+
+    assert 400 <= response.status_code < 500 or response.status_code == 302, response.status_code
+
+
+def test_a_get_on_a_confirmation_link_confirms_nothing(client, db):
+    from allauth.account.models import EmailConfirmationHMAC
+
+    membership = member(OrganisationFactory(), confirmed=False)
+    address = EmailAddress.objects.get(user=membership.user)
+
+    response = client.get(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
+
+    assert response.status_code == 200
+    address.refresh_from_db()
+    membership.refresh_from_db()
+    assert not address.verified and membership.email_confirmed_at is None
+
+
+def test_confirming_someone_elses_address_while_signed_in_confirms_it_for_them_only(client_for, db):
+    from allauth.account.models import EmailConfirmationHMAC
+
+    victim = member(OrganisationFactory(), confirmed=False)
+    other = member(OrganisationFactory(), confirmed=True)
+    address = EmailAddress.objects.get(user=victim.user)
+
+    client_for(other.user).post(reverse("account_confirm_email", args=[EmailConfirmationHMAC(address).key]))
+
+    assert not EmailAddress.objects.filter(user=other.user, email=victim.user.email).exists()
+    assert EmailAddress.objects.filter(user=other.user).count() == 1
+
+
+@pytest.mark.parametrize("path", ["zz-zz", "1-" + "x" * 5000, "0-set-password", "%FF-%00", "1-é"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_a_forged_reset_link_is_not_a_500(client, db, path, method):
+    response = getattr(client, method)(f"/compte/mot-de-passe/nouveau/{path}/", {"password1": PASSWORD, "password2": PASSWORD})
+
+    assert response.status_code < 500
+
+
+# Redirects ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example", "https:evil.example", "\\\\evil.example", " //evil.example"]
+)
+def test_next_never_leaves_the_site_after_sign_in(db, target):
+    member(OrganisationFactory(), email="m@example.org", username="m@example.org")
+
+    response = Client().post(LOGIN + "?next=" + target, {"login": "m@example.org", "password": FACTORY_PASSWORD, "next": target})
+
+    assert response.status_code == 302
+    assert "evil.example" not in response.url
+
+
+# Junk inputs -------------------------------------------------------------------------------------
+
+JUNK = ["x" * 100_000, "a\x00b", "<script>alert(1)</script>", "' OR 1=1 --", "é" * 500]
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=range(len(JUNK)))
+@pytest.mark.parametrize("url", [SIGNUP, LOGIN, RESET])
+def test_junk_in_any_field_is_never_a_500(db, url, junk):
+    data = signup_form()
+    data.update({"login": junk, "password": junk, "email": junk})
+    for field in list(data):
+        client = Client()
+        response = client.post(url, {**data, field: junk})
+        assert response.status_code < 500, (field, response.status_code)
+
+
+@pytest.mark.parametrize("url", [SIGNUP, LOGIN, RESET])
+def test_lists_in_fields_and_non_utf8_bodies_are_never_a_500(db, url):
+    client = Client()
+    data = signup_form()
+    response = client.post(url, {**data, "email": ["a@example.org", "b@example.org"], "organisation_name": ["A", "B"], "login": ["a", "b"]})
+    assert response.status_code < 500
+    response = client.generic("POST", url, b"email=%FF%FE&login=%C3%28&organisation_name=\xff\xfe", content_type="application/x-www-form-urlencoded")
+    assert response.status_code < 500
+    response = client.generic("POST", url, b"email=%ED%A0%80&login=%ED%A0%80&password=%ED%A0%80", content_type="application/x-www-form-urlencoded")
+    assert response.status_code < 500
+    response = client.generic("POST", url, b"\xff\xfe\x00garbage", content_type="multipart/form-data; boundary=zz")
+    assert response.status_code < 500
+
+
+@pytest.mark.parametrize("url", [SIGNUP, LOGIN, RESET])
+def test_a_post_without_csrf_token_is_a_403(db, url):
+    response = Client(enforce_csrf_checks=True).post(url, signup_form())
+
+    assert response.status_code == 403
+
+
+@pytest.mark.parametrize("junk", JUNK, ids=range(len(JUNK)))
+def test_junk_on_the_addresses_and_password_pages_is_never_a_500(client_for, db, junk):
+    client = client_for(member(OrganisationFactory()).user)
+    for action in ("action_add", "action_send", "action_primary", "action_remove"):
+        assert client.post(EMAIL, {action: "", "email": junk}).status_code < 500
+    response = client.post(
+        reverse("account_change_password"), {"oldpassword": junk, "password1": junk, "password2": junk}
+    )
+    assert response.status_code < 500
