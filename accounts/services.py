@@ -273,7 +273,14 @@ def record_email_confirmed(*, user: User, email: str) -> Membership | None:
 @transaction.atomic
 def issue_api_token(*, user: User) -> Token:
     """The user's API token: the current one while it is valid, a new one once it has expired
-    (``API_TOKEN_MAX_AGE_DAYS``). A password change revokes it (``receivers``)."""
+    (``API_TOKEN_MAX_AGE_DAYS``). A password change revokes it (``receivers``).
+
+    Refuses (PermissionRefused) a contributor whose address is not confirmed: the site's sign-in
+    asks them to confirm it first, and the API is no side door around that (whoever signed up with
+    an address they cannot read would otherwise be signed in)."""
+    membership = Membership.objects.filter(user=user).only("email_confirmed_at").first()
+    if membership is not None and membership.email_confirmed_at is None:
+        raise PermissionRefused(_("Confirmez d'abord votre adresse électronique."))
     token = Token.objects.select_for_update().filter(user=user).first()
     if token is not None and token_expired(token):
         token.delete()

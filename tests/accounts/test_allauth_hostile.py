@@ -381,3 +381,114 @@ def test_junk_on_the_addresses_and_password_pages_is_never_a_500(client_for, db,
         reverse("account_change_password"), {"oldpassword": junk, "password1": junk, "password2": junk}
     )
     assert response.status_code < 500
+
+
+# Sessions and tokens -----------------------------------------------------------------------------
+
+
+def signed_in(email, password=FACTORY_PASSWORD, **extra) -> Client:
+    client = Client(**extra)
+    client.post(LOGIN, {"login": email, "password": password})
+    assert "_auth_user_id" in client.session
+    return client
+
+
+def test_closing_the_other_sessions_signs_them_out(db):
+    member(OrganisationFactory(), email="s@example.org", username="s@example.org")
+    elsewhere = signed_in("s@example.org", REMOTE_ADDR="192.0.2.1")
+    here = signed_in("s@example.org", REMOTE_ADDR="192.0.2.2")
+    assert elsewhere.get(reverse("accounts:account")).status_code == 200
+
+    here.post(reverse("usersessions_list"))
+
+    assert elsewhere.get(reverse("accounts:account")).status_code == 302
+    assert here.get(reverse("accounts:account")).status_code == 200
+
+
+def test_changing_the_password_signs_the_other_sessions_out(db):
+    member(OrganisationFactory(), email="s@example.org", username="s@example.org")
+    elsewhere = signed_in("s@example.org", REMOTE_ADDR="192.0.2.1")
+    here = signed_in("s@example.org", REMOTE_ADDR="192.0.2.2")
+
+    here.post(
+        reverse("account_change_password"),
+        {"oldpassword": FACTORY_PASSWORD, "password1": "un-autre-mot-de-passe-2025", "password2": "un-autre-mot-de-passe-2025"},
+    )
+
+    assert elsewhere.get(reverse("accounts:account")).status_code == 302
+    assert here.get(reverse("accounts:account")).status_code == 200
+
+
+def test_the_sessions_page_records_the_peer_address_not_x_forwarded_for(db):
+    from allauth.usersessions.models import UserSession
+
+    member(OrganisationFactory(), email="s@example.org", username="s@example.org")
+    client = signed_in("s@example.org", REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR="203.0.113.66")
+    client.get(reverse("usersessions_list"), REMOTE_ADDR="192.0.2.7", HTTP_X_FORWARDED_FOR="203.0.113.66")
+
+    assert set(UserSession.objects.values_list("ip", flat=True)) == {"192.0.2.7"}
+
+
+def test_an_unconfirmed_contributor_gets_no_api_token(hopital, django_capture_on_commit_callbacks):
+    """Whoever signed up with an address they cannot read must not sign in through the API instead."""
+    sign_up(email="directrice@hopital-nord.fr")
+
+    response = Client().post(reverse("api-token"), {"username": "directrice@hopital-nord.fr", "password": PASSWORD})
+
+    assert response.status_code == 403
+    assert "token" not in response.json()
+    assert "Confirmez d'abord votre adresse" in response.content.decode()
+
+
+# Account pages in English ------------------------------------------------------------------------
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="55 strings of the allauth pages (verification sent, addresses, sessions, external sign-in…) have no "
+    "English in locale/en yet: the catalogue is regenerated and translated after the merge; drop this mark then",
+)
+def test_account_pages_in_english_leave_no_french_of_the_catalogue(client_for, db):
+    from tests.test_every_page_in_both_languages import french_fragments, visible_text
+
+    signed = member(OrganisationFactory(), confirmed=False)
+    pages = [
+        (None, LOGIN), (None, SIGNUP), (None, RESET), (None, reverse("account_reset_password_done")),
+        (None, reverse("account_email_verification_sent")), (None, "/compte/confirmer/cle-inconnue/"),
+        (None, "/compte/mot-de-passe/nouveau/zz-cle-inconnue/"),
+        (signed.user, EMAIL), (signed.user, reverse("account_change_password")), (signed.user, reverse("usersessions_list")),
+        (signed.user, reverse("accounts:account")), (signed.user, reverse("account_logout")),
+    ]
+    fragments = french_fragments()
+    left = []
+    for user, path in pages:
+        client = client_for(user)
+        client.cookies["django_language"] = "en"
+        response = client.get(path)
+        html = response.content.decode()
+        assert response.status_code < 500 and '<html lang="en"' in html, (path, response.status_code)
+        text = visible_text(html)
+        left += [f"{path}: {fragment!r}" for fragment in fragments if fragment in text]
+    assert not left, "\n".join(left)
+
+
+# Sign-in with the identity provider: which account an asserted address reaches -------------------
+
+
+def test_an_address_another_account_added_unverified_still_reaches_only_its_verified_owner(db):
+    from tests.accounts.test_oidc_account_matching import identity, reached
+
+    owner = member(OrganisationFactory(), email="alice@ans.fr", username="alice@ans.fr").user
+    intruder = member(OrganisationFactory()).user
+    EmailAddress.objects.create(user=intruder, email="ALICE@ans.fr", verified=False, primary=False)
+
+    assert reached(identity("alice@ANS.FR")) == owner
+
+
+def test_a_provider_asserting_an_address_only_an_intruder_holds_unverified_reaches_nobody(db):
+    from tests.accounts.test_oidc_account_matching import identity, reached
+
+    intruder = member(OrganisationFactory()).user
+    EmailAddress.objects.create(user=intruder, email="directrice@hopital-nord.fr", verified=False, primary=False)
+
+    assert reached(identity("directrice@hopital-nord.fr")) is None
