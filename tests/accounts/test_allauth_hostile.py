@@ -492,3 +492,34 @@ def test_a_provider_asserting_an_address_only_an_intruder_holds_unverified_reach
     EmailAddress.objects.create(user=intruder, email="directrice@hopital-nord.fr", verified=False, primary=False)
 
     assert reached(identity("directrice@hopital-nord.fr")) is None
+
+
+def test_signing_up_again_and_again_with_a_known_address_does_not_flood_its_owner(db, django_capture_on_commit_callbacks):
+    member(OrganisationFactory(), email="cible@example.org", username="cible@example.org")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        responses = [
+            Client().post(SIGNUP, signup_form(email=email), REMOTE_ADDR=f"192.0.2.{n}")
+            for n, email in enumerate(["cible@example.org", "CIBLE@example.org", "Cible@Example.org", "cible@example.org"])
+        ]
+
+    assert {response.status_code for response in responses} == {302}
+    assert len(mail.outbox) == 1  # allauth's per-address limit of verification mails (1 a minute, 3 an hour)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
+def test_next_never_leaves_the_site_after_sign_out_nor_on_the_provider_button(db, settings, target):
+    from allauth.account.utils import get_next_redirect_url
+    from allauth.core import context
+    from django.test import RequestFactory
+
+    member(OrganisationFactory(), email="m@example.org", username="m@example.org")
+    client = signed_in("m@example.org")
+
+    response = client.post(reverse("account_logout"), {"next": target})
+
+    assert response.status_code == 302 and "evil.example" not in response.url
+    # The provider's button goes through the same check before the target is kept in the OIDC state.
+    request = RequestFactory().post("/", {"next": target})
+    with context.request_context(request):
+        assert get_next_redirect_url(request) is None
