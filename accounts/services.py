@@ -32,7 +32,7 @@ from core.roles import CONTRIBUTOR_GROUP, is_editor
 
 from . import signals
 from .authentication import token_expired
-from .models import Membership, Organisation, OrganisationDomain, OrganisationRefusal
+from .models import Membership, Organisation, OrganisationDomain, OrganisationRefusal, is_shared_mail_domain
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -328,10 +328,16 @@ def refuse_membership(*, membership: Membership, by: User) -> Membership:
 @transaction.atomic
 def validate_organisation_domain(*, domain: OrganisationDomain, by: User) -> OrganisationDomain:
     """An editor confirms that addresses in ``domain`` belong to its organisation: newcomers signing up
-    with one join it without waiting. Validating twice changes nothing; refuses non-editors."""
+    with one join it without waiting. Validating twice changes nothing; refuses non-editors, and a
+    domain whose addresses anyone can get (``models.SHARED_MAIL_DOMAINS``: gmail.com, orange.fr,
+    medecin.mssante.fr…) with a ValidationError on ``domain``."""
     if not is_editor(by):
         raise PermissionRefused(_("Seuls les rédacteurs de l'ANS peuvent valider un domaine."))
     domain = OrganisationDomain.objects.select_for_update().get(pk=domain.pk)
+    if is_shared_mail_domain(domain.domain):
+        raise ValidationError(
+            {"domain": _("Ce domaine est ouvert à tous (messagerie grand public ou partagée) : il ne désigne pas une organisation.")}
+        )
     if domain.validated_at is None:
         domain.validated_by, domain.validated_at = by, timezone.now()
         domain.save(update_fields=["validated_by", "validated_at"])

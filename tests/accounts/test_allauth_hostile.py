@@ -523,3 +523,44 @@ def test_next_never_leaves_the_site_after_sign_out_nor_on_the_provider_button(db
     request = RequestFactory().post("/", {"next": target})
     with context.request_context(request):
         assert get_next_redirect_url(request) is None
+
+
+# An editor validating a domain anyone can get -----------------------------------------------------
+
+
+@pytest.mark.parametrize("name", ["gmail.com", "Orange.fr", "medecin.mssante.fr", "laposte.net."])
+def test_a_domain_anyone_can_get_is_neither_declared_nor_validated(hopital, editor, name):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        OrganisationDomain(organisation=hopital, domain=name).full_clean()
+
+    domain = OrganisationDomain.objects.create(organisation=hopital, domain=name.lower().rstrip("."))
+    with pytest.raises(ValidationError):
+        services.validate_organisation_domain(domain=domain, by=editor)
+    domain.refresh_from_db()
+    assert domain.validated_at is None
+
+    membership = sign_up(email=f"quiconque@{name.lower().rstrip('.')}")
+    membership = services.record_email_confirmed(user=membership.user, email=membership.user.email)
+    assert membership.status == Membership.Status.PENDING
+
+
+def test_the_admin_action_says_which_domains_it_refused(hopital, client_for, staff_editor):
+    from django.contrib.auth.models import Permission
+
+    staff_editor.groups.get(name="editor").permissions.add(*Permission.objects.filter(codename__endswith="organisationdomain"))
+    open_domain = OrganisationDomain.objects.create(organisation=hopital, domain="gmail.com")
+    own = OrganisationDomain.objects.create(organisation=OrganisationFactory(), domain="clinique-du-parc.fr")
+
+    response = client_for(staff_editor).post(
+        reverse("admin:accounts_organisationdomain_changelist"),
+        {"action": "validate_action", "_selected_action": [open_domain.pk, own.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "gmail.com" in text_of(response) and "non validés" in text_of(response)
+    open_domain.refresh_from_db()
+    own.refresh_from_db()
+    assert open_domain.validated_at is None and own.validated_at is not None
