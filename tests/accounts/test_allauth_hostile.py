@@ -564,3 +564,45 @@ def test_the_admin_action_says_which_domains_it_refused(hopital, client_for, sta
     open_domain.refresh_from_db()
     own.refresh_from_db()
     assert open_domain.validated_at is None and own.validated_at is not None
+
+
+# Who may sign in without a confirmed address -----------------------------------------------------
+
+
+def test_a_sign_up_that_fails_halfway_leaves_no_account_that_signs_in_unconfirmed(db, monkeypatch):
+    def broken(**kwargs):
+        raise RuntimeError("base indisponible")
+
+    monkeypatch.setattr(services, "join_organisation", broken)
+    Client(raise_request_exception=False).post(SIGNUP, signup_form(email="demi@example.org"))
+    from django.contrib.auth import get_user_model
+
+    assert not get_user_model().objects.filter(email__iexact="demi@example.org").exists()
+
+    client = Client()
+    client.post(LOGIN, {"login": "demi@example.org", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize("groups", [("contributor",), ()])
+def test_an_account_without_membership_that_is_no_editor_must_confirm_its_address(db, groups):
+    from tests.factories import UserFactory as Factory
+
+    user = Factory(username="sans-rattachement@example.org", email="sans-rattachement@example.org")
+    for name in groups:
+        from django.contrib.auth.models import Group
+
+        user.groups.add(Group.objects.get_or_create(name=name)[0])
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+
+    client = Client()
+    client.post(LOGIN, {"login": user.email, "password": FACTORY_PASSWORD})
+
+    assert "_auth_user_id" not in client.session
+
+
+def test_an_editor_without_a_confirmed_address_still_signs_in_by_username(db, editor):
+    client = Client()
+    client.post(LOGIN, {"login": "editrice", "password": FACTORY_PASSWORD})
+
+    assert "_auth_user_id" in client.session
