@@ -7,6 +7,7 @@ from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -84,6 +85,13 @@ class SignupForm(AllauthSignupForm):
         if not name:
             raise forms.ValidationError(self.fields["organisation_name"].error_messages["required"], code="required")
         return name
+
+    def try_save(self, request):
+        """allauth's, plus a password hash for a known address: a new account's hashing takes a good
+        part of a second, and a sign-up answering faster for a known address would reveal it."""
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1") or "")
+        return super().try_save(request)
 
     def signup(self, request, user) -> None:
         data = self.cleaned_data

@@ -606,3 +606,22 @@ def test_an_editor_without_a_confirmed_address_still_signs_in_by_username(db, ed
     client.post(LOGIN, {"login": "editrice", "password": FACTORY_PASSWORD})
 
     assert "_auth_user_id" in client.session
+
+
+def test_a_sign_up_with_a_known_address_hashes_the_password_like_a_new_one(db, monkeypatch):
+    """Hashing a password takes a good part of a second in production: a sign-up that skipped it for a
+    known address would tell by its speed that the address has an account."""
+    from django.contrib.auth.hashers import MD5PasswordHasher
+
+    calls = []
+    encode = MD5PasswordHasher.encode
+    monkeypatch.setattr(MD5PasswordHasher, "encode", lambda self, password, salt: calls.append(password) or encode(self, password, salt))
+    member(OrganisationFactory(), email="connu@example.org", username="connu@example.org")
+    calls.clear()
+
+    Client().post(SIGNUP, signup_form(email="nouveau@example.org"), REMOTE_ADDR="192.0.2.1")
+    new = len(calls)
+    calls.clear()
+    Client().post(SIGNUP, signup_form(email="connu@example.org"), REMOTE_ADDR="192.0.2.2")
+
+    assert new >= 1 and len(calls) == new
