@@ -11,8 +11,8 @@ of a sign-in's account, and who must have confirmed an address to sign in.
   allauth's ``login_failed`` limit throttles its login page; the project's backend
   (``ThrottledModelBackend``), which throttles the admin and the API token endpoint, steps aside
   during an allauth sign-in so that one failure is not counted twice.
-- Verification is mandatory for contributors only: an account without membership (editors, staff)
-  signs in without a confirmed address, and a member whose ``email_confirmed_at`` is set (the date
+- Verification is mandatory for contributors only: editors and staff (who have no membership)
+  sign in without a confirmed address, and a member whose ``email_confirmed_at`` is set (the date
   our rules read) is not asked again.
 """
 
@@ -123,9 +123,15 @@ class ContributorEmailVerificationStage(EmailVerificationStage):
     def handle(self):
         from .models import Membership
 
+        from core.roles import is_editor
+
         user = self.login.user
         if user is not None and user.pk and not self.login.signup:
             membership = Membership.objects.filter(user=user).only("email_confirmed_at").first()
-            if membership is None or membership.email_confirmed_at is not None:
+            if membership is not None and membership.email_confirmed_at is not None:
+                return None, True
+            # Only editors and staff are let in without: an account that has no membership for
+            # another reason (a sign-up that failed halfway) is a contributor's all the same.
+            if membership is None and (user.is_staff or is_editor(user)):
                 return None, True
         return super().handle()

@@ -323,6 +323,17 @@ class OrganisationDomainAdmin(FrenchTitles, EditorsOnly, admin.ModelAdmin):
 
     @admin.action(description=_("Valider les domaines sélectionnés"), permissions=["change"])
     def validate_action(self, request, queryset):
+        refused = []
         for domain in queryset:
-            services.validate_organisation_domain(domain=domain, by=request.user)
-        self.message_user(request, _("Domaines validés."), messages.SUCCESS)
+            try:
+                services.validate_organisation_domain(domain=domain, by=request.user)
+            except ValidationError:
+                refused.append(domain.domain)
+        if refused:
+            self.message_user(
+                request,
+                _("Domaines ouverts à tous, non validés : %(domains)s.") % {"domains": ", ".join(refused)},
+                messages.ERROR,
+            )
+        if len(refused) < len(queryset):
+            self.message_user(request, _("Domaines validés."), messages.SUCCESS)

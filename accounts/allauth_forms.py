@@ -7,6 +7,7 @@ from allauth.account.forms import AddEmailForm as AllauthAddEmailForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -80,7 +81,17 @@ class SignupForm(AllauthSignupForm):
             self.fields[name].widget.attrs.pop("placeholder", None)
 
     def clean_organisation_name(self):
-        return " ".join(self.cleaned_data["organisation_name"].split())
+        name = services.clean_organisation_name(self.cleaned_data["organisation_name"])
+        if not name:
+            raise forms.ValidationError(self.fields["organisation_name"].error_messages["required"], code="required")
+        return name
+
+    def try_save(self, request):
+        """allauth's, plus a password hash for a known address: a new account's hashing takes a good
+        part of a second, and a sign-up answering faster for a known address would reveal it."""
+        if self.account_already_exists:
+            make_password(self.cleaned_data.get("password1") or "")
+        return super().try_save(request)
 
     def signup(self, request, user) -> None:
         data = self.cleaned_data

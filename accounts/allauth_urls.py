@@ -8,6 +8,7 @@ identity provider have their own (provisional) includes in config/urls.py.
 
 from allauth.account import views
 from allauth.usersessions import views as usersessions_views
+from django.db import transaction
 from django.urls import path, re_path
 
 
@@ -24,7 +25,9 @@ urlpatterns = [
     path("compte/connexion/", views.login, name="account_login"),
     path("compte/deconnexion/", views.logout, name="account_logout"),
     path("compte/inactif/", views.account_inactive, name="account_inactive"),
-    path("compte/inscription/", views.signup, name="account_signup"),
+    # One transaction: a sign-up failing after allauth created the account (in the organisation
+    # fields' join_organisation) leaves no account behind.
+    path("compte/inscription/", transaction.atomic(views.signup), name="account_signup"),
     path("compte/reauthentification/", views.reauthenticate, name="account_reauthenticate"),
     path("compte/reauthentification/code/", views.request_reauthentication_code, name="account_request_reauthentication_code"),
     path(

@@ -144,6 +144,25 @@ class Membership(models.Model):
         return None
 
 
+# Domains whose addresses anyone can get (webmails, access providers) or that a whole profession
+# shares (the MSSanté addresses of the professional orders): an address there proves nothing about
+# working for one organisation, so no organisation may claim them.
+SHARED_MAIL_DOMAINS = frozenset(
+    """
+    gmail.com googlemail.com yahoo.com yahoo.fr ymail.com hotmail.com hotmail.fr outlook.com outlook.fr
+    live.com live.fr msn.com icloud.com me.com mac.com aol.com aol.fr protonmail.com proton.me pm.me
+    gmx.com gmx.fr mail.com orange.fr wanadoo.fr free.fr sfr.fr neuf.fr club-internet.fr bbox.fr
+    laposte.net numericable.fr mailo.com tutanota.com yandex.com mssante.fr medecin.mssante.fr
+    pharmacien.mssante.fr infirmier.mssante.fr sagefemme.mssante.fr chirurgien-dentiste.mssante.fr
+    masseur-kinesitherapeute.mssante.fr pedicure-podologue.mssante.fr
+    """.split()
+)
+
+
+def is_shared_mail_domain(domain: str) -> bool:
+    return (domain or "").strip().rstrip(".").lower() in SHARED_MAIL_DOMAINS
+
+
 class OrganisationDomain(models.Model):
     """An e-mail domain an organisation declared as its own (``hopital-nord.fr``). Once an editor has
     validated it, whoever signs up with an address in it joins the organisation without waiting."""
@@ -181,6 +200,8 @@ class OrganisationDomain(models.Model):
         self.domain = (self.domain or "").strip().lstrip("@").lower()
         if "." not in self.domain or "@" in self.domain or " " in self.domain:
             raise ValidationError({"domain": _("Indiquez un domaine de messagerie, par exemple hopital-nord.fr.")})
+        if is_shared_mail_domain(self.domain):
+            raise ValidationError({"domain": _("Ce domaine est ouvert à tous (messagerie grand public ou partagée) : il ne désigne pas une organisation.")})
 
 
 class LoginAttempt(models.Model):

@@ -32,7 +32,7 @@ from core.roles import CONTRIBUTOR_GROUP, is_editor
 
 from . import signals
 from .authentication import token_expired
-from .models import Membership, Organisation, OrganisationDomain, OrganisationRefusal
+from .models import Membership, Organisation, OrganisationDomain, OrganisationRefusal, is_shared_mail_domain
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
@@ -64,11 +64,42 @@ def _after_commit(task, *args) -> None:
 # Sign-up and e-mail confirmation ---------------------------------------------------------------
 
 
+# Letters of other scripts drawn like Latin ones (Unicode's confusables, the ones a name typed to
+# pass for another would use): « Нôpital » with a Cyrillic En is « Hôpital » to a reader.
+_LOOK_ALIKES = str.maketrans(
+    # Cyrillic
+    "АВЕЅІЈКМНОРСТХУаеіјорсхуѕԁһӏԛԝ"
+    # Greek
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαιορυχκνϲ",
+    "ABESIJKMHOPCTXYaeijopcxysdhlqw"
+    "ABEZHIKMNOPTYXaiopuxkvc",
+)
+
+
+def clean_organisation_name(name: str) -> str:
+    """A name as stored and shown: composed accents (NFC), without invisible characters (zero-width
+    spaces, direction marks, soft hyphens: Unicode's "format" category) and with single spaces."""
+    composed = unicodedata.normalize("NFC", name or "")
+    visible = "".join(char for char in composed if unicodedata.category(char) != "Cf")
+    return " ".join(visible.split())
+
+
 def organisation_name_key(name: str) -> str:
-    """What two spellings of one organisation share: « Hôpital  Nord » and « hopital nord » match."""
+    """What two spellings of one organisation share, so that a newcomer typing one *asks to join*
+    the organisation registered under the other instead of registering a look-alike: case, accents,
+    spaces (« HôpitalNord »), punctuation and symbols (« Hôpital-Nord. »), invisible characters, compatibility forms
+    (full-width letters) and Cyrillic or Greek letters drawn like Latin ones are set aside."""
     decomposed = unicodedata.normalize("NFKD", name or "")
-    without_accents = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return " ".join(without_accents.casefold().split())
+    letters = []
+    for char in decomposed:
+        category = unicodedata.category(char)
+        if category.startswith("M") or category == "Cf":
+            continue  # accents, zero-width and direction marks
+        letters.append(char if category[0] in "LN" else " ")  # punctuation, symbols, spaces: one separator
+    key = "".join(letters).translate(_LOOK_ALIKES)
+    key = unicodedata.normalize("NFKD", key.casefold())
+    # Without spaces at all: « HôpitalNord » (or « Hôpital\u200bNord ») passes for « Hôpital Nord ».
+    return "".join(key.split())
 
 
 def _final(organisation: Organisation) -> Organisation:
@@ -87,6 +118,8 @@ def _existing_organisation(name: str) -> Organisation | None:
     examine afresh. Merged ones lead to the organisation they were merged into.
     """
     key = organisation_name_key(name)
+    if not key:
+        return None  # a name of punctuation only is nobody's look-alike
     # Compared in Python: accent-insensitive matching is not portable across SQLite and PostgreSQL,
     # and organisations number in the hundreds.
     candidates = [
@@ -169,7 +202,7 @@ def register_contributor(
 
 def _organisation_errors(organisation_name: str, organisation_kind: str) -> dict:
     errors = {}
-    if not " ".join((organisation_name or "").split()):
+    if not clean_organisation_name(organisation_name):
         errors["organisation_name"] = [_("Ce champ est obligatoire.")]
     if organisation_kind not in Organisation.Kind.values:
         errors["organisation_kind"] = [_("Choisissez le type de votre organisation.")]
@@ -185,30 +218,31 @@ def join_organisation(
     (ValidationError naming the field).
 
     Naming a new organisation registers it (pending an editor's approval) with its first member
-    approved alongside it. Naming an organisation already registered (case, accents and spaces
-    aside) makes a *pending* membership that an editor approves — at once approved if the address
-    is in a domain the organisation declared and an editor validated. Either way the member may
-    write in its name only once their address is confirmed (``Membership.refusal``).
+    approved alongside it. Naming an organisation already registered (or a look-alike of its name,
+    ``organisation_name_key``) makes a *pending* membership that an editor approves — or that the
+    confirmation of the address approves, when it is in a domain the organisation declared and an
+    editor validated (``record_email_confirmed``): the approval rests on an address the member
+    proved, not on one they typed (they could change it before confirming). Either way the member
+    may write in its name only once their address is confirmed (``Membership.refusal``).
     """
     errors = _organisation_errors(organisation_name, organisation_kind)
     if errors:
         raise ValidationError(errors)
-    organisation_name = " ".join(organisation_name.split())
+    organisation_name = clean_organisation_name(organisation_name)
     user.groups.add(Group.objects.get_or_create(name=CONTRIBUTOR_GROUP)[0])
     organisation = _existing_organisation(organisation_name)
     if organisation is None:
         organisation = Organisation(name=organisation_name, kind=organisation_kind, agrees_to_be_named=agrees_to_be_named)
         stamp(organisation, gettext_noop("Inscription de l'organisation"), by=user).save()
         status = Membership.Status.APPROVED  # its founder: the organisation's own approval is the gate
-    elif _validated_domain_of(organisation, user.email):
-        status = Membership.Status.APPROVED
     else:
         status = Membership.Status.PENDING
     membership = Membership(user=user, organisation=organisation, status=status)
     stamp(membership, gettext_noop("Inscription"), by=user).save()
     if organisation.status == Status.PENDING:
         signals.organisation_awaits_approval.send(sender=Organisation, organisation=organisation, membership=membership)
-    if membership.status == Membership.Status.PENDING:
+    if membership.status == Membership.Status.PENDING and not _validated_domain_of(organisation, user.email):
+        # (An address in a validated domain is approved by its confirmation: editors have nothing to do.)
         signals.membership_awaits_approval.send(sender=Membership, membership=membership)
     return membership
 
@@ -217,13 +251,19 @@ def join_organisation(
 def record_email_confirmed(*, user: User, email: str) -> Membership | None:
     """Date the confirmation of ``user``'s address on their membership (``email_confirmed_at``, the
     date our rules read), when ``email`` is the address of the account; called when allauth confirms
-    an address. Confirming twice changes nothing; an account without membership is left alone."""
+    an address. A pending membership is approved when this confirmed address is in a domain its
+    organisation declared and an editor validated. Confirming twice changes nothing; an account
+    without membership is left alone."""
     if not email or (user.email or "").lower() != email.lower():
         return None
-    membership = Membership.objects.select_for_update().filter(user=user).first()
+    membership = Membership.objects.select_for_update().select_related("organisation").filter(user=user).first()
     if membership is not None and membership.email_confirmed_at is None:
         membership.email_confirmed_at = timezone.now()
-        stamp(membership, gettext_noop("Adresse électronique confirmée"), by=user).save()
+        reason = gettext_noop("Adresse électronique confirmée")
+        if membership.status == Membership.Status.PENDING and _validated_domain_of(membership.organisation, email):
+            membership.status = Membership.Status.APPROVED
+            reason = gettext_noop("Adresse électronique confirmée dans un domaine validé de l'organisation")
+        stamp(membership, reason, by=user).save()
     return membership
 
 
@@ -233,7 +273,14 @@ def record_email_confirmed(*, user: User, email: str) -> Membership | None:
 @transaction.atomic
 def issue_api_token(*, user: User) -> Token:
     """The user's API token: the current one while it is valid, a new one once it has expired
-    (``API_TOKEN_MAX_AGE_DAYS``). A password change revokes it (``receivers``)."""
+    (``API_TOKEN_MAX_AGE_DAYS``). A password change revokes it (``receivers``).
+
+    Refuses (PermissionRefused) a contributor whose address is not confirmed: the site's sign-in
+    asks them to confirm it first, and the API is no side door around that (whoever signed up with
+    an address they cannot read would otherwise be signed in)."""
+    membership = Membership.objects.filter(user=user).only("email_confirmed_at").first()
+    if membership is not None and membership.email_confirmed_at is None:
+        raise PermissionRefused(_("Confirmez d'abord votre adresse électronique."))
     token = Token.objects.select_for_update().filter(user=user).first()
     if token is not None and token_expired(token):
         token.delete()
@@ -281,10 +328,16 @@ def refuse_membership(*, membership: Membership, by: User) -> Membership:
 @transaction.atomic
 def validate_organisation_domain(*, domain: OrganisationDomain, by: User) -> OrganisationDomain:
     """An editor confirms that addresses in ``domain`` belong to its organisation: newcomers signing up
-    with one join it without waiting. Validating twice changes nothing; refuses non-editors."""
+    with one join it without waiting. Validating twice changes nothing; refuses non-editors, and a
+    domain whose addresses anyone can get (``models.SHARED_MAIL_DOMAINS``: gmail.com, orange.fr,
+    medecin.mssante.fr…) with a ValidationError on ``domain``."""
     if not is_editor(by):
         raise PermissionRefused(_("Seuls les rédacteurs de l'ANS peuvent valider un domaine."))
     domain = OrganisationDomain.objects.select_for_update().get(pk=domain.pk)
+    if is_shared_mail_domain(domain.domain):
+        raise ValidationError(
+            {"domain": _("Ce domaine est ouvert à tous (messagerie grand public ou partagée) : il ne désigne pas une organisation.")}
+        )
     if domain.validated_at is None:
         domain.validated_by, domain.validated_at = by, timezone.now()
         domain.save(update_fields=["validated_by", "validated_at"])

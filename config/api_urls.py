@@ -16,6 +16,7 @@ from core.api_errors import ErrorSerializer
     responses={
         200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
         400: OpenApiResponse(ErrorSerializer, description="Identifiants refusés ou corps illisible."),
+        403: OpenApiResponse(ErrorSerializer, description="Adresse électronique du contributeur pas encore confirmée."),
     },
 )
 class TokenView(ObtainAuthToken):

@@ -110,7 +110,17 @@ def test_an_address_in_a_validated_domain_joins_at_once(messagerie, editor):
     domain = OrganisationDomain.objects.create(organisation=messagerie, domain="messagerie-sante.fr")
     services.validate_organisation_domain(domain=domain, by=editor)
 
-    membership = sign_up(email="Jean@Messagerie-Sante.FR")
+    membership = services.register_contributor(
+        email="Jean@Messagerie-Sante.FR",
+        password="un-mot-de-passe-solide-2024",
+        first_name="Jean",
+        last_name="Dupont",
+        organisation_name="Messagerie Santé Services",
+        organisation_kind="operator",
+    )
+    assert membership.status == Membership.Status.PENDING  # typed, not yet proved
+
+    membership = services.record_email_confirmed(user=membership.user, email="jean@messagerie-sante.fr")
 
     assert membership.status == Membership.Status.APPROVED and membership.refusal() is None
 

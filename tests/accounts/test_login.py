@@ -32,7 +32,10 @@ def _empty_cache(db):
 
 @pytest.fixture
 def alice(db):
-    return UserFactory(username="alice@example.org", email="Alice@example.org")
+    # A contributor with a confirmed address (only editors and staff sign in without one).
+    from tests.accounts.factories import OrganisationFactory, member
+
+    return member(OrganisationFactory(), username="alice@example.org", email="Alice@example.org").user
 
 
 def log_in(client, identifier, password=PASSWORD, **extra):

@@ -6,9 +6,11 @@ from types import SimpleNamespace
 import pytest
 from allauth.account.models import EmailAddress
 
-from accounts.models import Organisation
+from django.utils import timezone
+
+from accounts.models import Membership, Organisation
 from accounts.social_adapter import SocialAccountAdapter
-from tests.accounts.factories import OrganisationFactory, member
+from tests.accounts.factories import OrganisationFactory
 from tests.factories import UserFactory, contributor_user
 
 pytestmark = pytest.mark.django_db
@@ -27,8 +29,16 @@ def reached(login) -> object | None:
     return found[0] if found else None
 
 
-def confirmed_member(**kwargs):
-    return member(OrganisationFactory(status=Organisation.Status.APPROVED), **kwargs).user
+def confirmed_member(*, confirmed=True, **kwargs):
+    """A member as they were before allauth: no EmailAddress row (``member()`` would add one)."""
+    user = contributor_user(**kwargs)
+    Membership.objects.create(
+        user=user,
+        organisation=OrganisationFactory(status=Organisation.Status.APPROVED),
+        status=Membership.Status.APPROVED,
+        email_confirmed_at=timezone.now() if confirmed else None,
+    )
+    return user
 
 
 def test_an_address_verified_in_allauth_is_reached():
@@ -61,7 +71,7 @@ def test_an_account_not_yet_in_allauth_is_reached_through_its_confirmed_membersh
 
 
 def test_an_unconfirmed_membership_is_not_reached():
-    member(OrganisationFactory(status=Organisation.Status.APPROVED), confirmed=False, email=ADDRESS)
+    confirmed_member(confirmed=False, email=ADDRESS)
 
     assert reached(identity()) is None
     assert not EmailAddress.objects.exists()
