@@ -34,7 +34,7 @@ def test_the_paths_are_french():
 def test_no_provider_configured_no_button(db, client, settings):
     configure(settings, server_url="")
 
-    page = text_of(client.get(reverse("accounts:login")))
+    page = text_of(client.get(reverse("account_login")))
 
     assert "Se connecter avec Agence" not in page
     assert LOGIN not in page
@@ -46,7 +46,7 @@ def test_a_configured_provider_gets_a_button_that_posts_with_csrf(db, settings):
     configure(settings, server_url="http://127.0.0.1:9")
     client = Client(enforce_csrf_checks=True)
 
-    page = text_of(client.get(reverse("accounts:login")))
+    page = text_of(client.get(reverse("account_login")))
 
     form = page[page.rindex("<form", 0, page.index(BUTTON)) : page.index(BUTTON)]
     assert 'method="post"' in form
@@ -112,12 +112,15 @@ def test_an_unreachable_provider_is_a_failed_sign_in_not_a_server_error(step, db
 
 
 def test_a_linked_identity_is_listed_and_can_be_unlinked(db, client_for, settings):
+    from allauth.account.models import EmailAddress
     from allauth.socialaccount.models import SocialAccount
 
     from tests.factories import contributor_user
 
     configure(settings, server_url="http://127.0.0.1:9")
     user = contributor_user(email="alice@ans.fr")
+    # Every account has its allauth address (sign-up, data migration); allauth unlinks nothing without one.
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     account = SocialAccount.objects.create(user=user, provider=PROVIDER_ID, uid="alice@ans.fr", extra_data={})
     client = client_for(user)
 
@@ -129,3 +132,14 @@ def test_a_linked_identity_is_listed_and_can_be_unlinked(db, client_for, setting
     response = client.post(reverse("socialaccount_connections"), {"account": account.pk})
     assert response.status_code == 302
     assert not SocialAccount.objects.exists()
+
+
+def test_the_login_page_offers_the_passkey_sign_in(db, client, settings):
+    settings.MFA_PASSKEY_LOGIN_ENABLED = True
+    page = text_of(client.get(reverse("account_login")))
+
+    assert 'form="mfa_login"' in page and 'id="passkey_login"' in page
+    assert f'<form id="mfa_login" action="{reverse("mfa_login_webauthn")}" method="post">' in page
+
+    settings.MFA_PASSKEY_LOGIN_ENABLED = False
+    assert 'id="passkey_login"' not in text_of(client.get(reverse("account_login")))
