@@ -26,7 +26,7 @@ NEXT_SESSION_KEY = "accounts.mfa_next"
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Pages an editor without a factor may still reach: setting one up (allauth asks for the password
 # again before the first), signing out, the language switch.
-OPEN_URL_NAMES = frozenset({"account_reauthenticate", "account_logout", "accounts:logout", "set_language"})
+OPEN_URL_NAMES = frozenset({"account_reauthenticate", "account_logout", "set_language"})
 
 
 def has_second_factor(user) -> bool:
