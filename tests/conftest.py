@@ -39,6 +39,9 @@ def _test_settings(settings, tmp_path):
     # publish versions to test something else, so they do not, and the tests of the validation
     # itself (tests/referential/test_version_review.py) turn it back on.
     settings.REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL = False
+    # tests.factories.totp_code() is the code of the current 30-second period: a test that crosses
+    # into the next one before allauth checks it would fail at random. One period either side.
+    settings.MFA_TOTP_TOLERANCE = 1
     # A request in English leaves English active in the thread; each test starts in French.
     translation.activate("fr")
     yield
