@@ -55,7 +55,7 @@ def sign_in_at_provider(page, live_server, server, login: str, axe=None):
     """From the site's login page, through the provider's sign-in form, back to the site."""
     # Nothing leaves the machine (the provider's development page asks for a web font).
     page.route(re.compile(r"^https?://(?!127\.0\.0\.1|localhost)"), lambda route: route.abort())
-    page.goto(live_server.url + reverse("accounts:login"))
+    page.goto(live_server.url + reverse("account_login"))
     if axe:
         violations = axe(page)
         assert violations == [], describe(violations)
@@ -94,12 +94,12 @@ def test_a_contributor_with_a_verified_address_signs_in_with_the_provider(
 def test_an_address_the_provider_does_not_verify_never_signs_into_the_account(live_server, page, provider_configured, alice):
     sign_in_at_provider(page, live_server, provider_configured, "unverified:alice@ans.fr")
 
-    assert page.url.startswith(live_server.url + reverse("accounts:login"))
+    assert page.url.startswith(live_server.url + reverse("account_login"))
     assert french_text(f"{PROVIDER_NAME} n'atteste pas que votre adresse électronique est vérifiée") in page.inner_text(
         "body"
     )
     page.goto(live_server.url + reverse("accounts:account"))
-    assert page.url.startswith(live_server.url + reverse("accounts:login"))  # not signed in
+    assert page.url.startswith(live_server.url + reverse("account_login"))  # not signed in
     assert not SocialAccount.objects.exists()
     alice.refresh_from_db()
     assert alice.has_usable_password()
@@ -109,7 +109,7 @@ def test_an_address_the_provider_does_not_verify_never_signs_into_the_account(li
 def test_a_person_without_an_account_is_told_to_create_one(live_server, page, provider_configured, alice):
     sign_in_at_provider(page, live_server, provider_configured, "bob@ans.fr")
 
-    assert page.url.startswith(live_server.url + reverse("accounts:login"))
+    assert page.url.startswith(live_server.url + reverse("account_login"))
     assert french_text("Aucun compte ne correspond à cette adresse ; créez d'abord un compte.") in page.inner_text("body")
     assert not SocialAccount.objects.exists()
     assert not type(alice).objects.filter(email__iexact="bob@ans.fr").exists()
