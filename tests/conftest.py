@@ -11,6 +11,9 @@ from core.templatetags import fragments
 from referential import page_cache
 from tests.factories import contributor_user, editor_user
 
+# The browser fixtures, for tests/e2e and the browser tests elsewhere (one Playwright per session).
+pytest_plugins = ["tests.browser_fixtures"]
+
 # Properties are checked on the examples hypothesis draws, however busy the machine: a slow draw is
 # not a failure (two test runs share CI's two cores with PostgreSQL).
 hypothesis_settings.register_profile("project", suppress_health_check=[HealthCheck.too_slow], deadline=None)
