@@ -14,6 +14,17 @@ from core.api_errors import ErrorSerializer
 @extend_schema(
     tags=["Authentification"],
     summary="Obtenir son jeton d'API",
+    request=inline_serializer(
+        "AuthTokenCredentials",
+        {
+            "username": serializers.CharField(help_text="Identifiant ou adresse électronique."),
+            "password": serializers.CharField(),
+            "code": serializers.CharField(
+                required=False,
+                help_text="Rédacteurs : le code affiché par leur application d'authentification (ou un code de récupération).",
+            ),
+        },
+    ),
     responses={
         200: inline_serializer("AuthToken", {"token": serializers.CharField()}),
         400: OpenApiResponse(ErrorSerializer, description="Identifiants refusés ou corps illisible."),
