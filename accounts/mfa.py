@@ -26,7 +26,7 @@ NEXT_SESSION_KEY = "accounts.mfa_next"
 SECOND_FACTORS = (Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN)
 # Pages an editor without a factor may still reach: setting one up (allauth asks for the password
 # again before the first), signing out, the language switch.
-OPEN_URL_NAMES = frozenset({"account_reauthenticate", "account_logout", "accounts:logout", "set_language"})
+OPEN_URL_NAMES = frozenset({"account_reauthenticate", "account_logout", "set_language"})
 
 
 def has_second_factor(user) -> bool:
@@ -99,3 +99,47 @@ def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:
             raise PermissionDenied
         return HttpResponseRedirect(next_url)
     return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': next_url})}")
+
+
+def check_second_factor_for_api_token(*, user, code: str | None) -> None:
+    """An editor asking the API for a token (``/api/v1/auth/token/``) gives, with the password, the
+    current ``code`` of their authenticator app or a recovery code, checked by allauth.mfa's own form
+    (used codes refused, failed attempts rate-limited like the sign-in stage); otherwise a password
+    alone would bypass the editors' second factor. Anyone else needs no code.
+
+    Raises ``PermissionRefused`` (403) with a message saying how to get a token: no factor set up, no
+    code, or a wrong one. Call within a request (allauth's middleware gives its forms the request).
+    """
+    from allauth.mfa.base.forms import BaseAuthenticateForm
+
+    from core.errors import PermissionRefused
+
+    if not is_editor(user):
+        return
+    if not has_second_factor(user):
+        raise PermissionRefused(
+            _(
+                "Les rédacteurs de l'ANS protègent leur compte par une double authentification : "
+                "connectez-vous au site et activez une application d'authentification (Mon compte, "
+                "Double authentification), puis demandez le jeton avec votre mot de passe et le code "
+                "qu'elle affiche dans le champ « code »."
+            )
+        )
+    if not code:
+        raise PermissionRefused(
+            _(
+                "Un rédacteur obtient un jeton d'API avec son mot de passe et sa double authentification : "
+                "ajoutez dans le champ « code » le code affiché par votre application d'authentification "
+                "(ou un code de récupération)."
+            )
+        )
+    form = BaseAuthenticateForm(data={"code": code}, user=user)
+    if not form.is_valid():
+        reasons = " ".join(str(error) for error in form.errors.get("code", []))
+        raise PermissionRefused(
+            _(
+                "Code de double authentification refusé : %(reasons)s Donnez dans le champ « code » le code "
+                "que votre application d'authentification affiche maintenant."
+            )
+            % {"reasons": reasons}
+        )

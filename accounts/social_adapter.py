@@ -6,20 +6,16 @@ it: the provider asserts ``email_verified: true`` and the address is verified he
 account through the provider: anyone else is sent back to the login page with a message (sign-up
 keeps its organisation fields and approval).
 
-"Verified here" is allauth's ``EmailAddress.verified``. An account not yet carried into allauth's
-addresses (no EmailAddress row for it) counts as verified when its membership's address was
-confirmed (``Membership.email_confirmed_at``) or when it is staff; the address is then recorded as a
-verified ``EmailAddress``, as the migration to allauth does — allauth would otherwise take it for an
-unverified one and wipe the account's password (``wipe_password``).
+"Verified here" is allauth's ``EmailAddress.verified``, the single record of addresses: sign-up
+creates one for every account, and the migration to allauth carried the existing accounts' addresses
+over (verified when their membership's address was confirmed), so ``User.email`` is not consulted.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -32,33 +28,18 @@ from allauth.socialaccount.providers.base import AuthProcess
 
 
 def account_with_verified_address(*, email: str) -> AbstractBaseUser | None:
-    """The one active account whose address ``email`` (case ignored) is verified here, or None.
+    """The active account whose address ``email`` (case ignored) allauth holds as verified, or None.
 
-    None as well when several accounts claim it verified (no guess), and when allauth knows the
-    address but not as verified. An account without any allauth address falls back to the site's
-    own confirmation (membership confirmed, or staff); its address is then stored as a verified
-    ``EmailAddress``.
+    None as well when allauth holds it unverified, or for an inactive account. ``ACCOUNT_UNIQUE_EMAIL``
+    keeps an address on one account at most; should several still claim it verified, no guess.
     """
-    addresses = list(EmailAddress.objects.filter(email__iexact=email).select_related("user"))
-    verified = {address.user for address in addresses if address.verified and address.user.is_active}
-    if verified:
-        return verified.pop() if len(verified) == 1 else None
-    if addresses:
-        return None
-    User = get_user_model()
-    candidates = [
-        user
-        for user in User.objects.filter(email__iexact=email, is_active=True, emailaddress__isnull=True)
-        .select_related("membership")
-        .distinct()
-        if user.is_staff or getattr(getattr(user, "membership", None), "email_confirmed_at", None)
-    ]
-    if len(candidates) != 1:
-        return None
-    user = candidates[0]
-    with transaction.atomic():
-        EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
-    return user
+    users = {
+        address.user
+        for address in EmailAddress.objects.filter(email__iexact=email, verified=True, user__is_active=True).select_related(
+            "user"
+        )
+    }
+    return users.pop() if len(users) == 1 else None
 
 
 class SocialAccountAdapter(DefaultSocialAccountAdapter):

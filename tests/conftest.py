@@ -11,6 +11,9 @@ from core.templatetags import fragments
 from referential import page_cache
 from tests.factories import contributor_user, editor_user
 
+# The browser fixtures, for tests/e2e and the browser tests elsewhere (one Playwright per session).
+pytest_plugins = ["tests.browser_fixtures"]
+
 # Properties are checked on the examples hypothesis draws, however busy the machine: a slow draw is
 # not a failure (two test runs share CI's two cores with PostgreSQL).
 hypothesis_settings.register_profile("project", suppress_health_check=[HealthCheck.too_slow], deadline=None)
@@ -39,6 +42,9 @@ def _test_settings(settings, tmp_path):
     # publish versions to test something else, so they do not, and the tests of the validation
     # itself (tests/referential/test_version_review.py) turn it back on.
     settings.REFERENTIAL_PUBLICATION_REQUIRES_APPROVAL = False
+    # tests.factories.totp_code() is the code of the current 30-second period: a test that crosses
+    # into the next one before allauth checks it would fail at random. One period either side.
+    settings.MFA_TOTP_TOLERANCE = 1
     # A request in English leaves English active in the thread; each test starts in French.
     translation.activate("fr")
     yield

@@ -27,6 +27,17 @@ def totp_code(secret: str = EDITOR_TOTP_SECRET) -> str:
     return format_hotp_value(hotp_value(secret, counters[len(counters) // 2]))
 
 
+def totp_codes(secret: str = EDITOR_TOTP_SECRET) -> list[str]:
+    """The codes allauth accepts now (tests set ``MFA_TOTP_TOLERANCE = 1``), the current period's first:
+    a sign-in that finds the current one used already (allauth refuses a code twice) tries the next."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value, yield_hotp_counters_from_time
+
+    counters = list(yield_hotp_counters_from_time())
+    middle = len(counters) // 2
+    ordered = [counters[middle], *counters[middle + 1 :], *reversed(counters[:middle])]
+    return [format_hotp_value(hotp_value(secret, counter)) for counter in ordered]
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = get_user_model()

@@ -71,11 +71,18 @@ def test_a_contributor_logs_in_with_their_email_in_any_case(client, alice):
     assert logged_in(client)
 
 
+def second_factor(client):
+    """The TOTP stage an editor's sign-in goes through after the password (accounts/mfa.py)."""
+    return client.post(reverse("mfa_authenticate"), {"code": totp_code()})
+
+
 def test_the_demo_editor_logs_in_with_her_username(client, db):
     editor_user(username="editrice", email="claire.martin@esante.gouv.fr")
 
-    assert log_in(client, "editrice").status_code == 302
-    assert logged_in(client)
+    response = log_in(client, "editrice")
+
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    assert second_factor(client).status_code == 302 and logged_in(client)
 
 
 def test_an_editor_without_a_confirmed_address_is_not_locked_out(client, db):
@@ -84,7 +91,10 @@ def test_an_editor_without_a_confirmed_address_is_not_locked_out(client, db):
     editor = editor_user(username="editrice", email="claire.martin@esante.gouv.fr")
     EmailAddress.objects.create(user=editor, email=editor.email, primary=True, verified=False)
 
-    assert log_in(client, "claire.martin@esante.gouv.fr").status_code == 302 and logged_in(client)
+    response = log_in(client, "claire.martin@esante.gouv.fr")
+
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    assert second_factor(client).status_code == 302 and logged_in(client)
 
 
 def test_an_unconfirmed_contributor_is_sent_to_confirm_first(client, db):

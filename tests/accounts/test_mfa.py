@@ -219,3 +219,20 @@ def test_the_mfa_pages_are_in_the_site_layout_in_french(client, totp_editor):
     assert reverse("mfa_download_recovery_codes") in codes and f'href="{EDITOR_HOME}"' in codes
     download = client.get(reverse("mfa_download_recovery_codes"))
     assert download.status_code == 200 and "attachment" in download["Content-Disposition"]
+
+
+def test_an_editor_who_removes_the_last_factor_is_sent_back_to_set_one_up(client, totp_editor):
+    # allauth lets anyone remove their factor; an editor is then stopped before any editor page.
+    sign_in(client, "editrice")
+    client.post(reverse("mfa_authenticate"), {"code": totp_code(EDITOR_TOTP_SECRET)})
+    assert client.get(EDITOR_HOME).status_code == 200
+
+    confirm_password(client)  # allauth asks for the password again before a factor is removed
+    response = client.post(reverse("mfa_deactivate_totp"))
+
+    assert response.status_code == 302
+    assert not Authenticator.objects.filter(user=totp_editor, type=Authenticator.Type.TOTP).exists()
+    assert logged_in(client)
+    response = client.get(EDITOR_HOME)
+    assert response.status_code == 302 and response["Location"].startswith(reverse("mfa_index"))
+    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("mfa_index"))

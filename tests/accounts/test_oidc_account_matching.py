@@ -6,11 +6,9 @@ from types import SimpleNamespace
 import pytest
 from allauth.account.models import EmailAddress
 
-from django.utils import timezone
-
-from accounts.models import Membership, Organisation
+from accounts.models import Organisation
 from accounts.social_adapter import SocialAccountAdapter
-from tests.accounts.factories import OrganisationFactory
+from tests.accounts.factories import OrganisationFactory, member
 from tests.factories import UserFactory, contributor_user
 
 pytestmark = pytest.mark.django_db
@@ -29,16 +27,8 @@ def reached(login) -> object | None:
     return found[0] if found else None
 
 
-def confirmed_member(*, confirmed=True, **kwargs):
-    """A member as they were before allauth: no EmailAddress row (``member()`` would add one)."""
-    user = contributor_user(**kwargs)
-    Membership.objects.create(
-        user=user,
-        organisation=OrganisationFactory(status=Organisation.Status.APPROVED),
-        status=Membership.Status.APPROVED,
-        email_confirmed_at=timezone.now() if confirmed else None,
-    )
-    return user
+def confirmed_member(**kwargs):
+    return member(OrganisationFactory(status=Organisation.Status.APPROVED), **kwargs).user
 
 
 def test_an_address_verified_in_allauth_is_reached():
@@ -57,30 +47,30 @@ def test_an_address_the_provider_does_not_verify_reaches_nobody():
 
 def test_an_address_allauth_holds_unverified_is_not_reached_even_with_a_confirmed_membership():
     user = confirmed_member(email=ADDRESS)
-    EmailAddress.objects.create(user=user, email=ADDRESS, verified=False, primary=True)
+    EmailAddress.objects.filter(user=user).update(verified=False)
 
     assert reached(identity()) is None
 
 
-def test_an_account_not_yet_in_allauth_is_reached_through_its_confirmed_membership():
+def test_a_confirmed_member_is_reached_through_the_address_allauth_holds_verified():
     user = confirmed_member(email=ADDRESS)
 
     assert reached(identity()) == user
-    # Recorded as verified for allauth, which would otherwise wipe the password of the account.
     assert EmailAddress.objects.get(user=user).verified
 
 
 def test_an_unconfirmed_membership_is_not_reached():
-    confirmed_member(confirmed=False, email=ADDRESS)
+    membership = member(OrganisationFactory(status=Organisation.Status.APPROVED), confirmed=False, email=ADDRESS)
 
     assert reached(identity()) is None
-    assert not EmailAddress.objects.exists()
+    assert not EmailAddress.objects.get(user=membership.user).verified
 
 
-def test_a_staff_account_not_yet_in_allauth_is_reached():
-    user = UserFactory(email=ADDRESS, is_staff=True)
+def test_an_account_allauth_holds_no_address_for_is_not_reached_even_as_staff():
+    # Every account has its allauth address (sign-up, data migration): User.email alone is not a proof.
+    UserFactory(email=ADDRESS, is_staff=True)
 
-    assert reached(identity()) == user
+    assert reached(identity()) is None
 
 
 def test_an_account_without_membership_nor_staff_is_not_reached():
@@ -97,8 +87,9 @@ def test_an_inactive_account_is_not_reached():
     assert reached(identity()) is None
 
 
-def test_two_accounts_with_the_address_reach_neither():
-    confirmed_member(email=ADDRESS)
-    confirmed_member(email=ADDRESS.upper())
+def test_only_the_account_allauth_holds_the_address_for_is_reached():
+    # Another account's User.email with the same address (allauth keeps an address on one account).
+    user = confirmed_member(email=ADDRESS)
+    contributor_user(email=ADDRESS.upper())
 
-    assert reached(identity()) is None
+    assert reached(identity()) == user

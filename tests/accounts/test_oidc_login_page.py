@@ -119,8 +119,8 @@ def test_a_linked_identity_is_listed_and_can_be_unlinked(db, client_for, setting
 
     configure(settings, server_url="http://127.0.0.1:9")
     user = contributor_user(email="alice@ans.fr")
-    # allauth unlinks only an account left with a way in: a password and a verified address.
-    EmailAddress.objects.create(user=user, email="alice@ans.fr", primary=True, verified=True)
+    # Every account has its allauth address (sign-up, data migration); allauth unlinks nothing without one.
+    EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
     account = SocialAccount.objects.create(user=user, provider=PROVIDER_ID, uid="alice@ans.fr", extra_data={})
     client = client_for(user)
 
@@ -132,3 +132,14 @@ def test_a_linked_identity_is_listed_and_can_be_unlinked(db, client_for, setting
     response = client.post(reverse("socialaccount_connections"), {"account": account.pk})
     assert response.status_code == 302
     assert not SocialAccount.objects.exists()
+
+
+def test_the_login_page_offers_the_passkey_sign_in(db, client, settings):
+    settings.MFA_PASSKEY_LOGIN_ENABLED = True
+    page = text_of(client.get(reverse("account_login")))
+
+    assert 'form="mfa_login"' in page and 'id="passkey_login"' in page
+    assert f'<form id="mfa_login" action="{reverse("mfa_login_webauthn")}" method="post">' in page
+
+    settings.MFA_PASSKEY_LOGIN_ENABLED = False
+    assert 'id="passkey_login"' not in text_of(client.get(reverse("account_login")))

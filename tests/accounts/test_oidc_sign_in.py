@@ -17,7 +17,7 @@ from accounts.oidc_settings import openid_connect_providers
 from core.typography import french_text
 from tests.accounts.factories import OrganisationFactory, member
 from tests.accounts.oidc_server import running_oidc_server
-from tests.e2e.conftest import axe, browser, describe, page  # noqa: F401  (the browser fixtures)
+from tests.browser_fixtures import describe
 
 PROVIDER_ID = "ans"
 PROVIDER_NAME = "Agence du numérique en santé"

@@ -18,7 +18,7 @@ from consultation import services
 from consultation.models import Answer, Comment
 from core.typography import french_text
 from tests.e2e.conftest import describe
-from tests.factories import RequirementFactory, contributor_user, editor_user, filled_version
+from tests.factories import RequirementFactory, contributor_user, editor_user, filled_version, totp_codes
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -60,7 +60,14 @@ def log_in(page, live_server, identifier, next_path):
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.locator("main").get_by_role("button", name="Se connecter").click()
     page.wait_for_load_state()
-    assert "/compte/connexion/" not in page.url, f"login as {identifier} failed:\n{page.inner_text('main')}"
+    # Editors then give the code of their authenticator app (accounts/mfa.py; the factories' secret).
+    for code in totp_codes():
+        if "/double-authentification/verification/" not in page.url:
+            break
+        page.fill("input[name=code]", code)
+        page.locator("main").get_by_role("button", name="Se connecter").click()
+        page.wait_for_load_state()
+    assert "/compte/connexion/" not in page.url and "/double-authentification/" not in page.url, f"login as {identifier} failed:\n{page.inner_text('main')}"
     assert page.locator("header").get_by_role("button", name="Se déconnecter").first.count() == 1
 
 

@@ -277,8 +277,13 @@ def test_a_malformed_if_match_is_refused_naming_the_revision(api_for, editor, dr
 
 
 def token_client(username):
+    from tests.factories import totp_code
+
+    # Editors give the code of their authenticator app too (accounts.mfa); others' is ignored.
     response = APIClient().post(
-        "/api/v1/auth/token/", {"username": username, "password": "motdepasse-solide-42"}, format="json"
+        "/api/v1/auth/token/",
+        {"username": username, "password": "motdepasse-solide-42", "code": totp_code()},
+        format="json",
     )
     assert response.status_code == 200, response.content
     client = APIClient()
