@@ -443,11 +443,6 @@ def test_an_unconfirmed_contributor_gets_no_api_token(hopital, django_capture_on
 # Account pages in English ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="55 strings of the allauth pages (verification sent, addresses, sessions, external sign-in…) have no "
-    "English in locale/en yet: the catalogue is regenerated and translated after the merge; drop this mark then",
-)
 def test_account_pages_in_english_leave_no_french_of_the_catalogue(client_for, db):
     from tests.test_every_page_in_both_languages import french_fragments, visible_text
 
