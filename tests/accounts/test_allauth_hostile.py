@@ -16,7 +16,7 @@ from django.utils import timezone
 from accounts import services
 from accounts.models import Membership, Organisation, OrganisationDomain
 from tests.accounts.factories import OrganisationFactory, member, text_of
-from tests.factories import UserFactory
+from tests.factories import UserFactory, totp_code
 
 SIGNUP = reverse("account_signup")
 LOGIN = reverse("account_login")
@@ -598,7 +598,10 @@ def test_an_account_without_membership_that_is_no_editor_must_confirm_its_addres
 
 def test_an_editor_without_a_confirmed_address_still_signs_in_by_username(db, editor):
     client = Client()
-    client.post(LOGIN, {"login": "editrice", "password": FACTORY_PASSWORD})
+    response = client.post(LOGIN, {"login": "editrice", "password": FACTORY_PASSWORD})
+    # No confirmation asked: the next stage is the editor's second factor (accounts.mfa), then signed in.
+    assert response["Location"] == reverse("mfa_authenticate")
+    client.post(reverse("mfa_authenticate"), {"code": totp_code()})
 
     assert "_auth_user_id" in client.session
 
