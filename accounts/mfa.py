@@ -42,7 +42,9 @@ def _open_to_editors_without_factor(request: HttpRequest) -> bool:
         match = resolve(path)
     except Resolver404:
         return True  # a 404 reveals nothing
-    return match.view_name in OPEN_URL_NAMES or (match.url_name or "").startswith("mfa_")
+    # allauth.mfa's own pages (accounts/mfa_urls.py), outside any namespace: the admin's pages of
+    # its Authenticator model are named "mfa_authenticator_…" too, under "admin:".
+    return match.view_name in OPEN_URL_NAMES or (not match.namespaces and (match.url_name or "").startswith("mfa_"))
 
 
 class RequireSecondFactorForEditors:

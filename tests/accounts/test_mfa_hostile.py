@@ -1,0 +1,200 @@
+"""Attacks on the editors' second factor: someone with an editor's password but not their code, and
+an editor who has not set up a factor, try every way in (accounts/mfa.py, allauth.mfa)."""
+
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+from django.contrib.auth import SESSION_KEY
+from django.core.cache import cache
+from django.test import Client
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from tests.factories import EDITOR_TOTP_SECRET, UserFactory, contributor_user, editor_user, totp_code
+
+PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory's
+EDITOR_HOME = reverse("referential:editor_home")
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    cache.clear()  # allauth remembers used TOTP codes and failed attempts there
+    yield
+    cache.clear()
+
+
+def logged_in(client) -> bool:
+    return SESSION_KEY in client.session
+
+
+def sign_in(client, username, password=PASSWORD):
+    return client.post(reverse("account_login"), {"login": username, "password": password})
+
+
+def sent_to_setup(response) -> bool:
+    return response.status_code == 302 and response["Location"].startswith(reverse("mfa_index"))
+
+
+@pytest.fixture
+def bare_superuser():
+    return UserFactory(username="super-sans-code", is_staff=True, is_superuser=True, second_factor=False)
+
+
+@pytest.fixture
+def totp_editor():
+    return editor_user(username="editrice", is_staff=True)
+
+
+# --- An editor without a factor: every page but the setup ones sends them to set one up ---------
+
+
+@pytest.mark.parametrize(
+    "url_name", ["admin:mfa_authenticator_changelist", "admin:mfa_authenticator_add"]
+)
+def test_the_admin_pages_of_authenticators_are_not_open_to_an_editor_without_a_factor(client, bare_superuser, url_name):
+    """Their URL names start with "mfa_" like the setup pages': the allow-list let them through, and
+    a superuser could add an Authenticator row by hand that counts as a factor."""
+    client.force_login(bare_superuser)
+
+    assert sent_to_setup(client.get(reverse(url_name)))
+
+
+@pytest.mark.parametrize("method", ["head", "options", "post", "put", "delete"])
+def test_every_method_on_an_editor_page_is_sent_to_setup(client, bare_superuser, method):
+    client.force_login(bare_superuser)
+
+    assert sent_to_setup(getattr(client, method)(EDITOR_HOME))
+
+
+def test_the_api_over_the_session_is_sent_to_setup(client, bare_superuser):
+    client.force_login(bare_superuser)
+
+    assert sent_to_setup(client.get("/api/v1/referentials/", HTTP_ACCEPT="application/json"))
+    assert sent_to_setup(client.post("/api/v1/referentials/", {}, content_type="application/json"))
+
+
+def test_the_language_switch_does_not_serve_the_next_page(client, bare_superuser):
+    client.force_login(bare_superuser)
+
+    response = client.post(reverse("set_language"), {"language": "fr", "next": EDITOR_HOME})
+
+    assert response.status_code == 302  # a redirect only: the page itself goes through the middleware
+    assert sent_to_setup(client.get(response["Location"]))
+
+
+@pytest.mark.parametrize("path", ["/static/../admin/", "/media/../admin/", "/admin", "//admin/", "/admin/%2e%2e/"])
+def test_static_looking_and_unknown_paths_serve_no_editor_page(client, bare_superuser, path):
+    client.force_login(bare_superuser)
+
+    response = client.get(path)
+
+    assert response.status_code in (301, 302, 404)
+    if response.status_code in (301, 302) and not sent_to_setup(response):
+        followed = client.get(response["Location"])
+        assert followed.status_code == 404 or sent_to_setup(followed)
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example"])
+def test_the_continue_link_after_setup_never_leaves_the_site(client, bare_superuser, target):
+    from accounts.mfa import page_after_setup
+    from django.test import RequestFactory
+
+    request = RequestFactory().get("/", {"next": target})
+    request.session = {}
+
+    assert page_after_setup(request) is None
+
+
+def test_a_contributor_is_never_sent_to_setup(client):
+    client.force_login(contributor_user(username="operateur"))
+
+    assert not sent_to_setup(client.get(reverse("accounts:account")))
+    assert client.get("/api/v1/referentials/").status_code == 200
+
+
+# --- Someone with an editor's password and not their code ----------------------------------------
+
+
+def test_a_password_post_to_the_admin_login_signs_nobody_in(client, totp_editor):
+    response = client.post(reverse("admin:login"), {"username": "editrice", "password": PASSWORD, "next": "/admin/"})
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_login"))
+    assert not logged_in(client)
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_between_the_password_and_the_code_nothing_is_reachable(client, totp_editor):
+    sign_in(client, "editrice")
+
+    assert not logged_in(client)
+    assert client.get(EDITOR_HOME).status_code in (302, 403)
+    assert client.get(reverse("admin:index"))["Location"].startswith(reverse("admin:login"))
+    api = client.get("/api/v1/auth/token/")
+    assert api.status_code in (401, 403, 405)
+    # The MFA pages themselves ask for a signed-in user: a pending login cannot add a factor.
+    assert client.get(reverse("mfa_activate_totp")).status_code == 302
+    assert not logged_in(client)
+
+
+def test_another_users_code_gets_no_token(totp_editor):
+    other_secret = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ"
+    other = editor_user(username="autre", second_factor=False)
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    TOTP.activate(other, other_secret)
+
+    response = APIClient().post(
+        reverse("api-token"), {"username": "editrice", "password": PASSWORD, "code": totp_code(other_secret)}, format="json"
+    )
+
+    assert response.status_code == 403
+
+
+def test_a_code_used_at_sign_in_gets_no_token(totp_editor):
+    code = totp_code(EDITOR_TOTP_SECRET)
+    client = Client()
+    sign_in(client, "editrice")
+    assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
+
+    response = APIClient().post(reverse("api-token"), {"username": "editrice", "password": PASSWORD, "code": code}, format="json")
+
+    assert response.status_code == 403
+
+
+def test_a_recovery_code_gets_one_token_only(totp_editor):
+    codes = RecoveryCodes.activate(totp_editor).generate_codes()
+    data = {"username": "editrice", "password": PASSWORD, "code": codes[0]}
+
+    assert APIClient().post(reverse("api-token"), data, format="json").status_code == 200
+    assert APIClient().post(reverse("api-token"), data, format="json").status_code == 403
+
+
+def test_a_password_reset_does_not_sign_the_editor_in(client, totp_editor, mailoutbox, django_capture_on_commit_callbacks):
+    import re
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("account_reset_password"), {"email": totp_editor.email})
+    link = re.search(r"https?://[^\s]+/compte/mot-de-passe/nouveau/[^\s]+/", mailoutbox[-1].body).group(0)
+    path = "/" + link.split("/", 3)[3]
+    form_page = client.get(path, follow=True)
+    new = "un-autre-mot-de-passe-solide-77"
+    client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else path, {"password1": new, "password2": new})
+
+    assert not logged_in(client)
+    response = sign_in(client, "editrice", new)
+    assert response["Location"] == reverse("mfa_authenticate") and not logged_in(client)
+
+
+def test_the_webauthn_pages_of_another_users_key_are_a_404(client, totp_editor):
+    other = editor_user(username="autre")
+    key = Authenticator.objects.create(user=other, type=Authenticator.Type.WEBAUTHN, data={"name": "clé", "credential": {}})
+    client.force_login(totp_editor)
+
+    assert client.get(reverse("mfa_edit_webauthn", args=[key.pk])).status_code in (302, 404)
+    client.post(reverse("mfa_remove_webauthn", args=[key.pk]))
+    client.post(reverse("mfa_edit_webauthn", args=[key.pk]), {"name": "volée"})
+
+    key.refresh_from_db()
+    assert key.data["name"] == "clé"
