@@ -198,3 +198,79 @@ def test_the_webauthn_pages_of_another_users_key_are_a_404(client, totp_editor):
 
     key.refresh_from_db()
     assert key.data["name"] == "clé"
+
+
+def test_signing_in_with_the_identity_provider_still_asks_an_editor_for_the_code(settings):
+    """allauth's social login runs the same login stages as the password: the second factor is asked."""
+    from allauth.account.models import EmailAddress
+    from allauth.core import context
+    from allauth.socialaccount.adapter import get_adapter
+    from allauth.socialaccount.internal.flows.login import complete_login
+    from allauth.socialaccount.models import SocialAccount, SocialLogin
+    from django.contrib.auth.models import AnonymousUser
+    from django.contrib.messages.middleware import MessageMiddleware
+    from django.contrib.sessions.middleware import SessionMiddleware
+    from django.test import RequestFactory
+
+    from accounts.oidc_settings import openid_connect_providers
+
+    settings.SOCIALACCOUNT_PROVIDERS = openid_connect_providers(
+        server_url="http://127.0.0.1:9/", client_id="c", secret="s", name="ANS", provider_id="ans", token_auth_method=""
+    )
+    editor = editor_user(username="editrice", email="editrice@ans.fr", is_staff=True)
+    EmailAddress.objects.create(user=editor, email="editrice@ans.fr", verified=True, primary=True)
+    SocialAccount.objects.create(user=editor, provider="ans", uid="sub-1")
+    request = RequestFactory().get(reverse("openid_connect_callback", args=["ans"]))
+    SessionMiddleware(lambda r: None).process_request(request)
+    MessageMiddleware(lambda r: None).process_request(request)
+    request.user = AnonymousUser()
+    with context.request_context(request):
+        provider = get_adapter().get_provider(request, "ans")
+        login = SocialLogin(provider=provider, account=SocialAccount(provider="ans", uid="sub-1", extra_data={}))
+        login.state = {"process": "login"}
+        response = complete_login(request, login)
+
+    assert response.status_code == 302 and response["Location"] == reverse("mfa_authenticate")
+    assert SESSION_KEY not in request.session
+
+
+def test_turning_totp_off_asks_for_the_password_again(client, totp_editor):
+    """A session left open (no recent sign-in) cannot remove the factor."""
+    client.force_login(totp_editor)
+
+    response = client.post(reverse("mfa_deactivate_totp"))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
+    assert Authenticator.objects.filter(user=totp_editor, type=Authenticator.Type.TOTP).exists()
+
+
+def test_guessing_codes_at_the_token_endpoint_is_rate_limited(totp_editor):
+    for _ in range(5):
+        APIClient().post(reverse("api-token"), {"username": "editrice", "password": PASSWORD, "code": "000000"}, format="json")
+
+    response = APIClient().post(
+        reverse("api-token"), {"username": "editrice", "password": PASSWORD, "code": totp_code(EDITOR_TOTP_SECRET)}, format="json"
+    )
+
+    assert response.status_code == 403
+
+
+def test_the_login_by_code_page_signs_nobody_in(client, totp_editor):
+    sign_in(client, "editrice")
+
+    client.post(reverse("account_confirm_login_code"), {"code": "ABCDEF"})
+
+    assert not logged_in(client)
+
+
+def test_a_staff_account_that_is_no_editor_gives_a_second_factor_before_the_admin(client):
+    """Staff enter the admin (Django lets in any is_staff account, with the rights given it by hand):
+    a password alone must not be enough there either."""
+    from django.contrib.auth.models import Permission
+
+    staff = UserFactory(username="agent", is_staff=True, second_factor=False)
+    staff.user_permissions.add(*Permission.objects.filter(content_type__app_label="referential"))
+    client.force_login(staff)
+
+    assert sent_to_setup(client.get(reverse("admin:index")))
+    assert sent_to_setup(client.get(reverse("admin:referential_referential_changelist")))
