@@ -274,3 +274,81 @@ def test_a_staff_account_that_is_no_editor_gives_a_second_factor_before_the_admi
 
     assert sent_to_setup(client.get(reverse("admin:index")))
     assert sent_to_setup(client.get(reverse("admin:referential_referential_changelist")))
+
+
+# --- Tokens had with a password alone before the account became an editor's ----------------------
+
+
+def token_for(username) -> str:
+    response = APIClient().post(reverse("api-token"), {"username": username, "password": PASSWORD}, format="json")
+    assert response.status_code == 200
+    return response.json()["token"]
+
+
+def works(token) -> bool:
+    return APIClient(HTTP_AUTHORIZATION=f"Token {token}").get("/api/v1/referentials/").status_code == 200
+
+
+def test_a_contributors_token_stops_working_when_the_account_becomes_an_editors():
+    """Whoever had the contributor's password got it without a code: it must not carry editor rights."""
+    from django.contrib.auth.models import Group
+
+    user = contributor_user(username="promue")
+    token = token_for("promue")
+    assert works(token)
+
+    user.groups.add(Group.objects.get_or_create(name="editor")[0])
+
+    assert not works(token)
+
+
+def test_a_token_stops_working_when_the_account_becomes_superuser():
+    user = contributor_user(username="promue")
+    token = token_for("promue")
+
+    user.is_superuser = True
+    user.save()
+
+    assert not works(token)
+
+
+
+def test_a_token_stops_working_when_the_editor_group_adds_the_account():
+    from django.contrib.auth.models import Group
+
+    user = contributor_user(username="promue")
+    token = token_for("promue")
+
+    Group.objects.get_or_create(name="editor")[0].user_set.add(user)
+
+    assert not works(token)
+
+
+def test_joining_another_group_keeps_the_token():
+    from django.contrib.auth.models import Group
+
+    user = contributor_user(username="reste")
+    token = token_for("reste")
+
+    user.groups.add(Group.objects.create(name="lecteurs"))
+
+    assert works(token)
+
+
+def test_editors_tokens_issued_before_the_second_factor_are_revoked_by_the_migration():
+    """Tokens had with a password alone before editors had to give their code for one."""
+    from importlib import import_module
+
+    from django.apps import apps
+    from rest_framework.authtoken.models import Token
+
+    migration = import_module("accounts.migrations.0006_revoke_editor_tokens_had_without_second_factor")
+    editor = editor_user(username="editrice-ancienne")
+    chief = UserFactory(username="racine", is_superuser=True)
+    contributor = contributor_user(username="contributrice")
+    for user in (editor, chief, contributor):
+        Token.objects.create(user=user)
+
+    migration.forwards(apps, None)
+
+    assert list(Token.objects.values_list("user__username", flat=True)) == ["contributrice"]
