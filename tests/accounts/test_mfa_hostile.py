@@ -352,3 +352,25 @@ def test_editors_tokens_issued_before_the_second_factor_are_revoked_by_the_migra
     migration.forwards(apps, None)
 
     assert list(Token.objects.values_list("user__username", flat=True)) == ["contributrice"]
+
+
+def test_the_admin_shows_nobody_an_authenticators_secret(client):
+    """A TOTP secret (or the recovery codes' seed) shown in the admin lets whoever reads it make the
+    codes of another editor: the admin lists authenticators, to delete a lost one, and no more."""
+    chief = UserFactory(username="racine", is_staff=True, is_superuser=True)
+    editor = editor_user(username="editrice-cible")
+    RecoveryCodes.activate(editor)
+    client.force_login(chief)
+    secrets = [str(value) for value in Authenticator.objects.filter(user=editor).values_list("data", flat=True)]
+
+    pages = [client.get(reverse("admin:mfa_authenticator_changelist"))]
+    for authenticator in Authenticator.objects.filter(user=editor):
+        pages.append(client.get(reverse("admin:mfa_authenticator_change", args=[authenticator.pk])))
+    assert all(page.status_code in (200, 403, 404) for page in pages)
+    shown = " ".join(page.content.decode() for page in pages)
+    assert EDITOR_TOTP_SECRET not in shown
+    for authenticator in Authenticator.objects.filter(user=editor):
+        for value in authenticator.data.values():
+            if isinstance(value, str) and len(value) > 8:
+                assert value not in shown
+    assert secrets  # the editor has a TOTP app and recovery codes
