@@ -6,7 +6,7 @@ This module owns the admin registrations of ``consultation.Organisation`` and
 password, throttled in the authentication backend, then the second factor; see ``accounts.mfa``).
 """
 
-import allauth.mfa.admin  # noqa: F401  (registers allauth's Authenticator admin, replaced below whatever the apps' order)
+import allauth.mfa.admin  # noqa: F401  (registers allauth's Authenticator admin: replaced below)
 from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.admin import helpers

@@ -67,8 +67,9 @@ def must_set_up_a_factor_here(user, request: HttpRequest) -> bool:
 
 class RequireSecondFactorForEditors:
     """Middleware, after ``AuthenticationMiddleware``, ``MessageMiddleware`` and allauth's
-    ``AccountMiddleware``: an editor without a second factor (or a staff account, in the admin) is redirected to ``mfa_index``
-    (``?next=`` the page asked for, kept in the session too) with a message saying why."""
+    ``AccountMiddleware``: an editor without a second factor (or a staff account, in the admin) is
+    redirected to ``mfa_index`` (``?next=`` the page asked for, kept in the session too) with a
+    message saying why."""
 
     def __init__(self, get_response):
         self.get_response = get_response

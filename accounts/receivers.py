@@ -23,7 +23,9 @@ from rest_framework.authtoken.models import Token
 
 @receiver(pre_save, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts.revoke_tokens_on_password_change")
 def revoke_tokens_on_password_change(sender, instance, raw=False, update_fields=None, **kwargs):
-    if raw or instance.pk is None or (update_fields is not None and not {"password", "is_superuser"} & set(update_fields)):
+    if raw or instance.pk is None:
+        return
+    if update_fields is not None and not {"password", "is_superuser"} & set(update_fields):
         return
     stored = sender._default_manager.filter(pk=instance.pk).values_list("password", "is_superuser").first()
     if stored is None:

@@ -55,8 +55,9 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def second_factor(self, create, extracted, **kwargs):
-        """Editors (and superusers and staff, who need one for the admin) come with a TOTP app whose secret is ``EDITOR_TOTP_SECRET``, as
-        the site requires of them (accounts/mfa.py); ``second_factor=False`` makes one without."""
+        """Editors (and superusers and staff, who need one for the admin) come with a TOTP app whose
+        secret is ``EDITOR_TOTP_SECRET``, as the site requires of them (accounts/mfa.py);
+        ``second_factor=False`` makes one without."""
         if not create or extracted is False:
             return
         if extracted or self.is_superuser or self.is_staff or self.groups.filter(name=EDITOR_GROUP).exists():

@@ -33,6 +33,11 @@ def sign_in(client, username, password=PASSWORD):
     return client.post(reverse("account_login"), {"login": username, "password": password})
 
 
+def ask_token(username, code):
+    data = {"username": username, "password": PASSWORD, "code": code}
+    return APIClient().post(reverse("api-token"), data, format="json")
+
+
 def sent_to_setup(response) -> bool:
     return response.status_code == 302 and response["Location"].startswith(reverse("mfa_index"))
 
@@ -96,7 +101,9 @@ def test_static_looking_and_unknown_paths_serve_no_editor_page(client, bare_supe
         assert followed.status_code == 404 or sent_to_setup(followed)
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/", "/\\evil.example/", "https:evil.example"]
+)
 def test_the_continue_link_after_setup_never_leaves_the_site(client, bare_superuser, target):
     from accounts.mfa import page_after_setup
     from django.test import RequestFactory
@@ -145,9 +152,7 @@ def test_another_users_code_gets_no_token(totp_editor):
 
     TOTP.activate(other, other_secret)
 
-    response = APIClient().post(
-        reverse("api-token"), {"username": "editrice", "password": PASSWORD, "code": totp_code(other_secret)}, format="json"
-    )
+    response = ask_token("editrice", totp_code(other_secret))
 
     assert response.status_code == 403
 
@@ -158,7 +163,7 @@ def test_a_code_used_at_sign_in_gets_no_token(totp_editor):
     sign_in(client, "editrice")
     assert client.post(reverse("mfa_authenticate"), {"code": code}).status_code == 302
 
-    response = APIClient().post(reverse("api-token"), {"username": "editrice", "password": PASSWORD, "code": code}, format="json")
+    response = ask_token("editrice", code)
 
     assert response.status_code == 403
 
@@ -171,7 +176,9 @@ def test_a_recovery_code_gets_one_token_only(totp_editor):
     assert APIClient().post(reverse("api-token"), data, format="json").status_code == 403
 
 
-def test_a_password_reset_does_not_sign_the_editor_in(client, totp_editor, mailoutbox, django_capture_on_commit_callbacks):
+def test_a_password_reset_does_not_sign_the_editor_in(
+    client, totp_editor, mailoutbox, django_capture_on_commit_callbacks
+):
     import re
 
     with django_capture_on_commit_callbacks(execute=True):
@@ -180,7 +187,8 @@ def test_a_password_reset_does_not_sign_the_editor_in(client, totp_editor, mailo
     path = "/" + link.split("/", 3)[3]
     form_page = client.get(path, follow=True)
     new = "un-autre-mot-de-passe-solide-77"
-    client.post(form_page.redirect_chain[-1][0] if form_page.redirect_chain else path, {"password1": new, "password2": new})
+    form_url = form_page.redirect_chain[-1][0] if form_page.redirect_chain else path
+    client.post(form_url, {"password1": new, "password2": new})
 
     assert not logged_in(client)
     response = sign_in(client, "editrice", new)
@@ -189,7 +197,9 @@ def test_a_password_reset_does_not_sign_the_editor_in(client, totp_editor, mailo
 
 def test_the_webauthn_pages_of_another_users_key_are_a_404(client, totp_editor):
     other = editor_user(username="autre")
-    key = Authenticator.objects.create(user=other, type=Authenticator.Type.WEBAUTHN, data={"name": "clé", "credential": {}})
+    key = Authenticator.objects.create(
+        user=other, type=Authenticator.Type.WEBAUTHN, data={"name": "clé", "credential": {}}
+    )
     client.force_login(totp_editor)
 
     assert client.get(reverse("mfa_edit_webauthn", args=[key.pk])).status_code in (302, 404)
@@ -246,11 +256,9 @@ def test_turning_totp_off_asks_for_the_password_again(client, totp_editor):
 
 def test_guessing_codes_at_the_token_endpoint_is_rate_limited(totp_editor):
     for _ in range(5):
-        APIClient().post(reverse("api-token"), {"username": "editrice", "password": PASSWORD, "code": "000000"}, format="json")
+        ask_token("editrice", "000000")
 
-    response = APIClient().post(
-        reverse("api-token"), {"username": "editrice", "password": PASSWORD, "code": totp_code(EDITOR_TOTP_SECRET)}, format="json"
-    )
+    response = ask_token("editrice", totp_code(EDITOR_TOTP_SECRET))
 
     assert response.status_code == 403
 
@@ -374,3 +382,34 @@ def test_the_admin_shows_nobody_an_authenticators_secret(client):
             if isinstance(value, str) and len(value) > 8:
                 assert value not in shown
     assert secrets  # the editor has a TOTP app and recovery codes
+
+
+@pytest.mark.parametrize(
+    "url_name", ["mfa_view_recovery_codes", "mfa_download_recovery_codes", "mfa_generate_recovery_codes"]
+)
+def test_a_session_left_open_does_not_read_the_recovery_codes(client, totp_editor, url_name):
+    """Whoever sits at an editor's open session must give the password (or code) again first."""
+    codes = RecoveryCodes.activate(totp_editor).generate_codes()
+    client.force_login(totp_editor)
+
+    response = client.get(reverse(url_name))
+
+    assert response.status_code == 302 and response["Location"].startswith(reverse("account_reauthenticate"))
+    assert codes[0] not in response.content.decode()
+
+
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_next_after_activating_totp_never_leaves_the_site(client, target):
+    editor_user(username="nouvelle", is_staff=True, second_factor=False)
+    sign_in(client, "nouvelle")
+    client.post(reverse("account_reauthenticate"), {"password": PASSWORD})
+    url = reverse("mfa_activate_totp") + "?" + __import__("urllib.parse").parse.urlencode({"next": target})
+    secret = client.get(url).context["form"].secret
+
+    response = client.post(url, {"code": totp_code(secret), "next": target})
+
+    assert response.status_code == 302
+    assert Authenticator.objects.filter(user__username="nouvelle", type=Authenticator.Type.TOTP).exists()
+    assert "evil.example" not in response["Location"]
+    follow = client.get(response["Location"])
+    assert "evil.example" not in follow.get("Location", "")
