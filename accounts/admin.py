@@ -6,6 +6,8 @@ This module owns the admin registrations of ``consultation.Organisation`` and
 password, throttled in the authentication backend, then the second factor; see ``accounts.mfa``).
 """
 
+import allauth.mfa.admin  # noqa: F401  (registers allauth's Authenticator admin: replaced below)
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import ValidationError
@@ -25,6 +27,27 @@ from .mfa import admin_login
 from .models import Membership, Organisation, OrganisationDomain, OrganisationRefusal
 
 admin.site.login = admin_login
+
+
+# allauth.mfa's own admin shows an authenticator's data — a TOTP secret, the recovery codes' seed —
+# in an editable field: whoever reads it makes that editor's codes. Ours lists them, to delete a
+# lost one (its owner then sets up another), and shows nothing of their data.
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    search_fields = ("user__username", "user__email")
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 class MemberInline(EditorsOnly, admin.TabularInline):

@@ -5,6 +5,8 @@ a security key is sent to the MFA page before any other — the editors' space, 
 over the session alike — and comes back to the page asked for once a factor is set up. Signing in
 with that factor is allauth's login flow (its ``mfa_authenticate`` stage); the admin's own login
 form is replaced by a redirect to that flow, so the admin cannot be entered with a password alone.
+A staff account that is no editor (the admin lets in any ``is_staff`` account) needs a factor too,
+for the admin's pages only.
 """
 
 from urllib.parse import urlencode
@@ -42,20 +44,39 @@ def _open_to_editors_without_factor(request: HttpRequest) -> bool:
         match = resolve(path)
     except Resolver404:
         return True  # a 404 reveals nothing
-    return match.view_name in OPEN_URL_NAMES or (match.url_name or "").startswith("mfa_")
+    # allauth.mfa's own pages (accounts/mfa_urls.py), outside any namespace: the admin's pages of
+    # its Authenticator model are named "mfa_authenticator_…" too, under "admin:".
+    return match.view_name in OPEN_URL_NAMES or (not match.namespaces and (match.url_name or "").startswith("mfa_"))
+
+
+def _in_the_admin(request: HttpRequest) -> bool:
+    try:
+        return "admin" in resolve(request.path_info).namespaces
+    except Resolver404:
+        return False
+
+
+def must_set_up_a_factor_here(user, request: HttpRequest) -> bool:
+    """Whether ``user`` needs a second factor for this request: an editor for any page but the
+    allow-list; a staff account that is no editor (the admin lets in any ``is_staff`` account, with
+    the rights given it by hand) for the admin's pages only, its contributor pages staying free."""
+    if is_editor(user):
+        return not _open_to_editors_without_factor(request)
+    return bool(user and user.is_authenticated and user.is_staff) and _in_the_admin(request)
 
 
 class RequireSecondFactorForEditors:
     """Middleware, after ``AuthenticationMiddleware``, ``MessageMiddleware`` and allauth's
-    ``AccountMiddleware``: an editor without a second factor is redirected to ``mfa_index``
-    (``?next=`` the page asked for, kept in the session too) with a message saying why."""
+    ``AccountMiddleware``: an editor without a second factor (or a staff account, in the admin) is
+    redirected to ``mfa_index`` (``?next=`` the page asked for, kept in the session too) with a
+    message saying why."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = getattr(request, "user", None)
-        if is_editor(user) and not _open_to_editors_without_factor(request):
+        if must_set_up_a_factor_here(user, request):
             if not has_second_factor(user):
                 return self._to_setup(request)
             if NEXT_SESSION_KEY in request.session:  # set up, and gone on: no more "continue" link

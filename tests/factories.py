@@ -55,14 +55,25 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def second_factor(self, create, extracted, **kwargs):
-        """Editors (and superusers) come with a TOTP app whose secret is ``EDITOR_TOTP_SECRET``, as
-        the site requires of them (accounts/mfa.py); ``second_factor=False`` makes one without."""
+        """Editors (and superusers and staff, who need one for the admin) come with a TOTP app whose
+        secret is ``EDITOR_TOTP_SECRET``, as the site requires of them (accounts/mfa.py);
+        ``second_factor=False`` makes one without."""
         if not create or extracted is False:
             return
-        if extracted or self.is_superuser or self.groups.filter(name=EDITOR_GROUP).exists():
+        if extracted or self.is_superuser or self.is_staff or self.groups.filter(name=EDITOR_GROUP).exists():
             from allauth.mfa.totp.internal.auth import TOTP
 
             TOTP.activate(self, EDITOR_TOTP_SECRET)
+
+
+def make_staff(user) -> None:
+    """Make an existing account staff, with the TOTP app staff need for the admin (accounts/mfa.py)."""
+    from allauth.mfa.totp.internal.auth import TOTP
+
+    user.is_staff = True
+    user.save()
+    if not user.authenticator_set.exists():
+        TOTP.activate(user, EDITOR_TOTP_SECRET)
 
 
 def editor_user(**kwargs):

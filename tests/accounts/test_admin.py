@@ -5,6 +5,7 @@ from django.urls import reverse
 from accounts import services
 from accounts.models import Membership, Organisation, OrganisationRefusal
 from tests.accounts.factories import OrganisationFactory, member, text_of
+from tests.factories import make_staff
 
 CHANGELIST = reverse("admin:accounts_organisation_changelist")
 
@@ -97,8 +98,7 @@ def test_a_contributor_is_sent_to_the_admin_login(client_for, contributor_a):
 
 
 def test_a_staff_contributor_gets_403_and_changes_nothing(client_for, contributor_a):
-    contributor_a.is_staff = True
-    contributor_a.save()
+    make_staff(contributor_a)  # with the second factor staff need: the rights are what is tested
     organisation = OrganisationFactory()
     client = client_for(contributor_a)
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from consultation.models import Consultation
 from core.roles import ensure_role_groups
-from tests.factories import filled_version, staff_editor_user
+from tests.factories import filled_version, make_staff, staff_editor_user
 
 pytestmark = pytest.mark.django_db
 
@@ -99,6 +99,5 @@ def test_comments_and_answers_are_read_only_and_nothing_is_deletable(client_for,
 
 
 def test_contributors_do_not_see_the_consultation_admin(client_for, members, contributor_a):
-    contributor_a.is_staff = True
-    contributor_a.save()
+    make_staff(contributor_a)  # with the second factor staff need: the rights are what is tested
     assert client_for(contributor_a).get(reverse("admin:consultation_consultation_changelist")).status_code == 403

@@ -12,6 +12,7 @@ from tests.factories import (
     UserFactory,
     filled_version,
     freeze,
+    make_staff,
     staff_editor_user,
 )
 
@@ -77,8 +78,7 @@ def test_an_anonymous_visitor_is_sent_to_the_login_page(anonymous):
 
 
 def test_a_staff_contributor_still_cannot_change_referentials(client_for, contributor_a):
-    contributor_a.is_staff = True
-    contributor_a.save()
+    make_staff(contributor_a)  # with the second factor staff need: the rights are what is tested
     requirement = filled_version().requirements.first()
     client = client_for(contributor_a)
 
