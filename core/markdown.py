@@ -24,7 +24,7 @@ def _converter() -> markdown_lib.Markdown:
     # Building a converter costs more than converting a statement: one per thread, reset per use.
     converter = getattr(_local, "converter", None)
     if converter is None:
-        converter = markdown_lib.Markdown(extensions=["tables", "sane_lists", EditorListsExtension()], output_format="html")
+        converter = markdown_lib.Markdown(extensions=["tables", "sane_lists", "fenced_code", EditorListsExtension()], output_format="html")
         # Raw HTML is never markup here: it is shown as the text it is. Statements quote
         # formats such as ``XDM/1.0/DDM+<libellé> <NOM>``, which must survive verbatim.
         converter.preprocessors.deregister("html_block")

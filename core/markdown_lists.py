@@ -22,10 +22,47 @@ from markdown.extensions import Extension
 from markdown.preprocessors import Preprocessor
 
 _ITEM = re.compile(r"^( *)([*+-]|(\d{1,9})\.) +(\S.*)$")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_QUOTED = re.compile(r"^ {0,3}> ?")
 
 
 class EditorListsPreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
+        """Fenced code blocks are passed as they are; a blockquote's lines are read as a text of their own."""
+        out: list[str] = []
+        text: list[str] = []  # lines outside fences and blockquotes, read together
+        position = 0
+        while position < len(lines):
+            line = lines[position]
+            fence = _FENCE.match(line)
+            if fence:
+                # Up to the closing fence (same character, at least as long), or the end of the text.
+                marker = fence.group(1)
+                end = position + 1
+                while end < len(lines) and not re.match(rf"^ {{0,3}}{marker[0]}{{{len(marker)},}}\s*$", lines[end]):
+                    end += 1
+                out += self._lists(text)
+                if text and text[-1].strip():
+                    out.append("")  # a fence right after a line: Python-Markdown wants a blank line
+                text = []
+                out += lines[position : end + 1]
+                position = end + 1
+                continue
+            if _QUOTED.match(line):
+                end = position
+                while end < len(lines) and _QUOTED.match(lines[end]):
+                    end += 1
+                out += self._lists(text)
+                text = []
+                inner = self.run([_QUOTED.sub("", quoted, count=1) for quoted in lines[position:end]])
+                out += [f"> {inner_line}" if inner_line else ">" for inner_line in inner]
+                position = end
+                continue
+            text.append(line)
+            position += 1
+        return out + self._lists(text)
+
+    def _lists(self, lines: list[str]) -> list[str]:
         out: list[str] = []
         markers: list[int] = []  # indentation of the item markers of the open list, one per level
         previous_blank = True
