@@ -22,3 +22,49 @@ def test_a_fenced_code_block_stays_code_even_with_list_lines_and_tags():
 def test_a_fenced_code_block_with_tildes_and_a_language():
     html = render_markdown("~~~json\n{\"a\": [1, 2]}\n- x\n~~~")
     assert "<pre><code>" in html and "<li>" not in html and "~~~" not in html
+
+
+# Print: nothing runs off the page -----------------------------------------------------------------
+
+import pytest  # noqa: E402
+from weasyprint import HTML  # noqa: E402
+
+from core.pdf import PDF_BASE_URL, StaticFilesOnlyFetcher, french_html  # noqa: E402
+from core.print_text import breakable_long_words  # noqa: E402
+from referential.documents import version_html  # noqa: E402
+from tests.factories import LevelFactory, RequirementFactory, SectionFactory, VersionFactory  # noqa: E402
+
+
+def _overflowing_boxes(html: str) -> list[str]:
+    """Text boxes of the laid-out ``html`` whose right edge passes the page's right edge."""
+    document = HTML(string=breakable_long_words(french_html(html)), base_url=PDF_BASE_URL, url_fetcher=StaticFilesOnlyFetcher()).render()
+    found = []
+
+    def walk(box, page_right):
+        text = getattr(box, "text", None)
+        if text and box.position_x + box.width > page_right + 0.5:
+            found.append(text[:40])
+        for child in getattr(box, "children", ()) or ():
+            walk(child, page_right)
+
+    for page in document.pages:
+        walk(page._page_box, page.width)
+    return found
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "Jeton : " + "A1b2C3d4E5" * 30,  # 300 characters, no separator
+        "Format XDM/1.0/DDM+_" + "abcdefghij" * 3 + "*<NOM>*" + "klmnopqrst" * 3 + "_0123456789" * 2,
+        "| " + " | ".join(f"Colonne{n}" for n in range(12)) + " |\n|" + "---|" * 12 + "\n| "
+        + " | ".join(f"ValeurLongue{n:06d}" for n in range(12)) + " |",
+        "Voir `" + "code_sans_espace_" * 5 + "` et :\n```\n" + "x" * 200 + "\n```",
+    ],
+    ids=["300-character-token", "word-split-by-markup", "table-of-12-columns", "code-span-and-fence"],
+)
+def test_nothing_runs_off_the_page(db, statement):
+    version = VersionFactory(number="1.0")
+    section = SectionFactory(version=version, title="Chapitre", position=1)
+    RequirementFactory(version=version, section=section, key="MSS 1", title="Titre", statement=statement, level=LevelFactory())
+    assert _overflowing_boxes(version_html(version, preview=True)) == []
