@@ -68,3 +68,44 @@ def test_nothing_runs_off_the_page(db, statement):
     section = SectionFactory(version=version, title="Chapitre", position=1)
     RequirementFactory(version=version, section=section, key="MSS 1", title="Titre", statement=statement, level=LevelFactory())
     assert _overflowing_boxes(version_html(version, preview=True)) == []
+
+
+# Search: what readers (and robots) type -------------------------------------------------------------
+
+from referential.search import highlight  # noqa: E402
+from tests.referential.test_search import page_keys, version  # noqa: E402, F401 — the shared fixture
+
+ALL = ["MSS 17", "MSS 18", "MSS 170", "MSS 2"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "q, expected",
+    [
+        ("œuvre", ["MSS 2"]),
+        ("L’ŒUVRE", []),  # the title is « Œuvre commune »: no apostrophe before it
+        ("l’opérateur", ["MSS 17", "MSS 2"]),
+        ("MSS-17", ["MSS 17", "MSS 170"]),
+        ("  boîte  ", ["MSS 17"]),
+        ("", ALL),
+        ("%", []),
+        ("_", []),
+        ("(", []),
+        ("*", ["MSS 17"]),  # known: the search reads the Markdown source (**DOIT**), not the rendered text
+        ("\\", []),
+        ("' OR 1=1 --", []),
+        (".*", []),
+        ("a" * 1000, []),
+    ],
+)
+def test_hostile_searches_answer_sensibly(anonymous, version, q, expected):  # noqa: F811
+    assert page_keys(anonymous, version, q) == expected
+
+
+@pytest.mark.parametrize("q", ["<b>", "amp", "lt", "mark", "href", "class"])
+def test_highlighting_never_breaks_the_html(q):
+    html = render_markdown("Tom &amp; Jerry <b> [lien](https://a.fr/amp?class=lt) mark href")
+    marked = highlight(html, q)
+    assert marked.count("<a ") == 1 and 'href="https://a.fr/amp?class=lt"' in marked
+    assert "&<mark>" not in marked and "&amp;<mark>" not in marked.replace("&amp; ", "")
+    assert marked.count("<mark>") == marked.count("</mark>")
