@@ -5,17 +5,20 @@ from functools import lru_cache
 
 import markdown as markdown_lib
 import nh3
+from markdown.inlinepatterns import SimpleTagInlineProcessor
 from django.utils.safestring import SafeString, mark_safe
 
 from .markdown_lists import EditorListsExtension
 
 ALLOWED_TAGS = {
     "p", "br", "strong", "em", "code", "pre", "blockquote", "ul", "ol", "li",
-    "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "hr", "del", "ins",
+    "a", "h3", "h4", "h5", "h6", "table", "thead", "tbody", "tr", "th", "td", "hr", "del", "ins", "s",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
+
+STRUCK = r"(~~)(?=[^\s~])(.+?)(?<=[^\s~])~~"
 
 _local = threading.local()
 
@@ -29,6 +32,8 @@ def _converter() -> markdown_lib.Markdown:
         # formats such as ``XDM/1.0/DDM+<libellé> <NOM>``, which must survive verbatim.
         converter.preprocessors.deregister("html_block")
         converter.inlinePatterns.deregister("html")
+        # ``~~struck~~`` as editors type it (GitHub): ``<s>``, not ``<del>``, which redlines use for deletions.
+        converter.inlinePatterns.register(SimpleTagInlineProcessor(STRUCK, "s"), "struck", 45)
         _local.converter = converter
     return converter.reset()
 

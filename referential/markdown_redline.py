@@ -25,12 +25,12 @@ from django.utils.safestring import SafeString, mark_safe
 
 from core.markdown import render_markdown
 
-INLINE = {"strong", "em", "code", "a", "del", "ins", "br"}
+INLINE = {"strong", "em", "code", "a", "del", "ins", "s", "br"}
 # Elements whose text is content; text directly in the others (ul, ol, table, tr…) is layout white space.
 TEXT_BLOCKS = {"p", "li", "td", "th", "h3", "h4", "h5", "h6", "pre", "blockquote"}
 _START_TAG = re.compile(r"<(\w+)")
 _END_TAG = re.compile(r"</(\w+)>")
-_EMPTY_INLINE = re.compile(r"<(strong|em|code|a)(?:\s[^>]*)?></\1>")
+_EMPTY_INLINE = re.compile(r"<(strong|em|code|a|s)(?:\s[^>]*)?></\1>")
 _WORDS = re.compile(r"\w[\w\u0300-\u036f]*|\s+|[^\w\s]")
 
 
@@ -101,7 +101,7 @@ def _deleted_html(words: list[_Text]) -> str:
         previous = word
     # Adjacent words with the same formatting: let the browser see one element, not one per word.
     html = "".join(parts)
-    html = re.sub(r"</(strong|em|code)><\1>", "", html)
+    html = re.sub(r"</(strong|em|code|s)><\1>", "", html)
     return f"<del>{html}</del>"
 
 

@@ -89,6 +89,9 @@ def _timestamp(moment: dt.datetime) -> str:
     return timezone.localtime(moment).isoformat(timespec="seconds")
 
 
+XHTML_TAGS = {"s": "del"}
+
+
 def statement_xhtml(markdown_text: str):
     """The sanitised rendering of ``markdown_text``, as one ``xhtml:div`` element."""
     div = etree.Element(X + "div", nsmap={"xhtml": XHTML_NS})
@@ -102,7 +105,8 @@ def statement_xhtml(markdown_text: str):
         for child in source:
             if not isinstance(child.tag, str):
                 continue
-            element = etree.SubElement(target, X + child.tag)
+            # ReqIF's XHTML has no ``s``: struck text (``~~…~~``) is the edit module's ``del`` there.
+            element = etree.SubElement(target, X + XHTML_TAGS.get(child.tag, child.tag))
             for name in ("href", "title"):
                 if child.get(name) is not None:
                     element.set(name, child.get(name))

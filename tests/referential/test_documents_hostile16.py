@@ -74,6 +74,7 @@ def test_nothing_runs_off_the_page(db, statement):
 
 from referential.search import highlight  # noqa: E402
 from tests.referential.test_search import page_keys, version  # noqa: E402, F401 — the shared fixture
+from tests.referential.test_reqif_export import reqif_schema  # noqa: E402, F401 — the shared fixture
 
 ALL = ["MSS 17", "MSS 18", "MSS 170", "MSS 2"]
 
@@ -109,3 +110,53 @@ def test_highlighting_never_breaks_the_html(q):
     assert marked.count("<a ") == 1 and 'href="https://a.fr/amp?class=lt"' in marked
     assert "&<mark>" not in marked and "&amp;<mark>" not in marked.replace("&amp; ", "")
     assert marked.count("<mark>") == marked.count("</mark>")
+
+
+# Redlines read as formatted text --------------------------------------------------------------------
+
+from referential.markdown_redline import markdown_redline  # noqa: E402
+
+SYNTAX = ("**", "~~", "- ", "[", "](", "```")
+
+
+def _visible_text(html: str) -> str:
+    import re
+
+    # Code is shown as typed: what it holds is not syntax.
+    return re.sub(r"<[^>]+>", "", re.sub(r"<code>.*?</code>", "", str(html), flags=re.DOTALL))
+
+
+def test_struck_text_renders_struck_not_as_tildes():
+    html = render_markdown("Le service ~~DEVRAIT~~ **DOIT** chiffrer ; `a~~b~~c` reste du code.")
+    assert "<s>DEVRAIT</s>" in html and "<code>a~~b~~c</code>" in html
+    assert "~~DEVRAIT" not in html
+
+
+@pytest.mark.parametrize(
+    "old, new",
+    [
+        ("Liste :\n- a\n- b", "Liste :\n- a\n- b\n- c"),
+        ("Liste :\n- a\n- b\n- c", "Liste :\n- a\n- c"),
+        ("Le service **DOIT** chiffrer.", "Le service DOIT chiffrer."),
+        ("Voir [la doc](https://a.fr).", "Voir [la documentation](https://a.fr)."),
+        ("Le service ~~DEVRAIT~~ chiffrer.", "Le service chiffrer."),
+        ("Exemple :\n```\n- a\n```", "Exemple :\n```\n- b\n```"),
+        ("> Note :\n> - a", "> Note :\n> - a\n> - b"),
+    ],
+)
+def test_a_redline_shows_no_markdown_syntax(old, new):
+    text = _visible_text(markdown_redline(old, new))
+    assert not [token for token in SYNTAX if token in text], text
+
+
+def test_struck_text_and_fenced_code_export_as_valid_reqif(db, reqif_schema, tmp_path):  # noqa: F811
+    from referential.reqif import build_reqif
+    from tests.factories import filled_version
+
+    version = filled_version()
+    requirement = version.requirements.get(key="MSS 1")
+    requirement.statement = "Le service ~~DEVRAIT~~ **DOIT** :\n- chiffrer\n\n```\n- code <brut>\n```"
+    requirement.save()
+    path = tmp_path / "export.reqif"
+    path.write_bytes(build_reqif(version))
+    assert list(reqif_schema.iter_errors(str(path))) == []
