@@ -52,9 +52,13 @@ def fold(text: str | None) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
+_LEADING_ZEROS = r"(^|[^0-9])0+([0-9])"  # the same pattern in Python and in PostgreSQL
+
+
 def compact(text: str | None) -> str:
-    """Folded, letters and digits only: how keys are compared (`MSS 17` → `mss17`)."""
-    return re.sub(r"[^0-9a-z]", "", fold(text))
+    """Folded, letters and digits only, numbers without leading zeros: how keys are compared
+    (`MSS 17`, `mss 017` → `mss17`)."""
+    return re.sub(_LEADING_ZEROS, r"\1\2", re.sub(r"[^0-9a-z]", "", fold(text)))
 
 
 def register_sqlite_functions(sender, connection, **kwargs):
@@ -87,7 +91,10 @@ class Compacted(Func):
         return super().as_sql(compiler, conn, function="ref_compact", **extra)
 
     def as_postgresql(self, compiler, conn, **extra):
-        template = "regexp_replace(lower(unaccent(%(expressions)s)), '[^0-9a-z]', '', 'g')"
+        template = (
+            "regexp_replace(regexp_replace(lower(unaccent(%(expressions)s)), '[^0-9a-z]', '', 'g'),"
+            f" '{_LEADING_ZEROS}', '\\1\\2', 'g')"
+        )
         return super().as_sql(compiler, conn, template=template, **extra)
 
 

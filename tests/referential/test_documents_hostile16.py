@@ -87,6 +87,8 @@ ALL = ["MSS 17", "MSS 18", "MSS 170", "MSS 2"]
         ("L’ŒUVRE", []),  # the title is « Œuvre commune »: no apostrophe before it
         ("l’opérateur", ["MSS 17", "MSS 2"]),
         ("MSS-17", ["MSS 17", "MSS 170"]),
+        ("mss 017", ["MSS 17", "MSS 170"]),  # a key typed with a leading zero
+        ("MSS 0017", ["MSS 17", "MSS 170"]),
         ("  boîte  ", ["MSS 17"]),
         ("", ALL),
         ("%", []),
