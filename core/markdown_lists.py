@@ -46,6 +46,8 @@ class EditorListsPreprocessor(Preprocessor):
                     out.append("")  # a fence right after a line: Python-Markdown wants a blank line
                 text = []
                 out += lines[position : end + 1]
+                if end >= len(lines):
+                    out.append(marker)  # unclosed: code to the end, as in CommonMark
                 position = end + 1
                 continue
             if _QUOTED.match(line):
@@ -56,6 +58,8 @@ class EditorListsPreprocessor(Preprocessor):
                 text = []
                 inner = self.run([_QUOTED.sub("", quoted, count=1) for quoted in lines[position:end]])
                 out += [f"> {inner_line}" if inner_line else ">" for inner_line in inner]
+                if end < len(lines) and _ITEM.match(lines[end]):
+                    out.append("")  # a list right after the quote: not more of its paragraph
                 position = end
                 continue
             text.append(line)
@@ -67,6 +71,7 @@ class EditorListsPreprocessor(Preprocessor):
         markers: list[int] = []  # indentation of the item markers of the open list, one per level
         previous_blank = True
         paragraph_in_item = False  # the current item holds a paragraph after a blank line
+        in_code = False  # inside a code block indented by four spaces
         for line in lines:
             if not line.strip():
                 out.append(line)
@@ -74,7 +79,11 @@ class EditorListsPreprocessor(Preprocessor):
                 continue
             indent = len(line) - len(line.lstrip(" "))
             item = _ITEM.match(line)
-            if item and not markers and indent < 4:
+            if not markers:
+                in_code = indent >= 4 and (in_code or previous_blank)
+            # A list may start indented (by tabs: four spaces each) right after a paragraph line,
+            # where an indented line cannot be code: else its markers would show as text.
+            if item and not markers and (indent < 4 or not (previous_blank or in_code)):
                 ordered_not_one = item.group(3) is not None and int(item.group(3)) != 1
                 if previous_blank or not ordered_not_one:
                     if not previous_blank:

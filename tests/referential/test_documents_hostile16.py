@@ -24,6 +24,22 @@ def test_a_fenced_code_block_with_tildes_and_a_language():
     assert "<pre><code>" in html and "<li>" not in html and "~~~" not in html
 
 
+def test_a_list_right_after_a_blockquote_is_a_list_not_more_of_the_quote():
+    html = render_markdown("> Texte :\n- a\n- b")
+    assert "<li>a</li>" in html and "<li>b</li>" in html and "- a" not in html
+
+
+def test_an_unclosed_fence_runs_to_the_end_as_code():
+    html = render_markdown("Exemple :\n```\nnon fermé\n- x")
+    assert "<pre><code>non fermé\n- x" in html and "```" not in html and "<li>" not in html
+
+
+def test_a_list_indented_with_tabs_right_after_a_line_is_a_list():
+    html = render_markdown("Liste :\n\t- un\n\t\t- deux\n\t- trois")
+    assert "<p>Liste :</p>" in html
+    assert "<li>un<ul>\n<li>deux</li>" in html and "<li>trois</li>" in html and "- un" not in html
+
+
 # Print: nothing runs off the page -----------------------------------------------------------------
 
 import pytest  # noqa: E402
