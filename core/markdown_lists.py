@@ -8,7 +8,11 @@ level. This preprocessor rewrites the source before parsing, following CommonMar
   line is inserted); ``en\\n2024. Puis…`` stays a paragraph, as in CommonMark;
 - inside a list, an item indented more than the item above it is nested one level deeper, whatever
   the number of spaces (1 to 8), and the item is re-indented by four spaces per level;
-- text outside lists, code blocks (four spaces after a blank line) included, is left as it is.
+- a list may also start indented (tabs become four spaces) right after a paragraph line, where an
+  indented line cannot be code; a list right after a blockquote starts outside it;
+- text outside lists, code blocks (four spaces after a blank line) included, is left as it is;
+  fenced code blocks (`````/``~~~``, to the end of the text when unclosed) are passed whole, and a
+  blockquote's lines are read as a text of their own (lists after a line inside a quote).
 
 Why not an extension from PyPI: ``mdx_truly_sane_lists`` nests at a fixed indent (2 *or* 4 spaces, not
 both: with 2, a four-space nested list is flattened into its parent's text) and does not start a
