@@ -178,3 +178,32 @@ def test_struck_text_and_fenced_code_export_as_valid_reqif(db, reqif_schema, tmp
     path = tmp_path / "export.reqif"
     path.write_bytes(build_reqif(version))
     assert list(reqif_schema.iter_errors(str(path))) == []
+
+
+def test_the_published_change_annex_shows_no_markdown_syntax(editor):
+    import io
+
+    from pypdf import PdfReader
+
+    from referential import services
+    from tests.factories import ActorFactory, ThresholdFactory
+
+    level = LevelFactory()
+    version = VersionFactory(number="1.0")
+    section = SectionFactory(version=version, title="Chapitre", position=1)
+    RequirementFactory(
+        version=version, section=section, key="MSS 1", title="Titre", level=level, actors=[ActorFactory()],
+        statement="Le service ~~PEUT~~ **DOIT** :\n- chiffrer\n- signer\n\nVoir [la doc](https://esante.gouv.fr).",
+    )
+    ThresholdFactory(version=version, level=level, max_findings=0)
+    services.publish_version(version=version, by=editor)
+    draft = services.start_draft(referential=version.referential, number="1.1", by=editor)
+    services.update_requirement(
+        requirement=draft.requirements.get(key="MSS 1"), by=None,
+        statement="Le service DOIT :\n- chiffrer\n- signer\n- journaliser\n\nVoir [la documentation](https://esante.gouv.fr).",
+    )
+    published = services.publish_version(version=draft, by=editor)
+    reader = PdfReader(io.BytesIO(published.pdf.read()))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    assert "journaliser" in text and "PEUT" in text and "documentation" in text
+    assert not [token for token in ("**", "~~", "](", "[la", "- chiffrer", "- journaliser") if token in text], text
