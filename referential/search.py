@@ -98,8 +98,18 @@ class Compacted(Func):
         return super().as_sql(compiler, conn, template=template, **extra)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def clean_query(q: str | None) -> str:
+    """``q`` without control characters (tabs and line breaks kept): nothing a reader types, and a NUL
+    byte is refused by PostgreSQL in a query."""
+    return _CONTROL.sub("", q or "")
+
+
 def search_requirements(requirements: QuerySet, q: str) -> QuerySet:
     """``requirements`` matching ``q``, each annotated with ``search_rank`` (higher is better)."""
+    q = clean_query(q)
     folded, key = fold(q).strip(), compact(q)
     text = Concat(F("key"), Value(" "), F("title"), Value(" "), F("statement"), output_field=TextField())
     requirements = requirements.annotate(search_text=Folded(text), search_key=Compacted(F("key")))

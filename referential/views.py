@@ -30,6 +30,7 @@ from .compare import KINDS, compare_versions
 from .documents import preview_document
 from .models import ReferentialVersion
 from .reqif import reqif_download
+from .search import clean_query
 
 CHANGE_LABELS = {
     "key": _("clé"),
@@ -126,7 +127,7 @@ def _requirement_filters(request, choices) -> dict:
         "level": level if level in {lv.slug for lv in levels} else "",
         "actor": actor if actor in {a.slug for a in actors} else "",
         "section": section if section.isdigit() else "",
-        "q": request.GET.get("q", "").strip()[:200],
+        "q": clean_query(request.GET.get("q", "")).strip()[:200],
     }
 
 

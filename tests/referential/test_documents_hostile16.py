@@ -115,6 +115,9 @@ ALL = ["MSS 17", "MSS 18", "MSS 170", "MSS 2"]
         ("' OR 1=1 --", []),
         (".*", []),
         ("a" * 1000, []),
+        ("boi\x00te", ["MSS 17"]),  # a NUL byte: PostgreSQL refuses it in a query (a 500)
+        ("\x00", ALL),
+        ("MEDE\x1bCIN\x7f", ["MSS 18"]),
     ],
 )
 def test_hostile_searches_answer_sensibly(anonymous, version, q, expected):  # noqa: F811
@@ -207,3 +210,9 @@ def test_the_published_change_annex_shows_no_markdown_syntax(editor):
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert "journaliser" in text and "PEUT" in text and "documentation" in text
     assert not [token for token in ("**", "~~", "](", "[la", "- chiffrer", "- journaliser") if token in text], text
+
+
+def test_control_characters_never_reach_the_database():
+    from referential.search import clean_query
+
+    assert clean_query("boi\x00te\x1b \tx\x7f") == "boite \tx"
