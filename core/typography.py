@@ -42,8 +42,9 @@ _PROTECTED = re.compile(
     re.IGNORECASE,
 )
 _SPACE = f"[ {NBSP}{NNBSP}]"
-# A space before : ; ! ? that ends a clause (the mark is not followed by a letter, digit or slash).
-_SPACED_MARK = re.compile(rf"(?<=\S){_SPACE}+(?=[:;!?](?![\w/]))")
+# A space before : ; ! ? that ends a clause (the mark is not followed by a letter, digit or slash,
+# nor is it the ``::`` of an IPv6 address such as ``::1``).
+_SPACED_MARK = re.compile(rf"(?<=\S){_SPACE}+(?=[:;!?](?![\w/:]))")
 # The same mark glued to a word: ``Statut:`` at the end of a clause becomes ``Statut :``.
 _GLUED_MARK = re.compile(r"(?<=[^\W_]|[)\]»’”])(?=[:;!?](?:\s|$))")
 _AFTER_OPENING = re.compile(rf"«(?:{_SPACE}+|(?=\S))")

@@ -216,3 +216,29 @@ def test_control_characters_never_reach_the_database():
     from referential.search import clean_query
 
     assert clean_query("boi\x00te\x1b \tx\x7f") == "boite \tx"
+
+
+# Typography: never inside what is not prose ----------------------------------------------------------
+
+from core.typography import NNBSP, french_html, french_text  # noqa: E402
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Écouter sur ::1 ou [::1]:8443",
+        "Voir https://x.fr/a:b?c=1;d=2 et mailto:a@b.fr",
+        "Rendez-vous à 10:30 ; urn:oid:1.2.250",
+        "Ratio 3:1",
+    ],
+)
+def test_no_narrow_space_inside_addresses_times_or_identifiers(text):
+    typeset = french_text(text)
+    for token in ("::1", "[::1]:8443", "https://x.fr/a:b?c=1;d=2", "mailto:a@b.fr", "10:30", "urn:oid:1.2.250", "3:1"):
+        if token in text:
+            assert token in typeset and f"{NNBSP}{token}" not in typeset, typeset
+
+
+def test_code_keeps_its_spaces_in_a_french_page():
+    html = french_html("<p>Note : <code>a ; b</code></p><pre><code>x = 1 ; y ?</code></pre>")
+    assert "<code>a ; b</code>" in html and "x = 1 ; y ?" in html and f"Note{NNBSP}:" in html
