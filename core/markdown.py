@@ -1,5 +1,6 @@
 """The one place where user Markdown becomes HTML: pages, API and PDF all call ``render_markdown``."""
 
+import re
 import threading
 from functools import lru_cache
 
@@ -19,6 +20,8 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
 STRUCK = r"(~~)(?=[^\s~])(.+?)(?<=[^\s~])~~"
+
+_TOP_HEADING = re.compile(r"<(/?)h[12]>")
 
 _local = threading.local()
 
@@ -55,7 +58,9 @@ RENDERED_KEPT = 8192  # statements of a few hundred characters: a few megabytes 
 
 @lru_cache(maxsize=RENDERED_KEPT)
 def _render(text: str) -> str:
-    html = _converter().convert(text)
+    # ``#`` and ``##`` headings (and underlined ones) sit under the page's own headings: level 3, not
+    # tags the sanitiser would strip, leaving bare text that redlines could not mark.
+    html = _TOP_HEADING.sub(r"<\1h3>", _converter().convert(text))
     cleaned = nh3.clean(
         html,
         tags=ALLOWED_TAGS,

@@ -242,3 +242,10 @@ def test_no_narrow_space_inside_addresses_times_or_identifiers(text):
 def test_code_keeps_its_spaces_in_a_french_page():
     html = french_html("<p>Note : <code>a ; b</code></p><pre><code>x = 1 ; y ?</code></pre>")
     assert "<code>a ; b</code>" in html and "x = 1 ; y ?" in html and f"Note{NNBSP}:" in html
+
+
+def test_top_level_headings_render_as_headings_and_their_changes_show_in_the_redline():
+    html = render_markdown("# Titre\n\n## Sous-titre\n\nTexte\n---\n\nFin")
+    assert "<h3>Titre</h3>" in html and "<h3>Sous-titre</h3>" in html and "<h3>Texte</h3>" in html
+    redline = markdown_redline("# Ancien titre\n\nx", "# Nouveau titre\n\nx")
+    assert "<del>Ancien</del>" in redline and "<ins>Nouveau</ins>" in redline
