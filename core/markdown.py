@@ -7,6 +7,7 @@ from functools import lru_cache
 import markdown as markdown_lib
 import nh3
 from markdown.inlinepatterns import SimpleTagInlineProcessor
+from markdown.treeprocessors import Treeprocessor
 from django.utils.safestring import SafeString, mark_safe
 
 from .markdown_lists import EditorListsExtension
@@ -20,6 +21,19 @@ ALLOWED_URL_SCHEMES = {"http", "https", "mailto"}
 
 
 STRUCK = r"(~~)(?=[^\s~])(.+?)(?<=[^\s~])~~"
+
+class ImagesAsLinks(Treeprocessor):
+    """``![schéma](url)``: pages and PDFs fetch no remote image, but the image's words stay, as a link
+    to it (the sanitiser drops a link whose URL is not http(s) or mailto, keeping its text)."""
+
+    def run(self, root):
+        for image in root.iter("img"):
+            alt, src = image.get("alt") or "", image.get("src") or ""
+            image.attrib.clear()
+            image.tag, image.text = ("a", alt) if alt else ("span", "")  # span: stripped by the sanitiser
+            if alt and src:
+                image.set("href", src)
+
 
 _TOP_HEADING = re.compile(r"<(/?)h[12]>")
 
@@ -37,6 +51,7 @@ def _converter() -> markdown_lib.Markdown:
         converter.inlinePatterns.deregister("html")
         # ``~~struck~~`` as editors type it (GitHub): ``<s>``, not ``<del>``, which redlines use for deletions.
         converter.inlinePatterns.register(SimpleTagInlineProcessor(STRUCK, "s"), "struck", 45)
+        converter.treeprocessors.register(ImagesAsLinks(converter), "images_as_links", 15)
         _local.converter = converter
     return converter.reset()
 

@@ -249,3 +249,9 @@ def test_top_level_headings_render_as_headings_and_their_changes_show_in_the_red
     assert "<h3>Titre</h3>" in html and "<h3>Sous-titre</h3>" in html and "<h3>Texte</h3>" in html
     redline = markdown_redline("# Ancien titre\n\nx", "# Nouveau titre\n\nx")
     assert "<del>Ancien</del>" in redline and "<ins>Nouveau</ins>" in redline
+
+
+def test_an_image_is_never_fetched_but_its_words_stay_as_a_link():
+    html = render_markdown("Voir ![schéma des flux](https://x.fr/y.png) et ![](javascript:alert(1)) ici")
+    assert "<img" not in html and "javascript" not in html
+    assert '<a href="https://x.fr/y.png" rel="noopener noreferrer nofollow">schéma des flux</a>' in html
