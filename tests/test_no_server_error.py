@@ -18,9 +18,12 @@ from django.urls import get_resolver
 HUGE = "9" * 23
 QUERY_NAMES = (
     "page", "section", "level", "actor", "q", "nature", "etat", "decision", "exigence", "organisation",
-    "requirement", "chapitre", "next", "limit", "offset", "fmt", "format",
+    "requirement", "chapitre", "next", "limit", "offset", "fmt", "format", "resultat", "version", "attribution",
+    "depuis", "a", "b",
 )
-QUERY_JUNK = ["-1", HUGE, "abc", "1e9999", "0"]
+# A NUL byte too: PostgreSQL refuses it in any string it is given, so a parameter that reaches a query
+# unfiltered is a 500 there (the search box was one).
+QUERY_JUNK = ["-1", HUGE, "abc", "1e9999", "0", "a\x00b"]
 # Django's own pages (admin, i18n) and the sign-in flows with their throttles are tested elsewhere.
 SKIPPED_PREFIXES = ("admin", "api", "i18n")
 # Pages that lay out a PDF are probed with junk only, not with real ids (seconds per request).
