@@ -227,6 +227,17 @@ def _probe(setup: dict) -> dict:
         if os.environ.get("BENCH_INTAKE_SHOW_QUERIES") and number == 1:
             for index, query in enumerate(queries.captured_queries, start=1):
                 _log(f"  [{index}] {query['sql'][:400]}")
+    timed = int(os.environ.get("BENCH_INTAKE_TIMED", "200") or 0)
+    cpu_ms = {}
+    if timed:
+        # CPU per POST in this one process (no HTTP, no concurrency): the app's own cost, hello-world beside it.
+        for label, target, body in (("hello", HELLO_PATH, lambda n: {"n": n}), ("comment", path, lambda n: _payload(9998, n, setup["keys"]))):
+            client.post(target, data=body(0), content_type="application/json")
+            started = time.process_time()
+            for number in range(1, timed + 1):
+                client.post(target, data=body(number), content_type="application/json")
+            cpu_ms[label] = (time.process_time() - started) / timed * 1000
+        _log(f"… in process, {timed} POSTs each: hello-world {cpu_ms['hello']:.2f} ms CPU, comment {cpu_ms['comment']:.2f} ms CPU (this process only, PostgreSQL apart)")
     profile_count = int(os.environ.get("BENCH_INTAKE_PROFILE", "0") or 0)
     if profile_count:
         import cProfile
@@ -248,7 +259,7 @@ def _probe(setup: dict) -> dict:
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats("tottime").print_stats(25)
         _log(out.getvalue())
-    return {"queries_per_post": counts}
+    return {"queries_per_post": counts, "in_process_cpu_ms": cpu_ms}
 
 
 def setup_main() -> None:

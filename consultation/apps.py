@@ -60,7 +60,20 @@ class ConsultationConfig(AppConfig):
             SYNTHESIS,
             {
                 Consultation: lambda consultation: consultation.pk,
-                Comment: lambda comment: comment.consultation_id,
+                Comment: _synthesis_key_of_comment,
                 Answer: lambda answer: Comment.objects.filter(pk=answer.comment_id).values_list("consultation_id", flat=True).first(),
             },
         )
+
+
+def _synthesis_key_of_comment(comment) -> int | None:
+    """The synthesis to rebuild after ``comment`` is saved: none for a contribution while the window
+    is open, when comments come by the dozen a minute and each rebuild would lay the whole synthesis
+    out again (and cost a query to find whether one is stored). The synthesis stays right: it is
+    built per content, so one asked for meanwhile is laid out then."""
+    from .models import Comment
+
+    consultation = Comment.consultation.field.get_cached_value(comment, None)
+    if consultation is not None and consultation.is_open():
+        return None
+    return comment.consultation_id

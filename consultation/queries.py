@@ -21,7 +21,7 @@ from referential.attention import AttentionRow
 from referential.keys import key_identity, normalise_key
 from referential.markdown_redline import markdown_redline
 from referential.models import ReferentialVersion, Requirement, Section, version_sort_key
-from referential.queries import requirement_lineage, version_outline
+from referential.queries import requirement_by_key, requirement_lineage, version_outline
 from referential.text import normalise_text
 
 from .models import Answer, Comment, Consultation, InternalNote
@@ -282,9 +282,10 @@ def consultations_for_list(user) -> list[Consultation]:
 
 
 def consultation_for(user, pk: int) -> Consultation:
-    """The consultation ``pk`` if ``user`` may read its version, else 404."""
-    consultation = visible_consultations(user).filter(pk=pk).first()
-    if consultation is None:
+    """The consultation ``pk`` if ``user`` may read its version (as ``visible_consultations``), else 404.
+    One query, its version and referential with it."""
+    consultation = Consultation.objects.select_related("version__referential").filter(pk=pk).first()
+    if consultation is None or not (consultation.version.is_public or is_editor(user)):
         raise Http404
     return consultation
 
@@ -695,22 +696,13 @@ def comment_target(
 
 
 def consultation_requirement(consultation: Consultation, key: str) -> Requirement | None:
-    """The requirement ``key`` of the consulted version (None for an empty key); a ValidationError
-    naming ``requirement`` when the version has no such key."""
+    """The requirement ``key`` of the consulted version (None for an empty key), compared as a reader
+    sees keys (``referential.queries.requirement_by_key``); a ValidationError naming ``requirement``
+    when the version has no such key."""
     key = normalise_key(key)
     if not key:
         return None
-    # Compared as a reader sees keys (case, no-break spaces), like ``resolve_carried_by``.
-    requirement = next(
-        (
-            r
-            for r in Requirement.objects.filter(version_id=consultation.version_id).only("pk", "key")
-            if key_identity(r.key) == key_identity(key)
-        ),
-        None,
-    )
-    if requirement is not None:
-        requirement = Requirement.objects.get(pk=requirement.pk)
+    requirement = requirement_by_key(consultation.version, key)
     if requirement is None:
         raise ValidationError(
             {"requirement": _("La version %(number)s ne contient pas d'exigence « %(key)s ».")

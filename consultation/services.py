@@ -11,7 +11,9 @@ from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.contrib.auth.models import Group
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
 from django.utils import translation
@@ -21,7 +23,7 @@ from django.utils.translation import gettext_noop
 from accounts.models import Membership
 from core.audit import stamp
 from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
-from core.roles import is_contributor, is_editor
+from core.roles import CONTRIBUTOR_GROUP, is_editor
 from referential.dates import human_date
 from referential.models import ReferentialVersion
 from referential.queries import requirement_lineage
@@ -57,8 +59,16 @@ def _require_editor(user) -> None:
 
 
 def _membership(user) -> Membership:
-    membership = Membership.objects.select_related("organisation").filter(user=user).first() if user and user.is_authenticated else None
-    if membership is None or not is_contributor(user):
+    membership = None
+    if user and user.is_authenticated:
+        # Whether they are a contributor comes with it: one query, not two.
+        membership = (
+            Membership.objects.select_related("organisation")
+            .annotate(in_contributor_group=Exists(Group.objects.filter(user=OuterRef("user_id"), name=CONTRIBUTOR_GROUP)))
+            .filter(user=user)
+            .first()
+        )
+    if membership is None or not membership.in_contributor_group:
         raise PermissionRefused(_("Seuls les contributeurs inscrits peuvent commenter."))
     refusal = membership.refusal()
     if refusal is not None:
@@ -141,12 +151,20 @@ def close_consultation_now(*, consultation: Consultation, by: User) -> Consultat
     return consultation
 
 
+def commenting_membership(consultation: Consultation, user: User | None, now: datetime | None = None) -> Membership:
+    """The membership in whose name ``user`` may comment on ``consultation`` now. Raises
+    ``PermissionRefused`` (not a contributor, or their membership or organisation not approved) or
+    ``ConsultationClosed`` (outside the window)."""
+    membership = _membership(user)
+    _require_open(consultation, now or timezone.now())
+    return membership
+
+
 def comment_refusal(consultation: Consultation, user: User | None, now: datetime | None = None) -> DomainError | None:
     """Why ``user`` may not comment on ``consultation`` now (``PermissionRefused`` or
     ``ConsultationClosed``), or None: pages use it to offer the form or explain its absence."""
     try:
-        _membership(user)
-        _require_open(consultation, now or timezone.now())
+        commenting_membership(consultation, user, now)
     except (PermissionRefused, ConsultationClosed) as error:
         return error
     return None
@@ -164,11 +182,15 @@ def _check_target(consultation: Consultation, requirement, section) -> None:
 def submit_comment(
     *, consultation: Consultation, author: User, kind: str, body: str, proposed_wording: str = "",
     requirement: Requirement | None = None, section: Section | None = None, now: datetime | None = None,
+    membership: Membership | None = None,
 ) -> Comment:
-
     """Store a contributor's comment while the consultation is open; refuses outside the window,
-    a target outside the consultation's version, an empty or oversized text."""
-    membership = _membership(author)
+    a target outside the consultation's version, an empty or oversized text.
+
+    ``membership``: what ``commenting_membership`` has just returned for ``author`` in the same
+    request, which spares looking it up again; the window is checked all the same."""
+    if membership is None or membership.user_id != author.pk:
+        membership = _membership(author)
     _require_open(consultation, now or timezone.now())
     if kind not in Comment.Kind.values:
         raise ValidationError({"kind": _("Nature inconnue : %(kind)s.") % {"kind": kind}})

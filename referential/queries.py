@@ -1,7 +1,10 @@
 """Reads that need shaping or prefetching. Each runs a fixed number of queries, whatever the size."""
 
+import copy
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
@@ -584,3 +587,50 @@ def versions_awaiting_validation_rows() -> list[AttentionRow]:
         )
         for review in versions_awaiting_validation()
     ]
+
+
+# A requirement of a version, by its key --------------------------------------------------------------
+
+# Versions whose text is frozen (in consultation, published, superseded) never change their
+# requirements, so each process keeps the index of the last few it was asked about. Keyed by the
+# version's id and creation time: an id a rolled-back transaction gave back (SQLite) is another version.
+_KEY_INDEXES: OrderedDict[tuple, dict[str, Requirement]] = OrderedDict()
+_KEY_INDEXES_KEPT = 4
+_key_indexes_lock = threading.Lock()
+
+
+def requirement_by_key(version: ReferentialVersion, key: str) -> Requirement | None:
+    """The requirement of ``version`` whose key a reader would read as ``key`` (same ``key_identity``:
+    case, no-break and repeated spaces aside), or None.
+
+    A draft is asked each time: one indexed query when ``key`` is written as stored, one more to
+    compare the identities otherwise. A frozen version's index of keys is built once per process
+    (one query) and kept for the last ``_KEY_INDEXES_KEPT`` such versions; each call returns its own
+    copy of the requirement."""
+    wanted = key_identity(key)
+    if not wanted:
+        return None
+    requirements = Requirement.objects.filter(version_id=version.pk)
+    if not version.is_text_frozen:
+        found = requirements.filter(key=normalise_key(key)).first()
+        if found is None:
+            pk = next((pk for pk, stored in requirements.values_list("pk", "key") if key_identity(stored) == wanted), None)
+            found = requirements.filter(pk=pk).first() if pk is not None else None
+        return found
+    index_key = (version.pk, version.created_at)
+    with _key_indexes_lock:
+        index = _KEY_INDEXES.get(index_key)
+        if index is not None:
+            _KEY_INDEXES.move_to_end(index_key)
+    if index is None:
+        index = {key_identity(requirement.key): requirement for requirement in requirements}
+        with _key_indexes_lock:
+            _KEY_INDEXES[index_key] = index
+            while len(_KEY_INDEXES) > _KEY_INDEXES_KEPT:
+                _KEY_INDEXES.popitem(last=False)
+    found = index.get(wanted)
+    if found is None:
+        return None
+    found = copy.copy(found)
+    Requirement.version.field.set_cached_value(found, version)
+    return found

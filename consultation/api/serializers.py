@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import absolute_url
+from core.api import FieldsBuiltOnce, absolute_url
 from core.markdown import render_markdown
 
 from ..models import Answer, Comment, Consultation
@@ -112,7 +112,7 @@ class CarriedBySerializer(serializers.Serializer):
         return absolute_url(self.context, reverse("referential_api:requirement-detail", kwargs=kwargs))
 
 
-class CommentAnswerSerializer(serializers.ModelSerializer):
+class CommentAnswerSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     decision = serializers.ChoiceField(choices=Answer.Decision.choices)
     decision_label = serializers.CharField(source="get_decision_display")
     body_html = serializers.SerializerMethodField()
@@ -126,7 +126,7 @@ class CommentAnswerSerializer(serializers.ModelSerializer):
         return str(render_markdown(answer.body))
 
 
-class CommentSerializer(serializers.ModelSerializer):
+class CommentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     """A comment as ``queries.comment_for`` / ``visible_comments`` load it (relations selected)."""
 
     url = serializers.SerializerMethodField()
@@ -160,7 +160,7 @@ class CommentSerializer(serializers.ModelSerializer):
         from core.roles import is_editor
 
         user = getattr(self.context.get("request"), "user", None)
-        return is_editor(user) or (user is not None and user.is_authenticated and comment.author_id == user.pk)
+        return (user is not None and user.is_authenticated and comment.author_id == user.pk) or is_editor(user)
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_url(self, comment) -> str:

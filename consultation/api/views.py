@@ -131,9 +131,7 @@ class ConsultationComments(generics.ListCreateAPIView):
     def create(self, request, *args, **kwargs):
         consultation = self.consultation
         # Who may comment, and when, before what they wrote: a refusal says why, whatever the body.
-        refusal = services.comment_refusal(consultation, request.user)
-        if refusal is not None:
-            raise refusal
+        membership = services.commenting_membership(consultation, request.user)
         incoming = CommentCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
@@ -153,6 +151,7 @@ class ConsultationComments(generics.ListCreateAPIView):
             proposed_wording=data["proposed_wording"],
             requirement=requirement,
             section=section,
+            membership=membership,
         )
         # Shown from what is already loaded (a fresh comment has no answer): no reload on the hot path.
         Comment.answer.related.set_cached_value(comment, None)
