@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 
+from django.db import transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -593,20 +594,57 @@ def versions_awaiting_validation_rows() -> list[AttentionRow]:
 
 # Versions whose text is frozen (in consultation, published, superseded) never change their
 # requirements, so each process keeps the index of the last few it was asked about. Keyed by the
-# version's id and creation time: an id a rolled-back transaction gave back (SQLite) is another version.
-_KEY_INDEXES: OrderedDict[tuple, dict[str, Requirement]] = OrderedDict()
+# database, the version's id and creation time. An id a rolled-back transaction gave back (SQLite) is
+# another version, and its creation time may be the same one (a clock fixed in tests): an index is
+# only kept when built outside any transaction of our own, so one that may still roll back never
+# answers for the version that takes its id next.
+_KEY_INDEXES: OrderedDict[tuple, "_KeyIndex"] = OrderedDict()
 _KEY_INDEXES_KEPT = 4
 _key_indexes_lock = threading.Lock()
 
 
+@dataclass(frozen=True)
+class _KeyIndex:
+    """A frozen version's requirements by key as stored, and by ``key_identity`` (the first in the
+    document when stored data holds keys a reader cannot tell apart, as migration 0004 reports)."""
+
+    by_key: dict[str, Requirement]
+    by_identity: dict[str, Requirement]
+
+    @classmethod
+    def of(cls, requirements) -> "_KeyIndex":
+        by_key: dict[str, Requirement] = {}
+        by_identity: dict[str, Requirement] = {}
+        for requirement in requirements:  # in document order (the model's ordering)
+            by_key.setdefault(requirement.key, requirement)
+            by_identity.setdefault(key_identity(requirement.key), requirement)
+        return cls(by_key=by_key, by_identity=by_identity)
+
+    def get(self, key: str) -> Requirement | None:
+        return self.by_key.get(normalise_key(key)) or self.by_identity.get(key_identity(key))
+
+
+def clear_key_indexes() -> None:
+    """Forget every index of keys this process keeps (tests: ids come back from one test to the next)."""
+    with _key_indexes_lock:
+        _KEY_INDEXES.clear()
+
+
+def _in_own_transaction(alias: str) -> bool:
+    # The atomic blocks a test case wraps each test in are not ours: a test still keeps its indexes.
+    return any(not getattr(block, "_from_testcase", False) for block in transaction.get_connection(alias).atomic_blocks)
+
+
 def requirement_by_key(version: ReferentialVersion, key: str) -> Requirement | None:
     """The requirement of ``version`` whose key a reader would read as ``key`` (same ``key_identity``:
-    case, no-break and repeated spaces aside), or None.
+    case, no-break and repeated spaces aside), or None. The key written as stored wins; otherwise the
+    first such requirement in the document (two can share an identity only in data stored before
+    identities were compared).
 
     A draft is asked each time: one indexed query when ``key`` is written as stored, one more to
     compare the identities otherwise. A frozen version's index of keys is built once per process
-    (one query) and kept for the last ``_KEY_INDEXES_KEPT`` such versions; each call returns its own
-    copy of the requirement."""
+    (one query) and kept for the last ``_KEY_INDEXES_KEPT`` such versions, unless it was built inside
+    a transaction; each call returns its own copy of the requirement."""
     wanted = key_identity(key)
     if not wanted:
         return None
@@ -617,18 +655,20 @@ def requirement_by_key(version: ReferentialVersion, key: str) -> Requirement | N
             pk = next((pk for pk, stored in requirements.values_list("pk", "key") if key_identity(stored) == wanted), None)
             found = requirements.filter(pk=pk).first() if pk is not None else None
         return found
-    index_key = (version.pk, version.created_at)
+    alias = version._state.db or requirements.db
+    index_key = (alias, version.pk, version.created_at)
     with _key_indexes_lock:
         index = _KEY_INDEXES.get(index_key)
         if index is not None:
             _KEY_INDEXES.move_to_end(index_key)
     if index is None:
-        index = {key_identity(requirement.key): requirement for requirement in requirements}
-        with _key_indexes_lock:
-            _KEY_INDEXES[index_key] = index
-            while len(_KEY_INDEXES) > _KEY_INDEXES_KEPT:
-                _KEY_INDEXES.popitem(last=False)
-    found = index.get(wanted)
+        index = _KeyIndex.of(requirements.using(alias))
+        if not _in_own_transaction(alias):
+            with _key_indexes_lock:
+                _KEY_INDEXES[index_key] = index
+                while len(_KEY_INDEXES) > _KEY_INDEXES_KEPT:
+                    _KEY_INDEXES.popitem(last=False)
+    found = index.get(key)
     if found is None:
         return None
     found = copy.copy(found)

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 
 from core.templatetags import fragments
 from referential import page_cache
+from referential.queries import clear_key_indexes
 from tests.factories import contributor_user, editor_user
 
 # The browser fixtures, for tests/e2e and the browser tests elsewhere (one Playwright per session).
@@ -69,6 +70,7 @@ def _empty_caches(request, django_db_blocker):
             cache.clear()
     page_cache.clear_local()  # the version bodies each process keeps in memory
     fragments.clear()  # the layout parts rendered once per language
+    clear_key_indexes()  # the frozen versions' requirement keys (ids come back from one test to the next)
     yield
     if _transactional(request):
         with django_db_blocker.unblock():
