@@ -151,6 +151,19 @@ def close_consultation_now(*, consultation: Consultation, by: User) -> Consultat
     return consultation
 
 
+def _checked_membership(membership: Membership | None, author: User) -> bool:
+    """Whether ``membership`` is one ``_membership`` returned for ``author`` (it carries the role) and
+    still in good standing: any other is looked up again, so no caller gets a comment through with a
+    membership it loaded itself (refused, pending, another person's). No query."""
+    return (
+        membership is not None
+        and membership.user_id == author.pk
+        and getattr(membership, "in_contributor_group", False) is True
+        and Membership.organisation.is_cached(membership)
+        and membership.refusal() is None
+    )
+
+
 def commenting_membership(consultation: Consultation, user: User | None, now: datetime | None = None) -> Membership:
     """The membership in whose name ``user`` may comment on ``consultation`` now. Raises
     ``PermissionRefused`` (not a contributor, or their membership or organisation not approved) or
@@ -189,7 +202,7 @@ def submit_comment(
 
     ``membership``: what ``commenting_membership`` has just returned for ``author`` in the same
     request, which spares looking it up again; the window is checked all the same."""
-    if membership is None or membership.user_id != author.pk:
+    if not _checked_membership(membership, author):
         membership = _membership(author)
     _require_open(consultation, now or timezone.now())
     if kind not in Comment.Kind.values:

@@ -17,6 +17,7 @@ from accounts.models import Membership, Organisation
 from consultation import queries, services
 from consultation.models import Comment, Consultation
 from consultation.synthesis import synthesis_document
+from core.errors import PermissionRefused
 from referential.models import ReferentialVersion, Requirement
 from referential.queries import requirement_by_key
 from tests.factories import (
@@ -109,6 +110,22 @@ def test_a_comment_is_in_the_name_of_the_authors_own_organisation(members, consu
         (contributor_a.username, org_a.name),
         (contributor_b.username, org_b.name),
     }
+
+
+def test_submit_comment_does_not_trust_a_membership_it_is_handed(members, consultation, contributor_a):
+    """A caller handing the service the author's own membership, refused meanwhile or never
+    checked, does not get a comment through: the service is the gate."""
+    membership = Membership.objects.select_related("organisation").get(user=contributor_a)
+    membership.status = Membership.Status.REFUSED
+    membership.save()
+    with pytest.raises(PermissionRefused):
+        services.submit_comment(
+            consultation=consultation, author=contributor_a, kind=Comment.Kind.REMARK, body="Passe ?", membership=membership
+        )
+    assert not Comment.objects.exists()
+
+
+# Which consultation ------------------------------------------------------------------------------
 
 
 def test_a_consultation_on_a_draft_is_a_404_for_all_but_editors(members, contributor_a, editor):
