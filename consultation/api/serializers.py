@@ -204,6 +204,9 @@ class CommentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
         return CommentAnswerSerializer(answer, context=self.context).data if answer is not None else None
 
 
+TYPED_KEY_MAX_LENGTH = 200
+
+
 class CommentCreateSerializer(serializers.Serializer):
     """What a contributor sends; the target is a requirement key or a chapter id of the consulted
     version, or neither for the whole version."""
@@ -211,7 +214,12 @@ class CommentCreateSerializer(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Comment.Kind.choices)
     body = serializers.CharField(max_length=Comment.BODY_MAX_LENGTH, help_text="Markdown.")
     proposed_wording = serializers.CharField(max_length=Comment.BODY_MAX_LENGTH, required=False, allow_blank=True, default="")
-    requirement = serializers.CharField(required=False, allow_blank=True, default="", help_text="Clé de l'exigence commentée, par exemple « MSS 17 ».")
+    # A stored key is at most 40 characters; typed, it may carry spaces around it. Longer is no key,
+    # and the 400 that names an unknown key would echo megabytes back.
+    requirement = serializers.CharField(
+        max_length=TYPED_KEY_MAX_LENGTH, required=False, allow_blank=True, default="",
+        help_text="Clé de l'exigence commentée, par exemple « MSS 17 ».",
+    )
     section = serializers.IntegerField(required=False, allow_null=True, default=None, help_text="Identifiant du chapitre commenté.")
 
 

@@ -190,6 +190,12 @@ def test_a_section_of_another_version_is_refused(members, consultation, contribu
     assert post(api(contributor_a), consultation, section=-1).status_code == 400
 
 
+def test_a_huge_key_is_a_400_without_echoing_it(members, consultation, contributor_a):
+    response = post(api(contributor_a), consultation, requirement="M" * 1_000_000)
+    assert response.status_code == 400 and "requirement" in response.json()
+    assert len(response.content) < 10_000
+
+
 def _version_with_legacy_twin_keys():
     """A version holding two keys a reader cannot tell apart, as migration 0004 reports in data
     stored before keys were compared by identity (the services refuse them now; the rows stay)."""
