@@ -6,6 +6,7 @@ its history (``core.audit.stamp``).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from datetime import timedelta
 from typing import TYPE_CHECKING
@@ -89,9 +90,18 @@ def _require_open(consultation: Consultation, now) -> None:
         )
 
 
+# What a reader cannot see: spaces of every kind, controls, format characters (zero-width spaces, joiners).
+_UNSEEN_CATEGORIES = {"Zs", "Zl", "Zp", "Cc", "Cf"}
+
+
+def _shows_something(value: str) -> bool:
+    return any(not character.isspace() and unicodedata.category(character) not in _UNSEEN_CATEGORIES for character in value)
+
+
 def _clean_text(value: str, field: str, *, required: bool) -> str:
     value = normalise_text(value)
-    if required and not value:
+    # A text of no-break and zero-width spaces is as empty to a reader as no text at all.
+    if required and not _shows_something(value):
         raise ValidationError({field: _("Ce champ est obligatoire.")})
     if len(value) > Comment.BODY_MAX_LENGTH:
         raise ValidationError(

@@ -349,3 +349,23 @@ def test_validation_error_for_unknown_key_names_the_version(consultation):
     with pytest.raises(ValidationError) as error:
         queries.consultation_requirement(consultation, "MSS 404")
     assert "requirement" in error.value.message_dict
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"requirement": None}, {"requirement": ["MSS 1"]}, {"requirement": {"key": "MSS 1"}}, {"requirement": 1},
+        {"section": "deux"}, {"section": True}, {"section": 1.5}, {"section": [1]}, {"section": "1e400"},
+        {"kind": "other"}, {"kind": None}, {"body": ""}, {"body": " \u00a0\u200b "}, {"body": "x" * 10_001},
+        {"proposed_wording": None}, {"requirement": "MSS 1\x00"}, {"requirement": "MSS 1", "section": 1},
+    ],
+)
+def test_odd_json_is_a_4xx_never_a_500(members, consultation, contributor_a, payload):
+    response = post(api(contributor_a), consultation, **payload)
+    assert 400 <= response.status_code < 500, (response.status_code, response.content[:300])
+
+
+def test_a_body_of_megabytes_is_refused(members, consultation, contributor_a):
+    response = post(api(contributor_a), consultation, requirement="MSS 1", body="x" * 5_000_000)
+    assert 400 <= response.status_code < 500
+    assert len(response.content) < 10_000
