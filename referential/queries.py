@@ -596,10 +596,10 @@ def versions_awaiting_validation_rows() -> list[AttentionRow]:
 # requirements, so each process keeps the index of the last few it was asked about. Keyed by the
 # database, the version's id and creation time. An id a rolled-back transaction gave back (SQLite) is
 # another version, and its creation time may be the same one (a clock fixed in tests): an index is
-# only kept when built outside any transaction of our own, so one that may still roll back never
-# answers for the version that takes its id next.
+# kept only once the transaction that read it commits (``on_commit``; at once outside any), so one
+# that may still roll back never answers for the version that takes its id next.
 _KEY_INDEXES: OrderedDict[tuple, "_KeyIndex"] = OrderedDict()
-_KEY_INDEXES_KEPT = 4
+_KEY_INDEXES_KEPT = 8  # consultations open at the same time are a handful
 _key_indexes_lock = threading.Lock()
 
 
@@ -630,9 +630,11 @@ def clear_key_indexes() -> None:
         _KEY_INDEXES.clear()
 
 
-def _in_own_transaction(alias: str) -> bool:
-    # The atomic blocks a test case wraps each test in are not ours: a test still keeps its indexes.
-    return any(not getattr(block, "_from_testcase", False) for block in transaction.get_connection(alias).atomic_blocks)
+def _keep_key_index(index_key: tuple, index: "_KeyIndex") -> None:
+    with _key_indexes_lock:
+        _KEY_INDEXES[index_key] = index
+        while len(_KEY_INDEXES) > _KEY_INDEXES_KEPT:
+            _KEY_INDEXES.popitem(last=False)
 
 
 def requirement_by_key(version: ReferentialVersion, key: str) -> Requirement | None:
@@ -643,8 +645,8 @@ def requirement_by_key(version: ReferentialVersion, key: str) -> Requirement | N
 
     A draft is asked each time: one indexed query when ``key`` is written as stored, one more to
     compare the identities otherwise. A frozen version's index of keys is built once per process
-    (one query) and kept for the last ``_KEY_INDEXES_KEPT`` such versions, unless it was built inside
-    a transaction; each call returns its own copy of the requirement."""
+    (one query) and kept, once what it read is committed, for the last ``_KEY_INDEXES_KEPT`` such
+    versions; each call returns its own copy of the requirement."""
     wanted = key_identity(key)
     if not wanted:
         return None
@@ -663,11 +665,7 @@ def requirement_by_key(version: ReferentialVersion, key: str) -> Requirement | N
             _KEY_INDEXES.move_to_end(index_key)
     if index is None:
         index = _KeyIndex.of(requirements.using(alias))
-        if not _in_own_transaction(alias):
-            with _key_indexes_lock:
-                _KEY_INDEXES[index_key] = index
-                while len(_KEY_INDEXES) > _KEY_INDEXES_KEPT:
-                    _KEY_INDEXES.popitem(last=False)
+        transaction.on_commit(lambda: _keep_key_index(index_key, index), using=alias)
     found = index.get(key)
     if found is None:
         return None

@@ -42,7 +42,9 @@ def open_on(version, editor):
     return services.open_consultation(version=version, opens_at=now - timedelta(hours=1), closes_at=now + timedelta(days=7), by=editor)
 
 
-def test_a_comment_costs_the_same_queries_on_a_version_of_two_or_three_hundred_requirements(members, contributor_a, editor):
+def test_a_comment_costs_the_same_queries_on_a_version_of_two_or_three_hundred_requirements(
+    members, contributor_a, editor, django_capture_on_commit_callbacks
+):
     client = token_client(contributor_a)
     small = open_on(filled_version(), editor)
     large_version = filled_version()
@@ -50,8 +52,10 @@ def test_a_comment_costs_the_same_queries_on_a_version_of_two_or_three_hundred_r
         RequirementFactory(version=large_version, section=large_version.sections.first(), key=f"MSS {number}")
     large = open_on(large_version, editor)
 
-    post_comment(client, small, requirement="MSS 1")  # each version's key index is built once per process
-    post_comment(client, large, requirement="MSS 1")
+    # Each version's key index is built once per process, and kept once what it read is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        post_comment(client, small, requirement="MSS 1")
+        post_comment(client, large, requirement="MSS 1")
     _response, on_small = post_comment(client, small, requirement="MSS 2")
     response, on_large = post_comment(client, large, requirement="MSS 250")
 
@@ -111,3 +115,14 @@ def test_no_synthesis_is_rebuilt_for_comments_while_the_window_is_open(
     with django_capture_on_commit_callbacks() as callbacks:
         services.hide_comment(comment=comment, by=editor, reason="Hors sujet.")
     assert len(callbacks) >= 1
+
+
+def test_an_index_is_kept_only_once_what_it_read_is_committed(consultation, django_assert_num_queries, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks() as callbacks:
+        requirement_by_key(consultation.version, "MSS 1")
+    with django_assert_num_queries(1):  # not committed (the test's transaction): read again
+        requirement_by_key(consultation.version, "MSS 1")
+    for callback in callbacks:
+        callback()
+    with django_assert_num_queries(0):
+        assert requirement_by_key(consultation.version, "MSS 2").key == "MSS 2"
