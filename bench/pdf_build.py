@@ -82,3 +82,7 @@ def main() -> None:
          ours["seconds"] <= TARGET_SECONDS and max(ours["peak_mib"], ours["children_peak_mib"]) <= TARGET_MIB)
         for size, ours, _whole, bare in rows if size == TARGET_SIZE
     ]
+
+
+if __name__ == "__main__":
+    main()
