@@ -396,7 +396,9 @@ def _worker(channel: Channel) -> None:
     from .pdf import StaticFilesOnlyFetcher
 
     try:
-        html = channel.recv()
+        html, typeset = channel.recv()
+        if typeset is not None:
+            html = typeset(html)
         part = lay_out_part(
             html,
             fetcher=StaticFilesOnlyFetcher(),
@@ -629,20 +631,23 @@ def assemble(parts: list[SerialisedPart]) -> bytes:
     return output.getvalue()
 
 
-def parted_html_to_pdf(html: str, *, processes: int, fetcher) -> bytes | None:
-    """``html`` (already typeset) printed in ``processes`` body parts laid out in spawned processes plus
-    the front matter laid out here; ``None`` when it cannot be cut (the caller prints it whole).
+def parted_html_to_pdf(html: str, *, processes: int, fetcher, typeset=None) -> bytes | None:
+    """``html`` printed in ``processes`` body parts laid out in worker processes plus the front matter
+    laid out here; ``None`` when it cannot be cut (the caller prints it whole). ``typeset`` (a
+    module-level function: it is pickled by name) is applied to each part's HTML, in its worker, and to
+    the front matter's here: the workers start, importing, while this process typesets and lays out the
+    front matter, and the parts are typeset in parallel. Typesetting the whole document then cutting it
+    gives the same parts: the marks are comments, where typography starts afresh.
     A failure in a part falls back to ``None`` too, logged."""
     split = split_html(html, processes)
     if split is None:
         return None
     front_html, bodies = split
-    strings = running_strings(front_html)
     process, channels = _start_workers(len(bodies))
     try:
-        for channel, body in zip(channels, bodies):
-            channel.send(body)
-        return _assemble_parts(front_html, channels, strings, fetcher)
+        if typeset is not None:
+            front_html = typeset(front_html)
+        return _assemble_parts(front_html, channels, fetcher, bodies=bodies, typeset=typeset)
     finally:
         for channel in channels:
             channel.close()
@@ -667,10 +672,14 @@ def _front_pages(front_html: str, numbers: dict[str, int], fetcher) -> int:
     return len(document.render(**_options()).pages)
 
 
-def _assemble_parts(front_html, channels, strings, fetcher) -> bytes:
+def _assemble_parts(front_html, channels, fetcher, *, bodies, typeset) -> bytes:
+    strings = running_strings(front_html)
     front_links = set(re.findall(r'href="#([^"]+)"', front_html))
-    # The front matter's page count, with three-digit page numbers in its table of contents.
+    # The front matter's page count, with three-digit page numbers in its table of contents, while the
+    # workers import; then each worker gets its part (a send waits until the worker reads it).
     front_pages = _front_pages(front_html, {name: 888 for name in front_links}, fetcher)
+    for channel, body in zip(channels, bodies):
+        channel.send((body, typeset))
     paginations = [_receive(channel, "pagination") for channel in channels]
     first_pages = []
     page = front_pages + 1
