@@ -412,33 +412,56 @@ def _worker(channel: Channel) -> None:
         channel.send(("error", repr(error)))
 
 
-def _start_workers(count: int) -> tuple[subprocess.Popen, list[Channel]]:
-    """The zygote, which forks ``count`` workers, and a channel to each."""
-    from django.conf import settings
+class Workers:
+    """A zygote and a channel to each of the workers it forks; ``close()`` ends them (idempotent).
+    Started ahead (``start_workers``), they import while the caller renders its HTML."""
 
-    root = str(settings.BASE_DIR)
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
-    env.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE or "config.settings")
-    channels: list[Channel] = []
-    handed: list[int] = []  # the workers' ends, closed here once the zygote holds them
-    try:
-        for _ in range(count):
-            worker_reads, caller_writes = os.pipe()
-            caller_reads, worker_writes = os.pipe()
-            handed += [worker_reads, worker_writes]
-            channels.append(Channel(os.fdopen(caller_reads, "rb"), os.fdopen(caller_writes, "wb")))
-        process = subprocess.Popen(
-            [sys.executable, "-c", "from core.pdf_parts import _zygote_main; _zygote_main()", *map(str, handed)],
-            pass_fds=handed, stdin=subprocess.DEVNULL, cwd=root, env=env,
-        )
-    except BaseException:
-        for channel in channels:
+    def __init__(self, count: int):
+        from django.conf import settings
+
+        root = str(settings.BASE_DIR)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")]))}
+        env.setdefault("DJANGO_SETTINGS_MODULE", settings.SETTINGS_MODULE or "config.settings")
+        self.channels: list[Channel] = []
+        self.process: subprocess.Popen | None = None
+        handed: list[int] = []  # the workers' ends, closed here once the zygote holds them
+        try:
+            for _ in range(count):
+                worker_reads, caller_writes = os.pipe()
+                caller_reads, worker_writes = os.pipe()
+                handed += [worker_reads, worker_writes]
+                self.channels.append(Channel(os.fdopen(caller_reads, "rb"), os.fdopen(caller_writes, "wb")))
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", "from core.pdf_parts import _zygote_main; _zygote_main()", *map(str, handed)],
+                pass_fds=handed, stdin=subprocess.DEVNULL, cwd=root, env=env,
+            )
+        except BaseException:
+            self.close()
+            raise
+        finally:
+            for descriptor in handed:
+                os.close(descriptor)
+
+    def close(self) -> None:
+        """Closes every channel (a worker still waiting reads the end of its input and exits), then
+        waits for the zygote, which waits for its workers."""
+        for channel in self.channels:
             channel.close()
-        raise
-    finally:
-        for descriptor in handed:
-            os.close(descriptor)
-    return process, channels
+        process, self.process = self.process, None
+        if process is None:
+            return
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def start_workers(processes: int) -> Workers | None:
+    """Workers for a document to be printed in ``processes`` parts, started before its HTML is rendered
+    (their imports, about 0.6 s, overlap the rendering); ``None`` for a document printed whole. The
+    caller passes them to ``html_to_pdf`` and closes them."""
+    return Workers(processes) if processes > 1 else None
 
 
 # --- Split and assemble -------------------------------------------------------------------------------
@@ -633,31 +656,33 @@ def assemble(parts: list[SerialisedPart]) -> bytes:
     return output.getvalue()
 
 
-def parted_html_to_pdf(html: str, *, processes: int, fetcher, typeset=None) -> bytes | None:
+def parted_html_to_pdf(
+    html: str, *, processes: int, fetcher, typeset=None, workers: Workers | None = None
+) -> bytes | None:
     """``html`` printed in ``processes`` body parts laid out in worker processes plus the front matter
     laid out here; ``None`` when it cannot be cut (the caller prints it whole). ``typeset`` (a
     module-level function: it is pickled by name) is applied to each part's HTML, in its worker, and to
     the front matter's here: the workers start, importing, while this process typesets and lays out the
     front matter, and the parts are typeset in parallel. Typesetting the whole document then cutting it
-    gives the same parts: the marks are comments, where typography starts afresh.
+    gives the same parts: the marks are comments, where typography starts afresh. ``workers``, started
+    ahead for ``processes`` parts, are used (and closed) instead of starting others.
     A failure in a part falls back to ``None`` too, logged."""
     split = split_html(html, processes)
     if split is None:
         return None
     front_html, bodies = split
-    process, channels = _start_workers(len(bodies))
+    if workers is None or len(workers.channels) < len(bodies):
+        if workers is not None:
+            workers.close()
+        workers = Workers(len(bodies))
     try:
+        for channel in workers.channels[len(bodies) :]:
+            channel.close()  # a worker not needed: it reads the end of its input and exits
         if typeset is not None:
             front_html = typeset(front_html)
-        return _assemble_parts(front_html, channels, fetcher, bodies=bodies, typeset=typeset)
+        return _assemble_parts(front_html, workers.channels[: len(bodies)], fetcher, bodies=bodies, typeset=typeset)
     finally:
-        for channel in channels:
-            channel.close()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        workers.close()
 
 
 def _receive(connection, expected: str):
