@@ -355,6 +355,32 @@ class Channel:
                 pass
 
 
+def _keep_text_layouts() -> None:
+    """WeasyPrint (70) drops each line's Pango layout once the line is measured (``deactivate``) and
+    makes it again to draw the line (``reactivate``: a new layout, the text set and shaped again), to
+    save memory. In a worker, which lays out one part and ends, the layouts are kept (24 MiB more for
+    600 requirements) and drawn as they are: 4 % of a part's CPU. A kept layout is what ``reactivate``
+    would make: same style and text, no width (the one it was measured in is lifted); a line with
+    justification spacing, or drawn in another style, is made again as before."""
+    from weasyprint.text import line_break
+    from weasyprint.text.ffi import pango
+
+    layout_class = line_break.Layout
+    reactivate = layout_class.reactivate
+
+    def keep(self):
+        pass
+
+    def reuse(self, style):
+        if self.justification_spacing or style is not self.style or getattr(self, "layout", None) is None:
+            reactivate(self, style)
+        else:
+            pango.pango_layout_set_width(self.layout, -1)
+
+    layout_class.deactivate = keep
+    layout_class.reactivate = reuse
+
+
 def _zygote_main() -> None:
     """The workers' parent: imports once, then forks one worker per pair of pipe descriptors given as
     arguments (``reader writer reader writer …``) and waits for them."""
@@ -364,6 +390,8 @@ def _zygote_main() -> None:
 
     django.setup()
     from . import pdf  # noqa: F401  (WeasyPrint, and the project's patch of pydyf)
+
+    _keep_text_layouts()
 
     # No cyclic garbage collection in the workers: WeasyPrint allocates millions of objects that live
     # until the part is drawn, and the collector kept walking them (a sixth of a part's CPU). What is
