@@ -50,6 +50,7 @@ import struct
 import subprocess
 import sys
 import re
+import signal
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -470,6 +471,7 @@ class Workers:
             self.process = subprocess.Popen(
                 [sys.executable, "-c", "from core.pdf_parts import _zygote_main; _zygote_main()", *map(str, handed)],
                 pass_fds=handed, stdin=subprocess.DEVNULL, cwd=root, env=env,
+                start_new_session=True,  # its own process group, with its workers: killed together
             )
         except BaseException:
             self.close()
@@ -488,8 +490,11 @@ class Workers:
             return
         try:
             process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        except subprocess.TimeoutExpired:  # a worker still laying out a part no one waits for
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             process.wait()
 
 
