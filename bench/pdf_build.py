@@ -5,10 +5,15 @@ belongs to that build alone. "WeasyPrint alone" prints the very HTML our pipelin
 the same options, in a process of its own. Our overhead is our part of our own build (queries,
 comparison, templates) against the engine's part of that same build, so the noise between two
 processes does not blur it.
-A large version is printed in parts, in several processes (core/pdf_parts.py): its CPU is the sum over
-the processes, its peak memory the largest one's. The machine may be shared: wall times come with
-the load average (1 min) at the end of each build; CPU times do not depend on it.
-Target (issue 15): 2,000 requirements in at most 14 s wall and 400 MiB peak per process, on 2 cores.
+A large version is printed in parts, in several processes (core/pdf_parts.py: workers forked by one
+zygote, started before the templates are rendered, as documents.build_version_pdf does): its CPU is
+the sum over the processes (the zygote waits for its workers, so theirs count), its peak memory the
+largest one's. The machine may be shared: wall times come with
+the load average (1 min) at the end of each build; CPU times depend on it far less (contention
+inflates them by 5 to 15 %).
+Target (issue 15): 2,000 requirements in at most 14 s wall and 400 MiB peak per process, on 2 cores
+(free ones: with another process holding a core, the wall time is about the CPU time).
+`BENCH_PDF_SIZES=2000 python -m bench.pdf_build` measures that size alone.
 ``BENCH_PDF_WHOLE=1`` also measures our pipeline in one process.
 """
 
@@ -82,3 +87,7 @@ def main() -> None:
          ours["seconds"] <= TARGET_SECONDS and max(ours["peak_mib"], ours["children_peak_mib"]) <= TARGET_MIB)
         for size, ours, _whole, bare in rows if size == TARGET_SIZE
     ]
+
+
+if __name__ == "__main__":
+    main()

@@ -74,7 +74,7 @@ def main() -> None:
         from django.utils import translation
 
         from core.pdf import html_to_pdf
-        from core.pdf_parts import processes_for
+        from core.pdf_parts import processes_for, start_workers
         from referential.documents import version_document_context
 
         # The same steps as documents.build_version_pdf, timed apart: our part (queries,
@@ -82,11 +82,12 @@ def main() -> None:
         processes = processes_for(size) if mode == "ours" else 1
         cpu_before = os.times()
         started = time.perf_counter()
+        workers = start_workers(processes)  # they import while the HTML is rendered
         with translation.override("fr"):
             html = render_to_string("pdf/version.html", version_document_context(version, preview=False))
         rendered = time.perf_counter()
         before_engine_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        content = html_to_pdf(html, processes=processes)
+        content = html_to_pdf(html, processes=processes, workers=workers)
         finished = time.perf_counter()
         seconds, ours_only = finished - started, rendered - started
     else:

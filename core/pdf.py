@@ -90,26 +90,37 @@ class StaticFilesOnlyFetcher(URLFetcher):
 _FRENCH_DOCUMENT = re.compile(r"<html\b[^>]*\blang=[\"']?fr\b", re.IGNORECASE)
 
 
-def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None, processes: int = 1) -> bytes:
+def typeset_for_print(html: str) -> str:
+    """``html`` as printed: typeset as French if it is a French document (``<html lang="fr">``), long
+    words given break opportunities."""
+    if _FRENCH_DOCUMENT.search(html[:2000]):
+        html = french_html(html)
+    return breakable_long_words(html)
+
+
+def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None, processes: int = 1, workers=None) -> bytes:
     """Print ``html`` as a tagged PDF (PDF/UA-1); title, author and language come from the HTML.
     A French document (``<html lang="fr">``) is typeset as French (``core.typography``); long words
     get break opportunities, so that nothing runs off the page.
     ``processes`` > 1 lays a document the template cut into parts (``<!--pdf:part-->``) out in that many
     worker processes and assembles the same PDF (``core.pdf_parts``); should that fail, it is printed
-    in one process."""
-    if _FRENCH_DOCUMENT.search(html[:2000]):
-        html = french_html(html)
-    html = breakable_long_words(html)
+    in one process. ``workers`` (``core.pdf_parts.start_workers(processes)``, started while the HTML
+    was rendered) are used for the parts, and closed."""
     fetcher = fetcher or StaticFilesOnlyFetcher()
     if processes > 1:
         from .pdf_parts import parted_html_to_pdf
 
-        try:
-            content = parted_html_to_pdf(html, processes=processes, fetcher=fetcher)
+        try:  # typeset part by part, in the workers
+            content = parted_html_to_pdf(
+                html, processes=processes, fetcher=fetcher, typeset=typeset_for_print, workers=workers
+            )
         except Exception:
             logger.exception("PDF: the build in parts failed, printing in one process")
             content = None
         if content is not None:
             return content
+    elif workers is not None:
+        workers.close()
+    html = typeset_for_print(html)
     document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher)
     return document.write_pdf(pdf_variant="pdf/ua-1")

@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 
 from core.documents import Document
 from core.pdf import html_to_pdf
-from core.pdf_parts import processes_for
+from core.pdf_parts import processes_for, start_workers
 
 from .change_annex import change_annex_groups
 from .compare import compare_versions
@@ -110,9 +110,15 @@ def build_version_pdf(
 ) -> BuiltPdf:
     """Render the version as a PDF: published layout, or a draft preview with a *PROJET* watermark.
     ``published_by``, the editor publishing it, is printed in the document's history (« Validé par »)."""
-    html = version_html(version, preview=preview, published_at=published_at, published_by=published_by)
     processes = processes_for(version.requirements.count())
-    return BuiltPdf(content=html_to_pdf(html, processes=processes), filename=version_pdf_filename(version, published_at))
+    workers = start_workers(processes)  # a large version's workers import while its HTML is rendered
+    try:
+        html = version_html(version, preview=preview, published_at=published_at, published_by=published_by)
+        content = html_to_pdf(html, processes=processes, workers=workers)
+    finally:
+        if workers is not None:
+            workers.close()
+    return BuiltPdf(content=content, filename=version_pdf_filename(version, published_at))
 
 
 def version_html(

@@ -8,8 +8,9 @@ import pytest
 from pypdf import PdfReader
 
 import core.pdf_parts
+from core.pdf import typeset_for_print
 from referential import services
-from referential.documents import build_version_pdf
+from referential.documents import build_version_pdf, version_html
 from tests.factories import (
     ActorFactory,
     LevelFactory,
@@ -114,6 +115,27 @@ def test_a_version_in_parts_is_the_same_document_page_by_page(large_draft, setti
         assert page.extract_text() == expected.extract_text(), f"page {number}"
     last = parted.pages[-1].extract_text()
     assert f"page {len(parted.pages)} / {len(parted.pages)}" in last
+
+
+@pytest.mark.django_db
+def test_a_version_in_parts_draws_every_page_as_one_process_does(large_draft, settings, assembled):
+    """The workers keep each line's Pango layout to draw it (``_keep_text_layouts``): what they draw is
+    what a layout made again would draw, operator for operator."""
+    whole = build(large_draft, settings, processes=1)
+    parted = build(large_draft, settings, processes=2)
+    assert assembled == [3]
+    for number, (page, expected) in enumerate(zip(parted.pages, whole.pages), start=1):
+        assert page.get_contents().get_data() == expected.get_contents().get_data(), f"page {number}"
+
+
+@pytest.mark.django_db
+def test_parts_typeset_in_their_workers_are_the_document_typeset_then_cut(large_draft):
+    html = version_html(large_draft, preview=True)
+    assert "\u202f:" in typeset_for_print(html)  # French typography has work to do here
+    front, bodies = core.pdf_parts.split_html(typeset_for_print(html), 3)
+    raw_front, raw_bodies = core.pdf_parts.split_html(html, 3)
+    assert typeset_for_print(raw_front) == front
+    assert [typeset_for_print(body) for body in raw_bodies] == bodies
 
 
 @pytest.mark.django_db
