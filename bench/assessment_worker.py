@@ -52,7 +52,7 @@ def populate(size: int):
     user = get_user_model().objects.create(username="bench")
     user.groups.add(Group.objects.create(name="contributor"))
     organisation = Organisation.objects.create(name="Opérateur de mesure", kind="operator", status="approved")
-    Membership.objects.create(user=user, organisation=organisation, email_confirmed_at=timezone.now())
+    Membership.objects.create(user=user, organisation=organisation, email_confirmed_at=timezone.now(), status=Membership.Status.APPROVED)
     assessment = services.start_assessment(version=version, actor=actor, by=user)
     # Every answer filled: mostly conformant, one in ten a gap, one in twenty not applicable; evidence on one in five.
     answers = list(assessment.answers.all())

@@ -4,11 +4,13 @@ Builds a 50- and a 2,000-requirement version on its own SQLite database, publish
 engine replaced by a one-page PDF: the PDF has its own bench), then times through Django's test
 client, in this run and through the same middleware: a hello-world view, the 50-requirement page,
 the 2,000-requirement page (cold once, then warm), the 2,000-requirement API answer, and the
-editors' workspace of a 300-requirement draft. Medians.
+editors' workspace of a 300-requirement draft. Medians. ``BENCH_PAGES_LARGE`` (2000) sets the
+large version's size (the smoke test runs it small).
 """
 
 import io
 import json
+import os
 import statistics
 import sys
 import time
@@ -49,7 +51,7 @@ def main() -> None:
     import referential.documents
 
     referential.documents.html_to_pdf = one_page_pdf
-    big, user = populate(2000)
+    big, user = populate(int(os.environ.get("BENCH_PAGES_LARGE", "2000")))  # smaller only in the smoke test
     from django.core.management import call_command
 
     call_command("createcachetable", verbosity=0)
@@ -84,8 +86,11 @@ def main() -> None:
                     statement="Le service **DOIT** répondre.", level=level, verification_method="Audit", position=i)
         for i in range(1, 301)
     )
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
     editor = user
     editor.groups.add(ensure_role_groups()["editor"])
+    TOTP.activate(editor, generate_totp_secret())  # editors work with a second factor (accounts/mfa.py)
     client = Client()
     figures = {}
     with override_settings(ROOT_URLCONF="bench.hello_urls", ALLOWED_HOSTS=["testserver"]):
