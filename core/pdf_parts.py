@@ -64,6 +64,9 @@ logger = logging.getLogger(__name__)
 
 PART_MARK = "<!--pdf:part-->"
 PDF_VARIANT = "pdf/ua-1"
+# The element whose links print their target's page number (the table of contents): only there are
+# the page numbers of other parts written in.
+PAGE_NUMBERED = "data-pdf-page-numbers"
 RUNNING_STRINGS = {"doc-title": "running-title", "doc-version": "running-version", "doc-footer": "running-footer"}
 # Annotation keys of part n in the parent tree start at pages + n × this (keys need not be contiguous).
 ANNOTATION_KEY_STRIDE = 1_000_000
@@ -554,10 +557,12 @@ def _css_string(text: str) -> str:
 
 
 def with_page_numbers(html: str, numbers: dict[str, int]) -> str:
-    """``html`` whose links to ``numbers``' anchors show these page numbers (the table of contents'
-    ``leader(".") target-counter(attr(href), page)``, written in)."""
+    """``html`` whose links to ``numbers``' anchors inside an element marked ``PAGE_NUMBERED``
+    show these page numbers (the table of contents' ``leader(".") target-counter(attr(href), page)``,
+    written in). Links elsewhere in the front matter (a Markdown link to a chapter in the history's
+    change summaries) stay plain links, as a single layout prints them."""
     rules = "".join(
-        f'a[href][href="#{name}"]::after {{ content: leader(".") {_css_string(str(number))}; }}\n'
+        f'[{PAGE_NUMBERED}] a[href][href="#{name}"]::after {{ content: leader(".") {_css_string(str(number))}; }}\n'
         for name, number in numbers.items()
         if '"' not in name and "\\" not in name
     )

@@ -1,0 +1,127 @@
+"""A version's PDF in parts against hostile content and hostile processes: the same document as one laid
+out whole (text, drawing, table of contents, outline, links), and a build that ends cleanly, whatever
+the process it runs in."""
+
+import io
+import re
+
+import pytest
+from pypdf import PdfReader
+
+import core.pdf_parts
+from referential import services
+from referential.documents import build_version_pdf
+from tests.factories import ActorFactory, LevelFactory, RequirementFactory, SectionFactory, VersionFactory
+
+LONG_URL = "https://esante.gouv.fr/" + "/".join(f"segment{n:02d}_sans_espace" for n in range(12)) + "?q=1&r=2"
+MARKDOWN = f"""L'opérateur **DOIT** chiffrer : TLS 1.2 au moins ; « toujours » ! Et l\u2019éditeur ? Oui\u202f!
+
+| Champ | Format | Exemple |
+|:------|:------:|--------:|
+| `XDM/1.0/DDM+<libellé>` | texte | `urn:oid:1.2.250.1.213.1.1.9` |
+| Délai | jours | 10:30 |
+
+```
+GET /api/v1/versions?page=2 HTTP/1.1
+Authorization: Bearer <jeton>
+```
+
+Voir [le chapitre 3](#chapitre-3), [le guide]({LONG_URL}) et
+{"ABCDEFGHIJKLMNOPQRSTUVWXYZ" * 6} puis ~~barré~~ et _{"x" * 90}_.
+"""
+
+
+@pytest.fixture
+def hostile_draft(editor):
+    """A published 1.0 and its 1.1 draft (so the change annex is there), whose chapters are: one with
+    Markdown tables, code, links to another chapter and long tokens; one nested six deep; one holding
+    most of the requirements; one empty. The history's summary links to a chapter."""
+    level = LevelFactory(slug="majeure", label="Majeure", rank=2)
+    operator = ActorFactory(slug="operateur", label="Opérateur")
+    version = VersionFactory(number="1.0", change_summary="Version initiale : voir [le chapitre 2](#chapitre-2).")
+    rich = SectionFactory(version=version, title="Formats « d'échange » : l'essentiel", position=1, intro=MARKDOWN)
+    nested = [SectionFactory(version=version, title="Imbriqué niveau 1", position=2)]
+    for depth in range(2, 7):
+        nested.append(SectionFactory(version=version, title=f"Imbriqué niveau {depth}", position=1, parent=nested[-1]))
+    giant = SectionFactory(version=version, title="Presque tout", position=3)
+    SectionFactory(version=version, title="Vide", position=4)
+    sections = [rich, rich, *nested] + [giant] * 30
+    for index, section in enumerate(sections):
+        RequirementFactory(
+            version=version,
+            section=section,
+            key=f"MSS {index + 1}",
+            title=f"Exigence l'« {index + 1} » : {'très ' * (index % 7)}longue ?",
+            statement=MARKDOWN if index < 3 else f"L'opérateur **DOIT** tenir le registre n° {index} ; voir [chapitre 1](#chapitre-1).",
+            level=level,
+            actors=[operator],
+            position=index,
+        )
+    services.publish_version(version=version, by=editor)
+    draft = services.start_draft(
+        referential=version.referential, number="1.1", by=editor, change_summary="Voir [l'annexe](#annexe-niveaux)."
+    )
+    first = draft.requirements.order_by("position").first()
+    first.statement = MARKDOWN + "\nReformulée : l'exigence change."
+    first.save()
+    return draft
+
+
+def build(version, settings, *, processes: int, preview: bool = False) -> PdfReader:
+    settings.PDF_PROCESSES = processes
+    settings.PDF_PARTS_MIN_REQUIREMENTS = 1
+    return PdfReader(io.BytesIO(build_version_pdf(version, preview=preview).content))
+
+
+@pytest.fixture
+def assembled(monkeypatch):
+    calls = []
+    original = core.pdf_parts.assemble
+
+    def counting(parts):
+        calls.append(len(parts))
+        return original(parts)
+
+    monkeypatch.setattr(core.pdf_parts, "assemble", counting)
+    return calls
+
+
+def outline(reader: PdfReader, items=None, depth: int = 0) -> list:
+    found = []
+    for item in reader.outline if items is None else items:
+        if isinstance(item, list):
+            found.extend(outline(reader, item, depth + 1))
+        else:
+            found.append((depth, item.title, reader.get_destination_page_number(item)))
+    return found
+
+
+def links(reader: PdfReader) -> list:
+    """Every link of every page: (page, internal destination's page or URI)."""
+    found = []
+    for number, page in enumerate(reader.pages):
+        for annotation in page.get("/Annots") or []:
+            annotation = annotation.get_object()
+            if "/Dest" in annotation:
+                destination = reader.named_destinations[str(annotation["/Dest"])]
+                found.append((number, reader.get_destination_page_number(destination)))
+            elif "/A" in annotation:
+                found.append((number, str(annotation["/A"].get("/URI"))))
+    return found
+
+
+@pytest.mark.django_db
+def test_a_hostile_version_in_parts_is_the_document_laid_out_whole(hostile_draft, settings, assembled):
+    whole = build(hostile_draft, settings, processes=1, preview=True)
+    assert assembled == []
+    parted = build(hostile_draft, settings, processes=3, preview=True)
+    assert assembled == [4]
+
+    assert len(parted.pages) == len(whole.pages)
+    for number, (page, expected) in enumerate(zip(parted.pages, whole.pages), start=1):
+        assert page.extract_text() == expected.extract_text(), f"page {number}"
+        assert page.get_contents().get_data() == expected.get_contents().get_data(), f"page {number}"
+    assert outline(parted) == outline(whole)
+    assert any("Imbriqué niveau 6" in title for _, title, _ in outline(parted))
+    assert links(parted) == links(whole)
+    assert any(target == LONG_URL for _, target in links(parted))
