@@ -40,6 +40,7 @@ workers run without Python's cyclic garbage collector and keep each line's Pango
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import html as html_module
 import io
@@ -397,6 +398,13 @@ def _zygote_main() -> None:
     """The workers' parent: imports once, then forks one worker per pair of pipe descriptors given as
     arguments (``reader writer reader writer …``) and waits for them."""
     descriptors = [int(argument) for argument in sys.argv[1:]]
+    try:
+        os.fstat(2)
+    except OSError:  # its caller had no stderr: one that goes nowhere, so that 1 and 2 are never a file of ours
+        null = os.open(os.devnull, os.O_WRONLY)
+        if null != 2:
+            os.dup2(null, 2)
+            os.close(null)
     os.dup2(2, 1)  # anything printed goes to stderr
     import django
 
@@ -452,6 +460,21 @@ def _worker(channel: Channel) -> None:
         channel.send(("error", repr(error)))
 
 
+def _pipe() -> tuple[int, int]:
+    """``os.pipe()`` whose ends are never 0, 1 or 2. In a process started without standard streams (a
+    daemon's closed 0, 1, 2), a pipe gets them: handed down, the zygote's stdin (``/dev/null``) and
+    its stderr would replace them; kept here, what a library writes to fd 2 (GLib, fontconfig) would
+    go into a worker's channel."""
+    ends = []
+    for descriptor in os.pipe():
+        if descriptor <= 2:
+            moved = fcntl.fcntl(descriptor, fcntl.F_DUPFD_CLOEXEC, 3)
+            os.close(descriptor)
+            descriptor = moved
+        ends.append(descriptor)
+    return ends[0], ends[1]
+
+
 class Workers:
     """A zygote and a channel to each of the workers it forks; ``close()`` ends them (idempotent).
     Started ahead (``start_workers``), they import while the caller renders its HTML."""
@@ -467,8 +490,8 @@ class Workers:
         handed: list[int] = []  # the workers' ends, closed here once the zygote holds them
         try:
             for _ in range(count):
-                worker_reads, caller_writes = os.pipe()
-                caller_reads, worker_writes = os.pipe()
+                worker_reads, caller_writes = _pipe()
+                caller_reads, worker_writes = _pipe()
                 handed += [worker_reads, worker_writes]
                 self.channels.append(Channel(os.fdopen(caller_reads, "rb"), os.fdopen(caller_writes, "wb")))
             self.process = subprocess.Popen(

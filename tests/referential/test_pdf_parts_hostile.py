@@ -125,3 +125,38 @@ def test_a_hostile_version_in_parts_is_the_document_laid_out_whole(hostile_draft
     assert any("Imbriqué niveau 6" in title for _, title, _ in outline(parted))
     assert links(parted) == links(whole)
     assert any(target == LONG_URL for _, target in links(parted))
+
+
+# A build in a process started without standard streams (a daemon whose 0, 1 and 2 are closed): its
+# first pipes get descriptors 0, 1 and 2, which the zygote's own start-up reassigns.
+CLOSED_STREAMS_BUILD = """
+import json, os, sys
+import django
+django.setup()
+import core.pdf_parts
+from core.pdf import html_to_pdf
+calls = []
+assemble = core.pdf_parts.assemble
+core.pdf_parts.assemble = lambda parts: calls.append(len(parts)) or assemble(parts)
+body = "".join(f'<!--pdf:part--><section style="break-before: page"><h1>Chapitre {n}</h1><p>Texte {n}</p></section>' for n in range(3))
+html = '<html lang="fr"><head><title>T</title></head><body><h1>Couverture</h1>' + body + '</body></html>'
+workers = core.pdf_parts.start_workers(2)
+content = html_to_pdf(html, processes=2, workers=workers)
+with open(sys.argv[1], "w") as result:
+    json.dump({"assembled": calls, "pdf": content[:5].decode()}, result)
+"""
+
+
+@pytest.mark.parametrize("closed", ["0<&- 1>&- 2>&-", "0<&-", "1>&- 2>&-"])
+def test_a_process_without_standard_streams_builds_in_parts(closed, tmp_path, settings):
+    import json
+    import os
+    import shlex
+    import subprocess
+    import sys
+
+    result = tmp_path / "result.json"
+    command = f"exec {closed}; exec {shlex.quote(sys.executable)} -c {shlex.quote(CLOSED_STREAMS_BUILD)} {result}"
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    subprocess.run(["bash", "-c", command], cwd=settings.BASE_DIR, env=env, timeout=120, check=True)
+    assert json.loads(result.read_text()) == {"assembled": [3], "pdf": "%PDF-"}
