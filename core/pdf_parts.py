@@ -506,11 +506,16 @@ class Workers:
             for descriptor in handed:
                 os.close(descriptor)
 
+    def dismiss(self) -> None:
+        """Closes every channel: each worker, forked already or still to be, reads the end of its input
+        and exits. Returns at once; ``close()`` waits for them (idempotent)."""
+        for channel in self.channels:
+            channel.close()
+
     def close(self) -> None:
         """Closes every channel (a worker still waiting reads the end of its input and exits), then
         waits for the zygote, which waits for its workers."""
-        for channel in self.channels:
-            channel.close()
+        self.dismiss()
         process, self.process = self.process, None
         if process is None:
             return
@@ -738,6 +743,8 @@ def parted_html_to_pdf(
     A failure in a part falls back to ``None`` too, logged."""
     split = split_html(html, processes)
     if split is None:
+        if workers is not None:
+            workers.dismiss()  # ended before the caller lays the document out whole, waited for after
         return None
     front_html, bodies = split
     if workers is None or len(workers.channels) < len(bodies):

@@ -160,3 +160,24 @@ def test_a_process_without_standard_streams_builds_in_parts(closed, tmp_path, se
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     subprocess.run(["bash", "-c", command], cwd=settings.BASE_DIR, env=env, timeout=120, check=True)
     assert json.loads(result.read_text()) == {"assembled": [3], "pdf": "%PDF-"}
+
+
+def test_workers_for_a_document_that_cannot_be_cut_end_before_it_is_laid_out_whole(monkeypatch):
+    """A version of many requirements in a single chapter has no place to cut: its workers, started
+    while its HTML was rendered, are told to end (their zygote and they hold 100 to 200 MiB) before
+    the document is laid out whole in this process, and waited for once it is."""
+    from core import pdf
+
+    workers = core.pdf_parts.start_workers(2)
+    told_to_end = []
+    render = pdf.HTML.write_pdf
+
+    def write_pdf(self, *args, **kwargs):
+        told_to_end.append(all(channel.writer.closed and channel.reader.closed for channel in workers.channels))
+        return render(self, *args, **kwargs)
+
+    monkeypatch.setattr(pdf.HTML, "write_pdf", write_pdf)
+    html = '<html lang="fr"><head><title>T</title></head><body><section>Un seul chapitre</section></body></html>'
+    assert pdf.html_to_pdf(html, processes=2, workers=workers).startswith(b"%PDF-")
+    assert told_to_end == [True]
+    assert workers.process is None  # closed, as html_to_pdf says
