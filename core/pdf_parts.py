@@ -598,16 +598,29 @@ def with_page_numbers(html: str, numbers: dict[str, int]) -> str:
 
 
 class _AssemblyZlib:
-    """``zlib`` as pydyf sees it while the assembly is written: its object stream (every dictionary of
-    the document, 5 MB for 2,000 requirements) and cross-reference stream compressed at level 6, not
-    pydyf's 9: 0.8 s of CPU instead of 2.1 s in the calling process, for a file 2.5 % larger."""
+    """``zlib`` as pydyf sees it (``pydyf.zlib``, for good): in a thread writing an assembly, its object
+    stream (every dictionary of the document, 5 MB for 2,000 requirements) and cross-reference stream
+    are compressed at level 6, not pydyf's 9: 0.8 s of CPU instead of 2.1 s in the calling process, for
+    a file 2.5 % larger. Any other thread (a PDF written whole, another assembly) gets what pydyf asks
+    for: swapping the module for the assembly's time changed, from another thread, the level of a
+    PDF being written (and so its bytes) and could give an assembly level 9 midway."""
 
     LEVEL = 6
-    compress = staticmethod(zlib.compress)
 
-    @staticmethod
-    def compressobj(level=-1, *args, **kwargs):
-        return zlib.compressobj(_AssemblyZlib.LEVEL, *args, **kwargs)
+    def __init__(self):
+        self.assembling = threading.local()
+
+    def compressobj(self, level=-1, *args, **kwargs):
+        if getattr(self.assembling, "active", False):
+            level = self.LEVEL
+        return zlib.compressobj(level, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(zlib, name)
+
+
+_ASSEMBLY_ZLIB = _AssemblyZlib()
+pydyf.zlib = _ASSEMBLY_ZLIB
 
 
 class RawObject(pydyf.Object):
@@ -722,11 +735,11 @@ def assemble(parts: list[SerialisedPart]) -> bytes:
         catalog[key] = renumber(value, maps[0])
     pdf.info = pydyf.Dictionary(dict(front.info))
     output = io.BytesIO()
-    pydyf.zlib = _AssemblyZlib  # the parts' streams are compressed already: this is the object streams'
+    _ASSEMBLY_ZLIB.assembling.active = True  # the parts' streams are compressed already: this is the object streams'
     try:
         pdf.write(output, front.version, front.identifier, compress=True)
     finally:
-        pydyf.zlib = zlib
+        _ASSEMBLY_ZLIB.assembling.active = False
     return output.getvalue()
 
 

@@ -181,3 +181,49 @@ def test_workers_for_a_document_that_cannot_be_cut_end_before_it_is_laid_out_who
     assert pdf.html_to_pdf(html, processes=2, workers=workers).startswith(b"%PDF-")
     assert told_to_end == [True]
     assert workers.process is None  # closed, as html_to_pdf says
+
+
+def test_an_assembly_compresses_at_its_level_without_changing_another_threads_pdf(monkeypatch):
+    """Two builds in one process (threads): the assembly's level-6 compression is the assembling
+    thread's alone. Another thread writing a PDF meanwhile compresses at pydyf's level 9, and an
+    assembly compresses at level 6 whatever the other thread's assembly does."""
+    import threading
+    import zlib
+
+    import pydyf
+
+    from core.pdf import StaticFilesOnlyFetcher
+
+    part = core.pdf_parts.lay_out_part(
+        '<html lang="fr"><head><title>T</title></head><body><p>Une page</p></body></html>',
+        fetcher=StaticFilesOnlyFetcher(),
+        report=lambda pagination: None,
+        placement_for=lambda: core.pdf_parts.Placement(first_page=1, total_pages=1, strings={}),
+    )
+    data = ("Exigence MSS 12 : l'opérateur DOIT chiffrer. " * 50 + "".join(map(str, range(400)))).encode()
+
+    def compressed(level: int, module=zlib) -> bytes:
+        compressor = module.compressobj(level=level)
+        return compressor.compress(data) + compressor.flush()
+
+    assert compressed(6) != compressed(9)
+    inside, checked = threading.Event(), threading.Event()
+    write = pydyf.PDF.write
+    assembly_levels = []
+
+    def waiting_write(self, *args, **kwargs):
+        assembly_levels.append(6 if compressed(9, pydyf.zlib) == compressed(6) else 9)
+        inside.set()
+        checked.wait(10)
+        return write(self, *args, **kwargs)
+
+    monkeypatch.setattr(pydyf.PDF, "write", waiting_write)
+    assembly = threading.Thread(target=core.pdf_parts.assemble, args=([part],))
+    assembly.start()
+    try:
+        assert inside.wait(10)
+        assert compressed(9, pydyf.zlib) == compressed(9)  # what pydyf's write does in this other thread
+    finally:
+        checked.set()
+        assembly.join()
+    assert assembly_levels == [6]
