@@ -398,6 +398,9 @@ def _zygote_main() -> None:
     """The workers' parent: imports once, then forks one worker per pair of pipe descriptors given as
     arguments (``reader writer reader writer …``) and waits for them."""
     descriptors = [int(argument) for argument in sys.argv[1:]]
+    # A caller that ignores SIGCHLD (a server whose children are reaped for it) hands it down through
+    # exec: the workers would be reaped unseen and waitpid() below fail.
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     try:
         os.fstat(2)
     except OSError:  # its caller had no stderr: one that goes nowhere, so that 1 and 2 are never a file of ours

@@ -227,3 +227,22 @@ def test_an_assembly_compresses_at_its_level_without_changing_another_threads_pd
         checked.set()
         assembly.join()
     assert assembly_levels == [6]
+
+
+def test_a_process_that_ignores_its_children_builds_in_parts_without_an_error_in_its_log(tmp_path, settings):
+    """A server that sets SIGCHLD to SIG_IGN (its children reaped for it) hands that down through exec:
+    the zygote's waitpid() for its workers failed (ChildProcessError, a traceback in the log per build)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    result = tmp_path / "result.json"
+    script = "import signal; signal.signal(signal.SIGCHLD, signal.SIG_IGN)\n" + CLOSED_STREAMS_BUILD
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(result)], cwd=settings.BASE_DIR, env=env, timeout=120, capture_output=True, text=True
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert json.loads(result.read_text()) == {"assembled": [3], "pdf": "%PDF-"}
