@@ -394,10 +394,27 @@ def _keep_text_layouts() -> None:
     layout_class.reactivate = reuse
 
 
+def _die_with_parent(parent: int) -> None:
+    """This process is killed (SIGKILL) when ``parent`` ends (Linux's ``PR_SET_PDEATHSIG``), or now if
+    it has ended already. Its pipes alone would tell a worker only once it reads or writes again: after
+    its part's layout, tens of seconds for no one, or never for a layout that does not end. (The
+    signal follows the thread that forked: ``Workers`` are started, used and closed in one call.)"""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pipes will tell
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _zygote_main() -> None:
     """The workers' parent: imports once, then forks one worker per pair of pipe descriptors given as
-    arguments (``reader writer reader writer …``) and waits for them."""
-    descriptors = [int(argument) for argument in sys.argv[1:]]
+    arguments (``caller reader writer reader writer …``, the caller's pid first) and waits for them.
+    It dies with its caller, and its workers with it (``_die_with_parent``)."""
+    _die_with_parent(int(sys.argv[1]))
+    descriptors = [int(argument) for argument in sys.argv[2:]]
     # A caller that ignores SIGCHLD (a server whose children are reaped for it) hands it down through
     # exec: the workers would be reaped unseen and waitpid() below fail.
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
@@ -424,11 +441,13 @@ def _zygote_main() -> None:
     gc.freeze()
     gc.disable()
     workers = []
+    zygote = os.getpid()
     for reader, writer in zip(descriptors[::2], descriptors[1::2]):
         pid = os.fork()
         if pid == 0:
             status = 1
             try:
+                _die_with_parent(zygote)
                 for descriptor in descriptors:
                     if descriptor not in (reader, writer):
                         os.close(descriptor)
@@ -497,8 +516,9 @@ class Workers:
                 caller_reads, worker_writes = _pipe()
                 handed += [worker_reads, worker_writes]
                 self.channels.append(Channel(os.fdopen(caller_reads, "rb"), os.fdopen(caller_writes, "wb")))
+            command = "from core.pdf_parts import _zygote_main; _zygote_main()"
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "from core.pdf_parts import _zygote_main; _zygote_main()", *map(str, handed)],
+                [sys.executable, "-c", command, str(os.getpid()), *map(str, handed)],
                 pass_fds=handed, stdin=subprocess.DEVNULL, cwd=root, env=env,
                 start_new_session=True,  # its own process group, with its workers: killed together
             )

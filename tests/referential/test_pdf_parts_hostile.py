@@ -46,13 +46,14 @@ def hostile_draft(editor):
     giant = SectionFactory(version=version, title="Presque tout", position=3)
     SectionFactory(version=version, title="Vide", position=4)
     sections = [rich, rich, *nested] + [giant] * 30
+    link = "voir [le chapitre 1](#chapitre-1)"  # from another part
     for index, section in enumerate(sections):
         RequirementFactory(
             version=version,
             section=section,
             key=f"MSS {index + 1}",
             title=f"Exigence l'« {index + 1} » : {'très ' * (index % 7)}longue ?",
-            statement=MARKDOWN if index < 3 else f"L'opérateur **DOIT** tenir le registre n° {index} ; voir [chapitre 1](#chapitre-1).",
+            statement=MARKDOWN if index < 3 else f"L'opérateur **DOIT** tenir le registre n° {index} ; {link}.",
             level=level,
             actors=[operator],
             position=index,
@@ -138,7 +139,8 @@ from core.pdf import html_to_pdf
 calls = []
 assemble = core.pdf_parts.assemble
 core.pdf_parts.assemble = lambda parts: calls.append(len(parts)) or assemble(parts)
-body = "".join(f'<!--pdf:part--><section style="break-before: page"><h1>Chapitre {n}</h1><p>Texte {n}</p></section>' for n in range(3))
+chapter = '<!--pdf:part--><section style="break-before: page"><h1>Chapitre {n}</h1><p>Texte {n}</p></section>'
+body = "".join(chapter.format(n=n) for n in range(3))
 html = '<html lang="fr"><head><title>T</title></head><body><h1>Couverture</h1>' + body + '</body></html>'
 workers = core.pdf_parts.start_workers(2)
 content = html_to_pdf(html, processes=2, workers=workers)
@@ -241,8 +243,69 @@ def test_a_process_that_ignores_its_children_builds_in_parts_without_an_error_in
     script = "import signal; signal.signal(signal.SIGCHLD, signal.SIG_IGN)\n" + CLOSED_STREAMS_BUILD
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
     run = subprocess.run(
-        [sys.executable, "-c", script, str(result)], cwd=settings.BASE_DIR, env=env, timeout=120, capture_output=True, text=True
+        [sys.executable, "-c", script, str(result)],
+        cwd=settings.BASE_DIR, env=env, timeout=120, capture_output=True, text=True,
     )
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
     assert json.loads(result.read_text()) == {"assembled": [3], "pdf": "%PDF-"}
+
+
+# A caller killed while its parts are laid out (a request's worker killed at its timeout, a task
+# worker stopped by a deploy): its zygote and workers, in a process group of their own, must not lay
+# out for no one (a worker stuck in a layout would run for ever).
+KILLED_CALLER_BUILD = """
+import sys
+import django
+django.setup()
+import core.pdf_parts
+from core.pdf import html_to_pdf
+paragraphs = "".join(f"<p>Paragraphe {n} : l'opérateur chiffre les échanges, toujours.</p>" for n in range(6000))
+body = "".join(
+    f'<!--pdf:part--><section style="break-before: page"><h1>Chapitre {n}</h1>{paragraphs}</section>' for n in range(2)
+)
+html = '<html lang="fr"><head><title>T</title></head><body><h1>Couverture</h1>' + body + '</body></html>'
+workers = core.pdf_parts.start_workers(2)
+print(workers.process.pid, flush=True)
+html_to_pdf(html, processes=2, workers=workers)
+"""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_the_workers_of_a_killed_caller_end_with_it(settings):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings"}
+    caller = subprocess.Popen(
+        [sys.executable, "-c", KILLED_CALLER_BUILD], cwd=settings.BASE_DIR, env=env, stdout=subprocess.PIPE, text=True
+    )
+    zygote = int(caller.stdout.readline())
+    deadline = time.monotonic() + 60
+    workers: list[int] = []
+    while len(workers) < 2 and time.monotonic() < deadline:  # forked once the zygote has imported
+        time.sleep(0.1)
+        with open(f"/proc/{zygote}/task/{zygote}/children") as children:
+            workers = [int(pid) for pid in children.read().split()]
+    time.sleep(1)  # laying their parts out (about 10 s each)
+    caller.kill()
+    caller.wait()
+    caller.stdout.close()
+    try:
+        time.sleep(2)
+        assert [pid for pid in [zygote, *workers] if _alive(pid)] == []
+    finally:
+        try:
+            os.killpg(zygote, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
