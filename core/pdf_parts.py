@@ -339,7 +339,9 @@ def lay_out_part(html: str, *, fetcher, report, placement_for) -> SerialisedPart
 # The zygote imports Django and WeasyPrint once (about 1 s of CPU), then forks one worker per part: it
 # has no thread, so forking it is safe, and the workers start ready instead of each importing the same
 # modules. Each worker speaks pickles over its own pair of pipes, which the caller opened and handed
-# down (``pass_fds``).
+# down (``pass_fds``; never descriptors 0 to 2, which a daemon may have closed: ``_pipe``). The zygote
+# dies with its caller and each worker with the zygote (``_die_with_parent``); workers not needed are
+# dismissed (their channels closed) before the caller lays a document that cannot be cut out whole.
 
 
 class Channel:
