@@ -119,8 +119,12 @@ def html_to_pdf(html: str, *, fetcher: URLFetcher | None = None, processes: int 
             content = None
         if content is not None:
             return content
-    elif workers is not None:
-        workers.close()
-    html = typeset_for_print(html)
-    document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher)
-    return document.write_pdf(pdf_variant="pdf/ua-1")
+    if workers is not None:
+        workers.dismiss()  # not needed (or given up): they end while the document is laid out here
+    try:
+        html = typeset_for_print(html)
+        document = HTML(string=html, base_url=PDF_BASE_URL, url_fetcher=fetcher)
+        return document.write_pdf(pdf_variant="pdf/ua-1")
+    finally:
+        if workers is not None:
+            workers.close()  # idempotent: the parts' build closed them already, if it ran

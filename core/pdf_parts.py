@@ -40,6 +40,7 @@ workers run without Python's cyclic garbage collector and keep each line's Pango
 
 from __future__ import annotations
 
+import fcntl
 import gc
 import html as html_module
 import io
@@ -64,6 +65,9 @@ logger = logging.getLogger(__name__)
 
 PART_MARK = "<!--pdf:part-->"
 PDF_VARIANT = "pdf/ua-1"
+# The element whose links print their target's page number (the table of contents): only there are
+# the page numbers of other parts written in.
+PAGE_NUMBERED = "data-pdf-page-numbers"
 RUNNING_STRINGS = {"doc-title": "running-title", "doc-version": "running-version", "doc-footer": "running-footer"}
 # Annotation keys of part n in the parent tree start at pages + n × this (keys need not be contiguous).
 ANNOTATION_KEY_STRIDE = 1_000_000
@@ -335,7 +339,9 @@ def lay_out_part(html: str, *, fetcher, report, placement_for) -> SerialisedPart
 # The zygote imports Django and WeasyPrint once (about 1 s of CPU), then forks one worker per part: it
 # has no thread, so forking it is safe, and the workers start ready instead of each importing the same
 # modules. Each worker speaks pickles over its own pair of pipes, which the caller opened and handed
-# down (``pass_fds``).
+# down (``pass_fds``; never descriptors 0 to 2, which a daemon may have closed: ``_pipe``). The zygote
+# dies with its caller and each worker with the zygote (``_die_with_parent``); workers not needed are
+# dismissed (their channels closed) before the caller lays a document that cannot be cut out whole.
 
 
 class Channel:
@@ -390,10 +396,37 @@ def _keep_text_layouts() -> None:
     layout_class.reactivate = reuse
 
 
+def _die_with_parent(parent: int) -> None:
+    """This process is killed (SIGKILL) when ``parent`` ends (Linux's ``PR_SET_PDEATHSIG``), or now if
+    it has ended already. Its pipes alone would tell a worker only once it reads or writes again: after
+    its part's layout, tens of seconds for no one, or never for a layout that does not end. (The
+    signal follows the thread that forked: ``Workers`` are started, used and closed in one call.)"""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # 1: PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pipes will tell
+        return
+    if os.getppid() != parent:
+        os._exit(1)
+
+
 def _zygote_main() -> None:
     """The workers' parent: imports once, then forks one worker per pair of pipe descriptors given as
-    arguments (``reader writer reader writer …``) and waits for them."""
-    descriptors = [int(argument) for argument in sys.argv[1:]]
+    arguments (``caller reader writer reader writer …``, the caller's pid first) and waits for them.
+    It dies with its caller, and its workers with it (``_die_with_parent``)."""
+    _die_with_parent(int(sys.argv[1]))
+    descriptors = [int(argument) for argument in sys.argv[2:]]
+    # A caller that ignores SIGCHLD (a server whose children are reaped for it) hands it down through
+    # exec: the workers would be reaped unseen and waitpid() below fail.
+    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+    try:
+        os.fstat(2)
+    except OSError:  # its caller had no stderr: one that goes nowhere, so that 1 and 2 are never a file of ours
+        null = os.open(os.devnull, os.O_WRONLY)
+        if null != 2:
+            os.dup2(null, 2)
+            os.close(null)
     os.dup2(2, 1)  # anything printed goes to stderr
     import django
 
@@ -410,11 +443,13 @@ def _zygote_main() -> None:
     gc.freeze()
     gc.disable()
     workers = []
+    zygote = os.getpid()
     for reader, writer in zip(descriptors[::2], descriptors[1::2]):
         pid = os.fork()
         if pid == 0:
             status = 1
             try:
+                _die_with_parent(zygote)
                 for descriptor in descriptors:
                     if descriptor not in (reader, writer):
                         os.close(descriptor)
@@ -449,6 +484,21 @@ def _worker(channel: Channel) -> None:
         channel.send(("error", repr(error)))
 
 
+def _pipe() -> tuple[int, int]:
+    """``os.pipe()`` whose ends are never 0, 1 or 2. In a process started without standard streams (a
+    daemon's closed 0, 1, 2), a pipe gets them: handed down, the zygote's stdin (``/dev/null``) and
+    its stderr would replace them; kept here, what a library writes to fd 2 (GLib, fontconfig) would
+    go into a worker's channel."""
+    ends = []
+    for descriptor in os.pipe():
+        if descriptor <= 2:
+            moved = fcntl.fcntl(descriptor, fcntl.F_DUPFD_CLOEXEC, 3)
+            os.close(descriptor)
+            descriptor = moved
+        ends.append(descriptor)
+    return ends[0], ends[1]
+
+
 class Workers:
     """A zygote and a channel to each of the workers it forks; ``close()`` ends them (idempotent).
     Started ahead (``start_workers``), they import while the caller renders its HTML."""
@@ -464,12 +514,13 @@ class Workers:
         handed: list[int] = []  # the workers' ends, closed here once the zygote holds them
         try:
             for _ in range(count):
-                worker_reads, caller_writes = os.pipe()
-                caller_reads, worker_writes = os.pipe()
+                worker_reads, caller_writes = _pipe()
+                caller_reads, worker_writes = _pipe()
                 handed += [worker_reads, worker_writes]
                 self.channels.append(Channel(os.fdopen(caller_reads, "rb"), os.fdopen(caller_writes, "wb")))
+            command = "from core.pdf_parts import _zygote_main; _zygote_main()"
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "from core.pdf_parts import _zygote_main; _zygote_main()", *map(str, handed)],
+                [sys.executable, "-c", command, str(os.getpid()), *map(str, handed)],
                 pass_fds=handed, stdin=subprocess.DEVNULL, cwd=root, env=env,
                 start_new_session=True,  # its own process group, with its workers: killed together
             )
@@ -480,11 +531,16 @@ class Workers:
             for descriptor in handed:
                 os.close(descriptor)
 
+    def dismiss(self) -> None:
+        """Closes every channel: each worker, forked already or still to be, reads the end of its input
+        and exits. Returns at once; ``close()`` waits for them (idempotent)."""
+        for channel in self.channels:
+            channel.close()
+
     def close(self) -> None:
         """Closes every channel (a worker still waiting reads the end of its input and exits), then
         waits for the zygote, which waits for its workers."""
-        for channel in self.channels:
-            channel.close()
+        self.dismiss()
         process, self.process = self.process, None
         if process is None:
             return
@@ -554,10 +610,12 @@ def _css_string(text: str) -> str:
 
 
 def with_page_numbers(html: str, numbers: dict[str, int]) -> str:
-    """``html`` whose links to ``numbers``' anchors show these page numbers (the table of contents'
-    ``leader(".") target-counter(attr(href), page)``, written in)."""
+    """``html`` whose links to ``numbers``' anchors inside an element marked ``PAGE_NUMBERED``
+    show these page numbers (the table of contents' ``leader(".") target-counter(attr(href), page)``,
+    written in). Links elsewhere in the front matter (a Markdown link to a chapter in the history's
+    change summaries) stay plain links, as a single layout prints them."""
     rules = "".join(
-        f'a[href][href="#{name}"]::after {{ content: leader(".") {_css_string(str(number))}; }}\n'
+        f'[{PAGE_NUMBERED}] a[href][href="#{name}"]::after {{ content: leader(".") {_css_string(str(number))}; }}\n'
         for name, number in numbers.items()
         if '"' not in name and "\\" not in name
     )
@@ -565,16 +623,29 @@ def with_page_numbers(html: str, numbers: dict[str, int]) -> str:
 
 
 class _AssemblyZlib:
-    """``zlib`` as pydyf sees it while the assembly is written: its object stream (every dictionary of
-    the document, 5 MB for 2,000 requirements) and cross-reference stream compressed at level 6, not
-    pydyf's 9: 0.8 s of CPU instead of 2.1 s in the calling process, for a file 2.5 % larger."""
+    """``zlib`` as pydyf sees it (``pydyf.zlib``, for good): in a thread writing an assembly, its object
+    stream (every dictionary of the document, 5 MB for 2,000 requirements) and cross-reference stream
+    are compressed at level 6, not pydyf's 9: 0.8 s of CPU instead of 2.1 s in the calling process, for
+    a file 2.5 % larger. Any other thread (a PDF written whole, another assembly) gets what pydyf asks
+    for: swapping the module for the assembly's time changed, from another thread, the level of a
+    PDF being written (and so its bytes) and could give an assembly level 9 midway."""
 
     LEVEL = 6
-    compress = staticmethod(zlib.compress)
 
-    @staticmethod
-    def compressobj(level=-1, *args, **kwargs):
-        return zlib.compressobj(_AssemblyZlib.LEVEL, *args, **kwargs)
+    def __init__(self):
+        self.assembling = threading.local()
+
+    def compressobj(self, level=-1, *args, **kwargs):
+        if getattr(self.assembling, "active", False):
+            level = self.LEVEL
+        return zlib.compressobj(level, *args, **kwargs)
+
+    def __getattr__(self, name):
+        return getattr(zlib, name)
+
+
+_ASSEMBLY_ZLIB = _AssemblyZlib()
+pydyf.zlib = _ASSEMBLY_ZLIB
 
 
 class RawObject(pydyf.Object):
@@ -689,11 +760,11 @@ def assemble(parts: list[SerialisedPart]) -> bytes:
         catalog[key] = renumber(value, maps[0])
     pdf.info = pydyf.Dictionary(dict(front.info))
     output = io.BytesIO()
-    pydyf.zlib = _AssemblyZlib  # the parts' streams are compressed already: this is the object streams'
+    _ASSEMBLY_ZLIB.assembling.active = True  # the parts' streams are compressed already: this is the object streams'
     try:
         pdf.write(output, front.version, front.identifier, compress=True)
     finally:
-        pydyf.zlib = zlib
+        _ASSEMBLY_ZLIB.assembling.active = False
     return output.getvalue()
 
 
@@ -710,6 +781,8 @@ def parted_html_to_pdf(
     A failure in a part falls back to ``None`` too, logged."""
     split = split_html(html, processes)
     if split is None:
+        if workers is not None:
+            workers.dismiss()  # ended before the caller lays the document out whole, waited for after
         return None
     front_html, bodies = split
     if workers is None or len(workers.channels) < len(bodies):
