@@ -14,10 +14,13 @@ of a sign-in's account, and who must have confirmed an address to sign in.
 - Verification is mandatory for contributors only: editors and staff (who have no membership)
   sign in without a confirmed address, and a member whose ``email_confirmed_at`` is set (the date
   our rules read) is not asked again.
+- The second factors' secrets (TOTP secret, recovery codes' seed) are stored encrypted
+  (``MFAAdapter``: Fernet, ``accounts.mfa_secrets``).
 """
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.stages import EmailVerificationStage
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.template import TemplateDoesNotExist
@@ -28,7 +31,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.mail import send_templated_mail
 
-from . import throttle
+from . import mfa_secrets, throttle
 
 # Set on a request while allauth authenticates it: the project's backend then lets allauth's do it.
 ALLAUTH_SIGN_IN = "_accounts_allauth_sign_in"
@@ -135,3 +138,16 @@ class ContributorEmailVerificationStage(EmailVerificationStage):
             if membership is None and (user.is_staff or is_editor(user)):
                 return None, True
         return super().handle()
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """allauth.mfa's hooks for what it stores in ``Authenticator.data``: the TOTP secret and the
+    recovery codes' seed go in as Fernet tokens (``accounts.mfa_secrets``). ``decrypt`` reads a
+    value stored in clear before as it is, and never raises: a token no key opens is logged and
+    read as a random secret, so its codes are refused ("code incorrect") instead of a 500."""
+
+    def encrypt(self, text: str) -> str:
+        return mfa_secrets.encrypt_secret(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.decrypt_secret(encrypted_text)

@@ -9,6 +9,7 @@ A staff account that is no editor (the admin lets in any ``is_staff`` account) n
 for the admin's pages only.
 """
 
+from functools import wraps
 from urllib.parse import urlencode
 
 from allauth.mfa.models import Authenticator
@@ -16,11 +17,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
 from core.roles import is_editor
+
+from . import mfa_secrets
 
 # The page asked for when an editor was sent to set up a factor: the MFA pages offer to go on to it.
 NEXT_SESSION_KEY = "accounts.mfa_next"
@@ -107,6 +111,40 @@ def page_after_setup(request: HttpRequest) -> str | None:
     """The page an editor was stopped on before setting up a factor, if any and if it is ours."""
     wanted = request.session.get(NEXT_SESSION_KEY) or request.GET.get("next")
     return wanted if _ours(wanted, request) else None
+
+
+def recovery_codes_readable(user) -> bool:
+    """Whether ``user``'s recovery codes (if any) can be computed: their seed is in clear or
+    encrypted under a configured key (``accounts.mfa_secrets``). One query."""
+    authenticator = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES).first()
+    if authenticator is None:
+        return True
+    data = authenticator.data or {}
+    values = [data.get("seed"), *(data.get("migrated_codes") or [])]
+    return all(mfa_secrets.is_readable(value) for value in values if isinstance(value, str))
+
+
+def readable_recovery_codes_only(view):
+    """Wraps allauth's pages that show recovery codes (list, download): when their seed cannot be
+    decrypted (a wrong ``DJANGO_MFA_ENCRYPTION_KEY``), codes computed from anything else would be
+    useless, so the page is not shown; the MFA page says why (and the error is logged)."""
+
+    @wraps(view)
+    def guarded(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and not recovery_codes_readable(user):
+            mfa_secrets.logger.error("The recovery codes of user %s cannot be decrypted: page refused.", user.pk)
+            messages.error(
+                request,
+                _(
+                    "Vos codes de secours ne peuvent pas être lus pour le moment : réessayez plus tard "
+                    "ou contactez l'équipe du site."
+                ),
+            )
+            return redirect("mfa_index")
+        return view(request, *args, **kwargs)
+
+    return guarded
 
 
 def admin_login(request: HttpRequest, extra_context=None) -> HttpResponse:

@@ -9,6 +9,8 @@ from allauth.mfa import app_settings
 from allauth.mfa.base import views as base_views
 from django.urls import URLPattern, URLResolver, include, path
 
+from .mfa import readable_recovery_codes_only
+
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", base_views.index, name="mfa_index"),
     # The login stage: the code asked after the password, and again before a sensitive change.
@@ -30,9 +32,18 @@ if "recovery_codes" in app_settings.SUPPORTED_TYPES:
     from allauth.mfa.recovery_codes import views as codes_views
 
     urlpatterns += [
-        path("codes-de-secours/", codes_views.view_recovery_codes, name="mfa_view_recovery_codes"),
+        # The pages showing the codes are not shown when their seed cannot be decrypted (accounts/mfa.py).
+        path(
+            "codes-de-secours/",
+            readable_recovery_codes_only(codes_views.view_recovery_codes),
+            name="mfa_view_recovery_codes",
+        ),
         path("codes-de-secours/generer/", codes_views.generate_recovery_codes, name="mfa_generate_recovery_codes"),
-        path("codes-de-secours/telecharger/", codes_views.download_recovery_codes, name="mfa_download_recovery_codes"),
+        path(
+            "codes-de-secours/telecharger/",
+            readable_recovery_codes_only(codes_views.download_recovery_codes),
+            name="mfa_download_recovery_codes",
+        ),
     ]
 
 if "webauthn" in app_settings.SUPPORTED_TYPES:

@@ -347,6 +347,7 @@ def _server_env(database: str, static_root: str) -> dict:
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": "bench",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_MFA_ENCRYPTION_KEY": "YmVuY2ggYW5kIHRlc3RzLCBuZXZlciBpbiBwcm9kISE=",  # a fixed Fernet key: bench data only
         "DJANGO_SECURE_COOKIES": "0",
         "DJANGO_SSL_REDIRECT": "0",  # plain HTTP on loopback, no TLS proxy in front
         "DJANGO_LOG_LEVEL": "WARNING",

@@ -1,13 +1,14 @@
 """Settings, read from the environment (see .env.example for every variable).
 
 Development defaults run the whole app on SQLite with no configuration; setting
-``DJANGO_ENV=production`` makes a missing secret or host list fail at start.
+``DJANGO_ENV=production`` makes a missing secret, host list or MFA encryption key fail at start.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -231,6 +232,24 @@ MFA_PASSKEY_LOGIN_ENABLED = True
 # WebAuthn wants HTTPS; outside production (development, tests) http://localhost is accepted too.
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 # The pages of MFA_SUPPORTED_TYPES are at /compte/double-authentification/ (accounts/mfa_urls.py).
+# The TOTP secrets and recovery codes' seeds are stored encrypted (Fernet) in Authenticator.data
+# (accounts/mfa_secrets.py), so a database dump gives nobody a second factor. The keys: Fernet keys,
+# comma-separated, the first encrypts, all decrypt (rotation: put the new one first, run
+# `manage.py rotate_mfa_secrets`, then drop the old). Required in production; in development a key
+# is derived from SECRET_KEY. Generate one with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+MFA_ADAPTER = "accounts.adapter.MFAAdapter"
+MFA_ENCRYPTION_KEYS = env_list("DJANGO_MFA_ENCRYPTION_KEY", [])
+if PRODUCTION and not MFA_ENCRYPTION_KEYS:
+    raise ImproperlyConfigured("DJANGO_MFA_ENCRYPTION_KEY is required when DJANGO_ENV=production")
+for _position, _key in enumerate(MFA_ENCRYPTION_KEYS, start=1):
+    try:
+        Fernet(_key)
+    except ValueError:  # binascii.Error included
+        raise ImproperlyConfigured(
+            f"DJANGO_MFA_ENCRYPTION_KEY: key {_position} is no Fernet key (32 url-safe base64-encoded bytes; "
+            'generate one with: python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())")'
+        ) from None
 
 # Proxies in front of the web processes (load balancer…): the login throttle then reads the
 # client's address from X-Forwarded-For, that many hops from the right. 0: REMOTE_ADDR.

@@ -64,6 +64,7 @@ def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
         "DJANGO_ENV": "production",
         "DJANGO_SECRET_KEY": "k" * 20 + "Zq8#vR2!pL0@xW5$mN7&bT4^cY1*hJ6(" + "s" * 20,
         "DJANGO_ALLOWED_HOSTS": "referentiels.example.fr",
+        "DJANGO_MFA_ENCRYPTION_KEY": "YmVuY2ggYW5kIHRlc3RzLCBuZXZlciBpbiBwcm9kISE=",
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
     }
     env.pop("DJANGO_DEBUG", None)
@@ -80,7 +81,7 @@ def test_check_deploy_reports_nothing_with_production_settings(tmp_path):
 def test_production_turns_https_on_and_a_tls_proxy_may_switch_the_redirect_off(tmp_path):
     script = "from django.conf import settings as s; print(s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS > 0)"
     base = {**os.environ, "DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "x" * 60, "DJANGO_ALLOWED_HOSTS": "a.fr",
-            "DJANGO_SETTINGS_MODULE": "config.settings"}
+            "DJANGO_MFA_ENCRYPTION_KEY": "YmVuY2ggYW5kIHRlc3RzLCBuZXZlciBpbiBwcm9kISE=", "DJANGO_SETTINGS_MODULE": "config.settings"}
     run = lambda env: subprocess.run(  # noqa: E731
         [sys.executable, "-c", "import django; django.setup(); " + script], cwd=BASE_DIR, env=env,
         capture_output=True, text=True, timeout=60,
