@@ -38,10 +38,13 @@ compilemessages: $(STAMP)
 	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules -v 0
 
 # Refresh the catalogues after changing UI text. French is the source language: its catalogue
-# is the identity (it exists for French plural rules); English is translated by hand.
+# is the identity (it exists for French plural rules): every msgstr emptied, then set to its msgid
+# (msgen alone leaves the stale text and the fuzzy mark makemessages gives a changed msgid).
+# English is translated by hand.
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l en -l fr --ignore=.venv --ignore=node_modules --ignore=staticfiles --ignore=tests --ignore=bench -v 0
-	msgen locale/fr/LC_MESSAGES/django.po -o locale/fr/LC_MESSAGES/django.po
+	msgfilter --keep-header -i locale/fr/LC_MESSAGES/django.po sed -e d \
+	  | msgattrib --clear-fuzzy --clear-previous | msgen - -o locale/fr/LC_MESSAGES/django.po
 
 run: install
 	$(PY) manage.py migrate --no-input -v 0

@@ -21,6 +21,23 @@ def test_the_english_catalogue_has_no_untranslated_or_fuzzy_entry():
     assert re.findall(r'^msgid "(.+)"', fuzzy, re.M) == []
 
 
+def test_the_french_catalogue_is_the_identity_with_no_fuzzy_entry():
+    """French is the source language: its catalogue only carries French plural rules. A fuzzy entry
+    is never compiled, and a stale msgstr would show an old wording (``make messages`` keeps it so)."""
+    catalogue = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
+    fuzzy = subprocess.run(
+        ["msgattrib", "--only-fuzzy", "--no-obsolete", str(catalogue)], capture_output=True, text=True, check=True
+    ).stdout
+    assert re.findall(r'^msgid "(.+)"', fuzzy, re.M) == []
+    def run(*command, given=None):
+        return subprocess.run(command, input=given, capture_output=True, text=True, check=True).stdout
+
+    kept = run("msgattrib", "--no-obsolete", str(catalogue))
+    identity = run("msgen", "-", given=run("msgfilter", "--keep-header", "-i", "-", "sed", "-e", "d", given=kept))
+    entries = lambda text: re.findall(r'^(msg(?:id|id_plural|str(?:\[\d\])?) ".*"(?:\n".*")*)', text, re.M)
+    assert entries(kept) == entries(identity)
+
+
 def test_the_english_catalogue_compiles_cleanly():
     subprocess.run(["msgfmt", "--check-format", "-o", "/dev/null", str(CATALOGUE)], check=True)
 
