@@ -74,19 +74,6 @@ def build(version, settings, *, processes: int, preview: bool = False) -> PdfRea
     return PdfReader(io.BytesIO(build_version_pdf(version, preview=preview).content))
 
 
-@pytest.fixture
-def assembled(monkeypatch):
-    calls = []
-    original = core.pdf_parts.assemble
-
-    def counting(parts):
-        calls.append(len(parts))
-        return original(parts)
-
-    monkeypatch.setattr(core.pdf_parts, "assemble", counting)
-    return calls
-
-
 def outline(reader: PdfReader, items=None, depth: int = 0) -> list:
     found = []
     for item in reader.outline if items is None else items:

@@ -56,20 +56,6 @@ def large_draft(editor):
     return draft
 
 
-@pytest.fixture
-def assembled(monkeypatch):
-    """Counts the documents assembled from parts: a build that says it used parts must have."""
-    calls = []
-    original = core.pdf_parts.assemble
-
-    def counting(parts):
-        calls.append(len(parts))
-        return original(parts)
-
-    monkeypatch.setattr(core.pdf_parts, "assemble", counting)
-    return calls
-
-
 def build(version, settings, *, processes: int, preview: bool = False) -> PdfReader:
     settings.PDF_PROCESSES = processes
     settings.PDF_PARTS_MIN_REQUIREMENTS = 10
