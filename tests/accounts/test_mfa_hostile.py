@@ -5,7 +5,6 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.contrib.auth import SESSION_KEY
-from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -16,13 +15,6 @@ PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory's
 EDITOR_HOME = reverse("referential:editor_home")
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()  # allauth remembers used TOTP codes and failed attempts there
-    yield
-    cache.clear()
 
 
 def logged_in(client) -> bool:

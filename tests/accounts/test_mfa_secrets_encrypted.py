@@ -14,7 +14,6 @@ from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from cryptography.fernet import Fernet
 from django.apps import apps
 from django.contrib.auth import SESSION_KEY
-from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.test import Client
@@ -31,13 +30,6 @@ PASSWORD = "motdepasse-solide-42"  # tests.factories.UserFactory's
 OLD_KEY, NEW_KEY, OTHER_KEY = (Fernet.generate_key().decode() for _ in range(3))
 CLEAR_SEED = "0123456789abcdef" * 5  # the shape of allauth's seed: 40 random bytes in hex
 migration = importlib.import_module("accounts.migrations.0007_encrypt_mfa_secrets")
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    cache.clear()  # allauth remembers used TOTP codes and failed attempts there
-    yield
-    cache.clear()
 
 
 def stored_rows(user) -> str:

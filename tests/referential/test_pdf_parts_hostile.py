@@ -2,7 +2,6 @@
 out whole (text, drawing, table of contents, outline, links), and a build that ends cleanly, whatever
 the process it runs in."""
 
-import io
 import re
 
 import pytest
@@ -10,7 +9,7 @@ from pypdf import PdfReader
 
 import core.pdf_parts
 from referential import services
-from referential.documents import build_version_pdf
+from tests.referential.pdf_reading import build_pdf, outline
 from tests.factories import ActorFactory, LevelFactory, RequirementFactory, SectionFactory, VersionFactory
 
 LONG_URL = "https://esante.gouv.fr/" + "/".join(f"segment{n:02d}_sans_espace" for n in range(12)) + "?q=1&r=2"
@@ -69,19 +68,7 @@ def hostile_draft(editor):
 
 
 def build(version, settings, *, processes: int, preview: bool = False) -> PdfReader:
-    settings.PDF_PROCESSES = processes
-    settings.PDF_PARTS_MIN_REQUIREMENTS = 1
-    return PdfReader(io.BytesIO(build_version_pdf(version, preview=preview).content))
-
-
-def outline(reader: PdfReader, items=None, depth: int = 0) -> list:
-    found = []
-    for item in reader.outline if items is None else items:
-        if isinstance(item, list):
-            found.extend(outline(reader, item, depth + 1))
-        else:
-            found.append((depth, item.title, reader.get_destination_page_number(item)))
-    return found
+    return build_pdf(version, settings, processes=processes, min_requirements=1, preview=preview)
 
 
 def links(reader: PdfReader) -> list:

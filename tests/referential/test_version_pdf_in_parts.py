@@ -1,7 +1,6 @@
 """A large version's PDF, laid out in parts in parallel processes, is the same document as one laid out whole:
 pages and their text, table of contents, outline, named destinations, metadata and PDF/UA tags."""
 
-import io
 import re
 
 import pytest
@@ -11,6 +10,7 @@ import core.pdf_parts
 from core.pdf import typeset_for_print
 from referential import services
 from referential.documents import build_version_pdf, version_html
+from tests.referential.pdf_reading import build_pdf, outline
 from tests.factories import (
     ActorFactory,
     LevelFactory,
@@ -57,19 +57,7 @@ def large_draft(editor):
 
 
 def build(version, settings, *, processes: int, preview: bool = False) -> PdfReader:
-    settings.PDF_PROCESSES = processes
-    settings.PDF_PARTS_MIN_REQUIREMENTS = 10
-    return PdfReader(io.BytesIO(build_version_pdf(version, preview=preview).content))
-
-
-def outline(reader: PdfReader, items=None, depth: int = 0) -> list:
-    found = []
-    for item in reader.outline if items is None else items:
-        if isinstance(item, list):
-            found.extend(outline(reader, item, depth + 1))
-        else:
-            found.append((depth, item.title, reader.get_destination_page_number(item)))
-    return found
+    return build_pdf(version, settings, processes=processes, min_requirements=10, preview=preview)
 
 
 def structure(reader: PdfReader) -> list[str]:
