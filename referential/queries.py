@@ -643,8 +643,7 @@ def requirement_by_key(version: ReferentialVersion, key: str) -> Requirement | N
     first such requirement in the document (two can share an identity only in data stored before
     identities were compared).
 
-    A draft is asked each time: one indexed query when ``key`` is written as stored, one more to
-    compare the identities otherwise. A frozen version's index of keys is built once per process
+    A draft's index is built afresh each time (one query). A frozen version's index of keys is built once per process
     (one query) and kept, once what it read is committed, for the last ``_KEY_INDEXES_KEPT`` such
     versions; each call returns its own copy of the requirement."""
     wanted = key_identity(key)
@@ -652,11 +651,7 @@ def requirement_by_key(version: ReferentialVersion, key: str) -> Requirement | N
         return None
     requirements = Requirement.objects.filter(version_id=version.pk)
     if not version.is_text_frozen:
-        found = requirements.filter(key=normalise_key(key)).first()
-        if found is None:
-            pk = next((pk for pk, stored in requirements.values_list("pk", "key") if key_identity(stored) == wanted), None)
-            found = requirements.filter(pk=pk).first() if pk is not None else None
-        return found
+        return _KeyIndex.of(requirements).get(key)  # one rule for both: built afresh, never kept
     alias = version._state.db or requirements.db
     index_key = (alias, version.pk, version.created_at)
     with _key_indexes_lock:
