@@ -111,7 +111,9 @@ class Comment(models.Model):
     created_at = models.DateTimeField(_("déposé le"), auto_now_add=True)
     updated_at = models.DateTimeField(_("modifié le"), auto_now=True)
 
-    history = HistoricalRecords()
+    # The history is read by comment (its ``id``), never by what a comment points at: those indexes
+    # would only cost every comment written (six of the ten; issue 15, the comment intake).
+    history = HistoricalRecords(no_db_index=["consultation", "requirement", "section", "author", "organisation", "assigned_to"])
 
     class Meta:
         ordering = ["created_at", "id"]

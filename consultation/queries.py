@@ -3,9 +3,11 @@
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
 
 from django.core.exceptions import ValidationError
 from django.contrib.auth import get_user_model
+from django.db import connections
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import reverse
 from django.http import Http404
@@ -14,13 +16,14 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from accounts.models import Organisation
+from accounts.models import Membership, Organisation
 from core.errors import DomainError
-from core.roles import EDITOR_GROUP, is_editor
+from core.roles import CONTRIBUTOR_GROUP, EDITOR_GROUP, is_editor
+from core.rows import instance_from, select_list
 from referential.attention import AttentionRow
 from referential.keys import key_identity, normalise_key
 from referential.markdown_redline import markdown_redline
-from referential.models import ReferentialVersion, Requirement, Section, version_sort_key
+from referential.models import Referential, ReferentialVersion, Requirement, Section, version_sort_key
 from referential.queries import requirement_by_key, requirement_lineage, version_outline
 from referential.text import normalise_text
 
@@ -285,9 +288,75 @@ def consultation_for(user, pk: int) -> Consultation:
     """The consultation ``pk`` if ``user`` may read its version (as ``visible_consultations``), else 404.
     One query, its version and referential with it."""
     consultation = Consultation.objects.select_related("version__referential").filter(pk=pk).first()
-    if consultation is None or not (consultation.version.is_public or is_editor(user)):
+    if consultation is None or not _readable(consultation, user):
         raise Http404
     return consultation
+
+
+def consultation_for_commenting(user, pk: int) -> tuple[Consultation, Membership | None]:
+    """The consultation ``pk`` as ``consultation_for`` gives it (its version and referential with it;
+    404 when ``user`` may not read it), and ``user``'s membership with its organisation, carrying
+    ``in_contributor_group``, or None: what a comment needs before its text is read, in one query.
+
+    Written in SQL (``core.rows``), not through the ORM: on the comment intake's hot path, compiling
+    the two ORM queries this replaces cost more than running them (0.8 and 1.0 ms of CPU against
+    about 0.2 ms for this one; issue 15, ``python -m bench intake``). ``user`` must be signed in."""
+    connection = connections[Consultation.objects.db]
+    row = None
+    with connection.cursor() as cursor:
+        cursor.execute(_commenting_sql(connection.alias), [user.pk, CONTRIBUTOR_GROUP, user.pk, pk])
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404
+    using = connection.alias
+    consultation, at = instance_from(Consultation, row, 0, using)
+    version, at = instance_from(ReferentialVersion, row, at, using)
+    referential, at = instance_from(Referential, row, at, using)
+    membership, at = instance_from(Membership, row, at, using)
+    organisation, at = instance_from(Organisation, row, at, using)
+    ReferentialVersion.referential.field.set_cached_value(version, referential)
+    Consultation.version.field.set_cached_value(consultation, version)
+    if not _readable(consultation, user):
+        raise Http404
+    if membership is not None:
+        Membership.organisation.field.set_cached_value(membership, organisation)
+        membership.in_contributor_group = bool(row[at])
+    return consultation, membership
+
+
+@lru_cache(maxsize=None)
+def _commenting_sql(using: str) -> str:
+    quote = connections[using].ops.quote_name
+    user_groups = get_user_model().groups.through
+    groups = user_groups._meta.get_field("group").related_model
+    aliases = {Consultation: "c", ReferentialVersion: "v", Referential: "r", Membership: "m", Organisation: "o", user_groups: "ug", groups: "g"}
+
+    def table(model) -> str:
+        return f"{quote(model._meta.db_table)} {quote(aliases[model])}"
+
+    def column(model, name: str) -> str:
+        return f"{quote(aliases[model])}.{quote(model._meta.get_field(name).column)}"
+
+    def columns(*models) -> str:
+        return ", ".join(select_list(model, aliases[model], quote) for model in models)
+
+    in_group = (
+        f"EXISTS (SELECT 1 FROM {table(user_groups)} INNER JOIN {table(groups)} ON {column(groups, 'id')} = {column(user_groups, 'group')} "
+        f"WHERE {column(user_groups, 'user')} = %s AND {column(groups, 'name')} = %s)"
+    )
+    return (
+        f"SELECT {columns(Consultation, ReferentialVersion, Referential, Membership, Organisation)}, {in_group} "
+        f"FROM {table(Consultation)} "
+        f"INNER JOIN {table(ReferentialVersion)} ON {column(ReferentialVersion, 'id')} = {column(Consultation, 'version')} "
+        f"INNER JOIN {table(Referential)} ON {column(Referential, 'id')} = {column(ReferentialVersion, 'referential')} "
+        f"LEFT OUTER JOIN {table(Membership)} ON {column(Membership, 'user')} = %s "
+        f"LEFT OUTER JOIN {table(Organisation)} ON {column(Organisation, 'id')} = {column(Membership, 'organisation')} "
+        f"WHERE {column(Consultation, 'id')} = %s"
+    )
+
+
+def _readable(consultation: Consultation, user) -> bool:
+    return consultation.version.is_public or is_editor(user)
 
 
 def consultation_phase(consultation: Consultation, now=None) -> str:

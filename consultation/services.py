@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from accounts.models import Membership
-from core.audit import stamp
+from core.audit import create_with_history, stamp
 from core.errors import DomainError, PermissionRefused, TransitionNotAllowed
 from core.roles import CONTRIBUTOR_GROUP, is_editor
 from referential.dates import human_date
@@ -69,6 +69,12 @@ def _membership(user) -> Membership:
             .filter(user=user)
             .first()
         )
+    return _in_standing(membership)
+
+
+def _in_standing(membership: Membership | None) -> Membership:
+    """``membership`` (loaded with its organisation and ``in_contributor_group``) when its member may
+    comment in the organisation's name; PermissionRefused saying why otherwise."""
     if membership is None or not membership.in_contributor_group:
         raise PermissionRefused(_("Seuls les contributeurs inscrits peuvent commenter."))
     refusal = membership.refusal()
@@ -183,6 +189,19 @@ def commenting_membership(consultation: Consultation, user: User | None, now: da
     return membership
 
 
+def consultation_to_comment(user: User, pk: int, now: datetime | None = None) -> tuple[Consultation, Membership]:
+    """The consultation ``pk`` and the membership in whose name the signed-in ``user`` may comment on
+    it now, in one query (``queries.consultation_for_commenting``). Raises, in this order, Http404
+    (``user`` may not read it), ``PermissionRefused`` (as ``commenting_membership``) and
+    ``ConsultationClosed`` (outside the window)."""
+    from .queries import consultation_for_commenting
+
+    consultation, membership = consultation_for_commenting(user, pk)
+    membership = _in_standing(membership)
+    _require_open(consultation, now or timezone.now())
+    return consultation, membership
+
+
 def comment_refusal(consultation: Consultation, user: User | None, now: datetime | None = None) -> DomainError | None:
     """Why ``user`` may not comment on ``consultation`` now (``PermissionRefused`` or
     ``ConsultationClosed``), or None: pages use it to offer the form or explain its absence."""
@@ -230,9 +249,8 @@ def submit_comment(
         author=author,
         organisation=membership.organisation,
     )
-    with transaction.atomic():
-        stamp(comment, gettext_noop("Dépôt"), by=author).save()
-    return comment
+    # The comment and its history row in one statement: the intake's hot path (issue 15).
+    return create_with_history(comment, reason=gettext_noop("Dépôt"), by=author)
 
 
 def _proposal(wording: str, commented_text: str, *, on_requirement: bool) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import cached_property
 
-from django.db import transaction
+from django.db import router, transaction
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -649,17 +649,17 @@ def requirement_by_key(version: ReferentialVersion, key: str) -> Requirement | N
     wanted = key_identity(key)
     if not wanted:
         return None
-    requirements = Requirement.objects.filter(version_id=version.pk)
     if not version.is_text_frozen:
-        return _KeyIndex.of(requirements).get(key)  # one rule for both: built afresh, never kept
-    alias = version._state.db or requirements.db
+        # One rule for both: built afresh, never kept.
+        return _KeyIndex.of(Requirement.objects.filter(version_id=version.pk)).get(key)
+    alias = version._state.db or router.db_for_read(Requirement)
     index_key = (alias, version.pk, version.created_at)
     with _key_indexes_lock:
         index = _KEY_INDEXES.get(index_key)
         if index is not None:
             _KEY_INDEXES.move_to_end(index_key)
     if index is None:
-        index = _KeyIndex.of(requirements.using(alias))
+        index = _KeyIndex.of(Requirement.objects.using(alias).filter(version_id=version.pk))
         transaction.on_commit(lambda: _keep_key_index(index_key, index), using=alias)
     found = index.get(key)
     if found is None:

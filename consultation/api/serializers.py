@@ -5,7 +5,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import FieldsBuiltOnce, absolute_url
+from core.api import ChoiceLabel, FieldsBuiltOnce, absolute_url
 from core.markdown import render_markdown
 
 from ..models import Answer, Comment, Consultation
@@ -114,7 +114,7 @@ class CarriedBySerializer(serializers.Serializer):
 
 class CommentAnswerSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     decision = serializers.ChoiceField(choices=Answer.Decision.choices)
-    decision_label = serializers.CharField(source="get_decision_display")
+    decision_label = ChoiceLabel(Answer.Decision.choices, source="decision")
     body_html = serializers.SerializerMethodField()
     carried_by = CarriedBySerializer(allow_null=True, help_text="L'exigence de la version suivante qui porte le changement.")
 
@@ -135,13 +135,13 @@ class CommentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
     requirement = serializers.SerializerMethodField()
     section = serializers.SerializerMethodField()
     kind = serializers.ChoiceField(choices=Comment.Kind.choices)
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = ChoiceLabel(Comment.Kind.choices, source="kind")
     body_html = serializers.SerializerMethodField()
     proposed_redline_html = serializers.SerializerMethodField(
         help_text="La rédaction proposée en regard de l'énoncé actuel (<del>/<ins>) ; null sans rédaction proposée ou hors exigence."
     )
     status = serializers.ChoiceField(choices=Comment.Status.choices)
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = ChoiceLabel(Comment.Status.choices, source="status")
     organisation = serializers.SerializerMethodField(
         help_text="Le nom de l'organisation pour les éditeurs et l'auteur ; sinon son nom si elle accepte d'être nommée, son type sinon."
     )
@@ -207,7 +207,7 @@ class CommentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
 TYPED_KEY_MAX_LENGTH = 200
 
 
-class CommentCreateSerializer(serializers.Serializer):
+class CommentCreateSerializer(FieldsBuiltOnce, serializers.Serializer):
     """What a contributor sends; the target is a requirement key or a chapter id of the consulted
     version, or neither for the whole version."""
 

@@ -129,9 +129,8 @@ class ConsultationComments(generics.ListCreateAPIView):
         return self.get_paginated_response(data) if page is not None else Response(data)
 
     def create(self, request, *args, **kwargs):
-        consultation = self.consultation
         # Who may comment, and when, before what they wrote: a refusal says why, whatever the body.
-        membership = services.commenting_membership(consultation, request.user)
+        consultation, membership = services.consultation_to_comment(request.user, self.kwargs["pk"])
         incoming = CommentCreateSerializer(data=request.data)
         incoming.is_valid(raise_exception=True)
         data = incoming.validated_data
