@@ -34,6 +34,7 @@ from referential.text import normalise_text
 from .errors import ConsultationClosed
 from . import signals
 from .models import Answer, Comment, Consultation, InternalNote
+from .queries import consultation_for_commenting
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -194,8 +195,6 @@ def consultation_to_comment(user: User, pk: int, now: datetime | None = None) ->
     it now, in one query (``queries.consultation_for_commenting``). Raises, in this order, Http404
     (``user`` may not read it), ``PermissionRefused`` (as ``commenting_membership``) and
     ``ConsultationClosed`` (outside the window)."""
-    from .queries import consultation_for_commenting
-
     consultation, membership = consultation_for_commenting(user, pk)
     membership = _in_standing(membership)
     _require_open(consultation, now or timezone.now())
