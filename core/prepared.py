@@ -50,8 +50,10 @@ def execute(cursor: CursorWrapper, sql: str, params: list) -> None:
         numbers = iter(range(1, len(params) + 1))
         text = _PLACEHOLDER.sub(lambda match: "%" if match.group(1) == "%" else f"${next(numbers)}", sql)
         # Set-up of the connection, as Django's own (its time zone): on the driver's cursor, not among
-        # the queries Django counts. Not transactional: a rollback leaves the statement prepared.
-        cursor.cursor.execute(f"PREPARE {name} AS {text}")
+        # the queries Django counts, but its failure raised as Django's. Not transactional: a rollback
+        # leaves the statement prepared.
+        with connection.wrap_database_errors:
+            cursor.cursor.execute(f"PREPARE {name} AS {text}")
         names[base] = (generation, True)
     arguments = ", ".join(["%s"] * len(params))
     try:
