@@ -305,6 +305,11 @@ def consultation_for_commenting(user, pk: int) -> tuple[Consultation, Membership
     one), and PostgreSQL took longer to plan it than to run it (0.19 ms against 0.04; issue 15,
     ``python -m bench intake``). ``user`` must be signed in."""
     connection = connections[Consultation.objects.db]
+    # An id no key column holds names no consultation: the ORM's lookup says so without asking, the
+    # driver (SQLite) or the server (PostgreSQL's bigint) would refuse it as a parameter.
+    low, high = connection.ops.integer_field_range(Consultation._meta.pk.get_internal_type())
+    if not low <= pk <= high:
+        raise Http404
     row = None
     with connection.cursor() as cursor:
         prepared.execute(cursor, _commenting_sql(connection.alias), [user.pk, CONTRIBUTOR_GROUP, user.pk, pk])

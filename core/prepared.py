@@ -6,7 +6,10 @@ connection, then ``EXECUTE`` with the parameters; on another database, or when t
 settings say a transaction pooler stands in front (``DISABLE_SERVER_SIDE_CURSORS``, Django's own
 switch for PgBouncer's transaction mode, where a session's prepared statements do not follow it),
 ``sql`` runs as is. A statement's name is derived from its text, so a changed text is a new statement.
-PostgreSQL plans a prepared statement again by itself when a table it reads changes (a migration).
+PostgreSQL plans a prepared statement again by itself when a table it reads changes (a migration),
+unless the change alters the type of a column it returns (a ``CharField`` widened): it then refuses to
+run it ("cached plan must not change result type"): the call that meets the change fails, and the
+next prepares it again under another name (the stale one stays until the connection closes).
 """
 
 import hashlib
@@ -17,9 +20,13 @@ from django.db import DatabaseError
 from django.db.backends.utils import CursorWrapper
 
 INVALID_SQL_STATEMENT_NAME = "26000"
+# What EXECUTE of a statement PREPARE accepted says when a column it returns changed type ("cached
+# plan must not change result type", in the server's language).
+FEATURE_NOT_SUPPORTED = "0A000"
 
-# The statements prepared on each open connection (psycopg2's connection object; the entry goes with it).
-_prepared: "weakref.WeakKeyDictionary[object, set[str]]" = weakref.WeakKeyDictionary()
+# What is prepared on each open connection (psycopg2's connection object; the entry goes with it): for
+# each statement's name, its generation (how many times it went stale) and whether it is prepared.
+_prepared: "weakref.WeakKeyDictionary[object, dict[str, tuple[int, bool]]]" = weakref.WeakKeyDictionary()
 
 _PLACEHOLDER = re.compile(r"%(s|%)")
 
@@ -32,22 +39,31 @@ def execute(cursor: CursorWrapper, sql: str, params: list) -> None:
     if connection.vendor != "postgresql" or connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
         cursor.execute(sql, params)
         return
-    name = "p_" + hashlib.sha1(sql.encode()).hexdigest()[:20]
+    base = "p_" + hashlib.sha1(sql.encode()).hexdigest()[:20]
     raw = connection.connection
-    names = _prepared.setdefault(raw, set())
-    if name not in names:
+    names = _prepared.setdefault(raw, {})
+    generation, ready = names.get(base, (0, False))
+    # A stale statement is left as it is (no DEALLOCATE to fail in an aborted transaction): the next
+    # generation takes another name.
+    name = f"{base}_{generation}" if generation else base
+    if not ready:
         numbers = iter(range(1, len(params) + 1))
         text = _PLACEHOLDER.sub(lambda match: "%" if match.group(1) == "%" else f"${next(numbers)}", sql)
         # Set-up of the connection, as Django's own (its time zone): on the driver's cursor, not among
-        # the queries Django counts. Not transactional: a rollback leaves the statement prepared.
-        cursor.cursor.execute(f"PREPARE {name} AS {text}")
-        names.add(name)
+        # the queries Django counts, but its failure raised as Django's. Not transactional: a rollback
+        # leaves the statement prepared.
+        with connection.wrap_database_errors:
+            cursor.cursor.execute(f"PREPARE {name} AS {text}")
+        names[base] = (generation, True)
     arguments = ", ".join(["%s"] * len(params))
     try:
         cursor.execute(f"EXECUTE {name} ({arguments})" if params else f"EXECUTE {name}", params)
     except DatabaseError as error:
-        if getattr(error.__cause__, "pgcode", None) == INVALID_SQL_STATEMENT_NAME:  # DEALLOCATE ALL, DISCARD ALL
+        code = getattr(error.__cause__, "pgcode", None)
+        if code == INVALID_SQL_STATEMENT_NAME:  # DEALLOCATE ALL, DISCARD ALL
             names.clear()  # prepared again at the next call
+        elif code == FEATURE_NOT_SUPPORTED:  # a column it returns changed type
+            names[base] = (generation + 1, False)  # prepared again, under another name, at the next call
         raise
 
 
