@@ -155,6 +155,9 @@ DATABASES = {
         conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
     )
 }
+# A transaction pooler in front of PostgreSQL (PgBouncer in transaction mode) hands each transaction
+# another server session: no server-side cursor, no prepared statement (core.prepared) may outlive one.
+DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_TRANSACTION_POOLER", False)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite lets one writer in at a time: a writer waits up to 20 s for the lock instead of
     # failing at once with "database is locked" when contributors comment together.

@@ -98,18 +98,24 @@ def create_with_history(instance: models.Model, *, reason, by) -> models.Model:
     elsewhere, without the ORM's per-save compilation.
 
     For hot paths only (the comment intake, issue 15: the ORM's save and simple-history's row cost
-    1.0 ms of CPU, this 0.2 ms). ``pre_save`` and ``post_save`` are sent as ``save()`` sends them
-    (simple-history's own receiver skips: its row is already written). Falls back to ``save()`` when
+    1.0 ms of CPU, this 0.2 ms). ``pre_save`` and ``post_save`` are sent as ``save()`` sends them,
+    ``post_save`` once the rows are written (simple-history's own receiver skips: its row is
+    already written); a caller who wants receivers in the write's transaction opens one, as around
+    ``save()``. An error marks an enclosing ``atomic`` block for rollback, as ``save()``'s does. Falls back to ``save()`` when
     the history row would be more than a copy of the fields (excluded or many-to-many fields,
     extra history fields, receivers of simple-history's own signals, history switched off, a field
-    value that is an expression) or when the database returns no inserted key. Returns ``instance``,
-    its primary key set."""
+    value that is an expression, a primary key already set) or when the database returns no
+    inserted key. Raises ValueError for a related object not saved yet, as ``save()``. Returns
+    ``instance``, its primary key set."""
     model = type(instance)
     using = router.db_for_write(model, instance=instance)
     stamp(instance, reason, by=by)
     plan = _insert_plan(model, using)
+    # A related object not saved yet is refused as save() refuses it (ValueError), not stored as NULL.
+    instance._prepare_related_fields_for_save(operation_name="save")
     if (
         plan is None
+        or instance.pk is not None  # save() decides between UPDATE and INSERT
         or by is None  # simple-history would take the request's user: its own save() does that
         or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True)
         or pre_create_historical_record.has_listeners(plan.history)
@@ -129,7 +135,7 @@ def create_with_history(instance: models.Model, *, reason, by) -> models.Model:
         by.pk,
     ]
     if plan.one_statement:  # atomic on its own: no transaction to open
-        with connection.cursor() as cursor:
+        with transaction.mark_for_rollback_on_error(using=using), connection.cursor() as cursor:
             prepared.execute(cursor, plan.insert_both, [*values, *history_values])
             (pk,) = cursor.fetchone()
     else:

@@ -31,10 +31,15 @@ _prepared: "weakref.WeakKeyDictionary[object, dict[str, tuple[int, bool]]]" = we
 _PLACEHOLDER = re.compile(r"%(s|%)")
 
 
-def execute(cursor: CursorWrapper, sql: str, params: list) -> None:
+def execute(cursor: CursorWrapper, sql: str, params: list, *, retry: bool = True) -> None:
     """Run ``sql`` with ``params`` on ``cursor`` (a Django cursor), prepared on PostgreSQL; read the
     rows from ``cursor`` as usual. ``sql`` holds ``%s`` placeholders (``%%`` for a literal ``%``),
-    one per parameter. Raises what the database raises."""
+    one per parameter. Raises what the database raises.
+
+    When the prepared statement is gone (``DEALLOCATE ALL``, ``DISCARD ALL``) or stale (a column it
+    returns changed type), it is prepared again and, outside a transaction, run again at once (the
+    failed EXECUTE changed nothing); inside one, which the failure has aborted, the error is raised
+    and the next call prepares it again."""
     connection = cursor.db
     if connection.vendor != "postgresql" or connection.settings_dict.get("DISABLE_SERVER_SIDE_CURSORS"):
         cursor.execute(sql, params)
@@ -64,7 +69,13 @@ def execute(cursor: CursorWrapper, sql: str, params: list) -> None:
             names.clear()  # prepared again at the next call
         elif code == FEATURE_NOT_SUPPORTED:  # a column it returns changed type
             names[base] = (generation + 1, False)  # prepared again, under another name, at the next call
-        raise
+        else:
+            raise
+        if not (retry and connection.get_autocommit() and not connection.in_atomic_block):
+            raise
+    else:
+        return
+    execute(cursor, sql, params, retry=False)
 
 
 def forget(connection) -> None:

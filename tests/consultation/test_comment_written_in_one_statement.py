@@ -119,3 +119,14 @@ def test_without_a_user_the_request_user_is_left_to_simple_history(members, cons
     comment = create_with_history(new_comment(consultation, contributor_a, members[0], mss1), reason="Dépôt", by=None)
     record = Comment.history.get(id=comment.pk)
     assert record.history_user_id is None and record.history_change_reason == "Dépôt"
+
+
+def test_a_row_given_its_key_or_an_unsaved_relation_is_treated_as_save_treats_it(members, consultation, contributor_a, mss1):
+    keyed = new_comment(consultation, contributor_a, members[0], mss1, id=424242)
+    create_with_history(keyed, reason="Dépôt", by=contributor_a)
+    assert Comment.objects.filter(pk=424242).exists() and Comment.history.filter(id=424242, history_type="+").count() == 1
+
+    unsaved = new_comment(consultation, contributor_a, members[0], Requirement(key="MSS 99", version=mss1.version))
+    with pytest.raises(ValueError, match="unsaved related object"):
+        create_with_history(unsaved, reason="Dépôt", by=contributor_a)
+    assert not Comment.objects.exclude(pk=424242).exists()

@@ -66,3 +66,29 @@ def test_preparing_is_not_counted_among_the_queries(django_assert_num_queries):
         run("SELECT %s - 1", [1])
     with django_assert_num_queries(1):
         run("SELECT %s - 1", [1])
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's prepared statements")
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_a_lost_or_stale_statement_is_prepared_and_run_again_at_once():
+    """As a web request runs it (autocommit): the first comment after a pooler's ``DISCARD ALL`` or a
+    migration widening a column read does not fail."""
+    run()
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+    assert run() == (42, "cent %", "x")  # no error: prepared again, run again
+
+    sql = "SELECT t.name FROM prepared_widened t WHERE t.id = %s"
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE prepared_widened (id integer, name varchar(10))")
+        cursor.execute("INSERT INTO prepared_widened VALUES (1, 'un')")
+    try:
+        assert run(sql, [1]) == ("un",)
+        with connection.cursor() as cursor:
+            cursor.execute("ALTER TABLE prepared_widened ALTER COLUMN name TYPE varchar(20)")
+        assert run(sql, [1]) == ("un",)
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE prepared_widened")
+            cursor.execute("DEALLOCATE ALL")
+        prepared.forget(connection)
