@@ -119,9 +119,7 @@ def recovery_codes_readable(user) -> bool:
     authenticator = Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.RECOVERY_CODES).first()
     if authenticator is None:
         return True
-    data = authenticator.data or {}
-    values = [data.get("seed"), *(data.get("migrated_codes") or [])]
-    return all(mfa_secrets.is_readable(value) for value in values if isinstance(value, str))
+    return mfa_secrets.readable_data(kind=authenticator.type, data=authenticator.data or {})
 
 
 def readable_recovery_codes_only(view):

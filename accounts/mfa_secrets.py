@@ -48,6 +48,9 @@ _FERNET_VERSION = 0x80
 _FERNET_OVERHEAD = 1 + 8 + 16 + 32
 
 
+_UNDECRYPTABLE = "no key in MFA_ENCRYPTION_KEYS decrypts this second-factor secret"
+
+
 class UndecryptableSecret(Exception):
     """A Fernet token that none of the configured keys opens (``decrypt_secret(strict=True)``)."""
 
@@ -105,7 +108,7 @@ def decrypt_secret(value: str, *, strict: bool = False) -> str:
         return _current().decrypt(value.encode("ascii")).decode()
     except InvalidToken:
         if strict:
-            raise UndecryptableSecret("no key in MFA_ENCRYPTION_KEYS decrypts this second-factor secret") from None
+            raise UndecryptableSecret(_UNDECRYPTABLE) from None
         logger.error(
             "A second-factor secret cannot be decrypted: DJANGO_MFA_ENCRYPTION_KEY does not hold the key it "
             "was encrypted with (its code is refused). Put the old key back after the new one."
@@ -119,6 +122,16 @@ def is_readable(value: str) -> bool:
         decrypt_secret(value, strict=True)
     except UndecryptableSecret:
         return False
+    return True
+
+
+def readable_data(*, kind: str, data: dict) -> bool:
+    """Whether every secret of ``Authenticator.data`` of type ``kind`` reads as stored (``is_readable``)."""
+    for field in ENCRYPTED_FIELDS.get(kind, ()):
+        value = data.get(field)
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str) and not is_readable(item):
+                return False
     return True
 
 
@@ -157,7 +170,7 @@ def reencrypted_data(*, kind: str, data: dict) -> dict | None:
         try:
             return _current().rotate(value.encode("ascii")).decode("ascii")
         except InvalidToken:
-            raise UndecryptableSecret("no key in MFA_ENCRYPTION_KEYS decrypts this second-factor secret") from None
+            raise UndecryptableSecret(_UNDECRYPTABLE) from None
 
     return _map_fields(kind, data, rotate)
 

@@ -87,7 +87,8 @@ def bulk_create_with_links(
 
 # One new row and its history in one statement ------------------------------------------------------
 
-HISTORY_COLUMNS = ("history_date", "history_change_reason", "history_type", "history_user_id")
+# What simple-history adds to the copied fields, in the order ``create_with_history`` gives their values.
+HISTORY_FIELDS = ("history_date", "history_change_reason", "history_type", "history_user")
 
 
 def create_with_history(instance: models.Model, *, reason, by) -> models.Model:
@@ -175,10 +176,10 @@ def _insert_plan(model: type[models.Model], using: str) -> _InsertPlan | None:
         return None
     history = getattr(model, manager).model
     pk = model._meta.pk
-    copied = [field for field in model._meta.concrete_fields]
-    expected = {field.attname for field in copied} | set(HISTORY_COLUMNS) | {"history_id"}
+    copied = list(model._meta.concrete_fields)
+    expected = {field.name for field in copied} | set(HISTORY_FIELDS) | {"history_id"}
     if (
-        {field.attname for field in history._meta.concrete_fields} != expected
+        {field.name for field in history._meta.concrete_fields} != expected
         or history._meta.related_objects  # many-to-many history tables point at each history row
         or history._meta.pk.attname != "history_id"
         or not isinstance(history._meta.pk, models.AutoField)
@@ -190,23 +191,22 @@ def _insert_plan(model: type[models.Model], using: str) -> _InsertPlan | None:
     table, history_table = quote(model._meta.db_table), quote(history._meta.db_table)
     row_columns = ", ".join(quote(field.column) for field in inserted)
     placeholders = ", ".join(["%s"] * len(inserted))
-    history_field_columns = ", ".join(quote(history._meta.get_field(field.name).column) for field in copied)
-    history_columns = ", ".join([history_field_columns, *(quote(history._meta.get_field(name.removesuffix("_id")).column) for name in HISTORY_COLUMNS)])
+    history_columns = ", ".join(
+        quote(history._meta.get_field(name).column) for name in [*(field.name for field in copied), *HISTORY_FIELDS]
+    )
     source_columns = ", ".join(quote(field.column) for field in copied)
     insert_row = f"INSERT INTO {table} ({row_columns}) VALUES ({placeholders})"
+    # The history row: the row's columns as written, then history_date, reason, type and user.
+    copy_into_history = f"INSERT INTO {history_table} ({history_columns}) SELECT {source_columns}, %s, %s, %s, %s FROM"
     return _InsertPlan(
         history=history,
         fields=inserted,
         history_date=history._meta.get_field("history_date"),
         one_statement=connection.vendor == "postgresql",
         insert_both=(
-            f"WITH created AS ({insert_row} RETURNING {source_columns}) "
-            f"INSERT INTO {history_table} ({history_columns}) SELECT {source_columns}, %s, %s, %s, %s FROM created "
+            f"WITH created AS ({insert_row} RETURNING {source_columns}) {copy_into_history} created "
             f"RETURNING {quote(history._meta.get_field(pk.name).column)}"
         ),
         insert_row=f"{insert_row} RETURNING {quote(pk.column)}",
-        insert_history=(
-            f"INSERT INTO {history_table} ({history_columns}) SELECT {source_columns}, %s, %s, %s, %s FROM {table} "
-            f"WHERE {quote(pk.column)} = %s"
-        ),
+        insert_history=f"{copy_into_history} {table} WHERE {quote(pk.column)} = %s",
     )

@@ -63,6 +63,7 @@ def execute(cursor: CursorWrapper, sql: str, params: list, *, retry: bool = True
     arguments = ", ".join(["%s"] * len(params))
     try:
         cursor.execute(f"EXECUTE {name} ({arguments})" if params else f"EXECUTE {name}", params)
+        return
     except DatabaseError as error:
         code = getattr(error.__cause__, "pgcode", None)
         if code == INVALID_SQL_STATEMENT_NAME:  # DEALLOCATE ALL, DISCARD ALL
@@ -73,8 +74,6 @@ def execute(cursor: CursorWrapper, sql: str, params: list, *, retry: bool = True
             raise
         if not (retry and connection.get_autocommit() and not connection.in_atomic_block):
             raise
-    else:
-        return
     execute(cursor, sql, params, retry=False)
 
 

@@ -12,14 +12,9 @@ from functools import lru_cache
 from django.db import connections, models
 
 
-def concrete_attnames(model: type[models.Model]) -> list[str]:
-    """The attribute names of ``model``'s concrete fields, in the order of its ``_meta``."""
-    return [field.attname for field in model._meta.concrete_fields]
-
-
 def select_list(model: type[models.Model], alias: str, quote) -> str:
-    """``alias."col", alias."col2", …`` for every concrete field of ``model`` (``concrete_attnames``'
-    order); ``quote`` is the connection's ``ops.quote_name``."""
+    """``alias."col", alias."col2", …`` for every concrete field of ``model``, in the order of its
+    ``_meta``; ``quote`` is the connection's ``ops.quote_name``."""
     return ", ".join(f"{quote(alias)}.{quote(field.column)}" for field in model._meta.concrete_fields)
 
 
@@ -45,7 +40,7 @@ def instance_from(model: type[models.Model], row: Sequence, start: int, using: s
 @lru_cache(maxsize=None)
 def _reading(model: type[models.Model], using: str) -> tuple[list[str], int, list[tuple[int, list, object]]]:
     connection = connections[using]
-    names = concrete_attnames(model)
+    names = [field.attname for field in model._meta.concrete_fields]
     converters = []
     for index, field in enumerate(model._meta.concrete_fields):
         expression = field.get_col(model._meta.db_table)

@@ -6,7 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import absolute_url
+from core.api import ChoiceLabel, absolute_url
 from core.markdown import render_markdown
 
 from .. import fixed_labels
@@ -67,7 +67,7 @@ class VersionRefSerializer(serializers.ModelSerializer):
 class VersionSerializer(serializers.ModelSerializer):
 
     referential = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = ChoiceLabel(ReferentialVersion.Status.choices, source="status")
     based_on = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
     url = serializers.SerializerMethodField()
     requirements_url = serializers.SerializerMethodField()
@@ -419,7 +419,7 @@ class VersionReviewSerializer(serializers.ModelSerializer):
     """A round of validation of a version (the latest one after an action)."""
 
     version = serializers.CharField(source="version.number", read_only=True)
-    state_label = serializers.CharField(source="get_state_display", read_only=True)
+    state_label = ChoiceLabel(VersionReview.State.choices, source="state")
     submitted_by = serializers.CharField(source="submitted_by.get_username", read_only=True)
     decided_by = serializers.CharField(source="decided_by.get_username", read_only=True, allow_null=True, default=None)
 

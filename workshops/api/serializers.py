@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.api import absolute_url
+from core.api import ChoiceLabel, absolute_url
 from core.markdown import render_markdown
 
 from ..models import (
@@ -77,7 +77,7 @@ class RequirementLinkSerializer(serializers.ModelSerializer):
 
 class ActionSerializer(serializers.ModelSerializer):
     status = serializers.CharField(source="action_status")
-    status_label = serializers.CharField(source="get_action_status_display")
+    status_label = ChoiceLabel(RidaItem.ActionStatus.choices, source="action_status")
 
     class Meta:
         model = RidaItem
@@ -87,7 +87,7 @@ class ActionSerializer(serializers.ModelSerializer):
 class RidaItemSerializer(serializers.ModelSerializer):
     # Declared inline: a shared enum component would collide with other apps' fields of the same name.
     nature = serializers.SerializerMethodField(help_text="I (information), D (décision) ou A (action).")
-    nature_label = serializers.CharField(source="get_nature_display")
+    nature_label = ChoiceLabel(RidaItem.Nature.choices, source="nature")
     question_html = serializers.SerializerMethodField()
     answer_html = serializers.SerializerMethodField()
     action = serializers.SerializerMethodField(help_text="Responsable, échéance et statut ; null sauf pour une action (nature A).")
@@ -120,7 +120,7 @@ class WorkshopSerializer(serializers.ModelSerializer):
     pdf_url = serializers.SerializerMethodField()
     # A plain string, not an enum: drf-spectacular would merge it with other apps' "kind" enums.
     kind = serializers.CharField(help_text="Type de réunion : atelier, reunion, webinaire ou autre.")
-    kind_label = serializers.CharField(source="get_kind_display")
+    kind_label = ChoiceLabel(Workshop.Kind.choices, source="kind")
     referentials = ReferentialRefSerializer(many=True)
     rida_item_count = serializers.IntegerField(source="item_count")
     open_action_count = serializers.IntegerField()
